@@ -1,0 +1,60 @@
+"""The loaded, validated data: built once per process and never changed afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from rigflows.config import TOPOJSON_PATH
+from rigflows.geo import CountryGeometry, read_country_geometry
+from rigflows.integrity import check_integrity
+from rigflows.load import read_tables
+from rigflows.problems import DataError, DataProblem
+from rigflows.schema import TABLE_NAMES
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every curated table (by name, as in `rigflows.schema`) plus the country geometry."""
+
+    tables: dict[str, pd.DataFrame]
+    geometry: CountryGeometry
+    data_dir: Path
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        # dataset.flows, dataset.sources, ... read better than dataset.tables["flows"].
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @property
+    def months(self) -> list[str]:
+        """The months CBECI covers, oldest first (YYYY-MM)."""
+        return sorted(self.tables["hashrate_share"]["month"].unique())
+
+
+def _read_and_check(data_dir: Path, topojson_path: Path) -> tuple[dict[str, pd.DataFrame], CountryGeometry, list[DataProblem]]:
+    tables, problems = read_tables(Path(data_dir))
+    geometry = read_country_geometry(topojson_path)
+    if not problems:
+        # Cross-table rules on half-read tables would only repeat the same faults.
+        problems = check_integrity(tables, geometry)
+    return tables, geometry, problems
+
+
+def find_problems(data_dir: Path, topojson_path: Path = TOPOJSON_PATH) -> list[DataProblem]:
+    """Every problem with the data in `data_dir` (empty list when it is valid)."""
+    return _read_and_check(data_dir, topojson_path)[2]
+
+
+@lru_cache(maxsize=4)
+def load_dataset(data_dir: Path, topojson_path: Path = TOPOJSON_PATH) -> Dataset:
+    """Load and validate `data_dir` once per process; raises DataError listing every problem."""
+    tables, geometry, problems = _read_and_check(data_dir, topojson_path)
+    if problems:
+        raise DataError(problems)
+    return Dataset(tables={name: tables[name] for name in TABLE_NAMES}, geometry=geometry, data_dir=Path(data_dir))

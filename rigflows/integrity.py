@@ -1,0 +1,159 @@
+"""Rules that span tables: references resolve, totals add up, farms sit in their country.
+
+Each rule is a small function returning problems, so a test can break one rule at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from rigflows.geo import CountryGeometry
+from rigflows.problems import DataProblem
+from rigflows.schema import OTHER_COUNTRIES
+
+#: CBECI publishes rounded shares; a month's shares must sum to 100 within this many points.
+SHARE_SUM_TOLERANCE_PCT = 1.0
+
+Tables = dict[str, pd.DataFrame]
+
+
+def _line(index) -> int:
+    return int(index) + 2  # header is line 1, first data row line 2
+
+
+def _split_ids(value) -> list[str]:
+    return [] if pd.isna(value) else [part for part in str(value).split(";") if part]
+
+
+def check_source_references(tables: Tables) -> list[DataProblem]:
+    """Every source id named anywhere exists in sources.csv."""
+    known = set(tables["sources"]["source_id"])
+    problems = []
+    for name, frame in tables.items():
+        for column in ("source_id", "source_ids", "original_id"):
+            if column not in frame or (name == "sources" and column == "source_id"):
+                continue
+            for index, value in frame[column].items():
+                for source_id in _split_ids(value):
+                    if source_id not in known:
+                        problems.append(DataProblem(f"{name}.csv", _line(index), column, f"unknown source id {source_id!r} (not in sources.csv)"))
+    return problems
+
+
+def check_id_references(tables: Tables) -> list[DataProblem]:
+    """Flows point to existing farms and totals; totals point to existing parents."""
+    farms = set(tables["farms"]["farm_id"])
+    totals = set(tables["flow_totals"]["total_id"])
+    references = [("flows", "farm_id", farms, "farms.csv"), ("flows", "total_id", totals, "flow_totals.csv"), ("flow_totals", "parent_id", totals, "flow_totals.csv")]
+    problems = []
+    for table, column, known, where in references:
+        for index, value in tables[table][column].dropna().items():
+            if value not in known:
+                problems.append(DataProblem(f"{table}.csv", _line(index), column, f"unknown id {value!r} (not in {where})"))
+    return problems
+
+
+def check_ranges(tables: Tables) -> list[DataProblem]:
+    """low <= value <= high wherever a table gives a range; periods do not run backwards."""
+    triples = [
+        ("flows", "machines_low", "machines", "machines_high"),
+        ("grid_reports", "value_low", "value", "value_high"),
+        ("cbeci_power", "twh_lower", "twh_estimate", "twh_upper"),
+    ]
+    problems = []
+    for table, low, value, high in triples:
+        frame = tables[table]
+        for index, row in frame.iterrows():
+            if pd.notna(row[low]) and pd.notna(row[value]) and row[low] > row[value]:
+                problems.append(DataProblem(f"{table}.csv", _line(index), low, f"{low} {row[low]} is above {value} {row[value]}"))
+            if pd.notna(row[high]) and pd.notna(row[value]) and row[value] > row[high]:
+                problems.append(DataProblem(f"{table}.csv", _line(index), high, f"{high} {row[high]} is below {value} {row[value]}"))
+            if pd.notna(row[low]) and pd.notna(row[high]) and row[low] > row[high]:
+                problems.append(DataProblem(f"{table}.csv", _line(index), low, f"{low} {row[low]} is above {high} {row[high]}"))
+    flows = tables["flows"]
+    for index in flows.index[flows["period_start"] > flows["period_end"]]:
+        problems.append(DataProblem("flows.csv", _line(index), "period_end", "period ends before it starts"))
+    return problems
+
+
+def check_totals(tables: Tables) -> list[DataProblem]:
+    """Parts never exceed the total they claim, and add up to it exactly when it says so."""
+    flows, totals = tables["flows"], tables["flow_totals"]
+    problems = []
+    for index, total in totals.iterrows():
+        flow_parts = flows[flows["total_id"] == total["total_id"]]
+        child_parts = totals[totals["parent_id"] == total["total_id"]]
+        for parts, label in ((flow_parts, "flows"), (child_parts, "child totals")):
+            if parts.empty:
+                continue
+            known = parts["machines"].dropna()
+            if pd.isna(total["machines"]):
+                continue
+            added = int(known.sum())
+            if added > total["machines"]:
+                problems.append(DataProblem("flow_totals.csv", _line(index), "machines", f"{label} of {total['total_id']} add up to {added:,}, more than its {int(total['machines']):,}"))
+            elif total["parts_complete"] and (added != total["machines"] or len(known) < len(parts)):
+                problems.append(DataProblem("flow_totals.csv", _line(index), "machines", f"{label} of {total['total_id']} add up to {added:,}, not the {int(total['machines']):,} it claims (parts_complete is true)"))
+    return problems
+
+
+def check_share_sums(tables: Tables) -> list[DataProblem]:
+    """Each month's hashrate shares sum to about 100%."""
+    shares = tables["hashrate_share"]
+    problems = []
+    for month, group in shares.groupby("month"):
+        total = float(group["share_pct"].sum())
+        if abs(total - 100) > SHARE_SUM_TOLERANCE_PCT:
+            problems.append(DataProblem("hashrate_share.csv", _line(group.index[0]), "share_pct", f"shares for {month} sum to {total:.2f}%, not about 100%"))
+    return problems
+
+
+def check_farm_locations(tables: Tables, geometry: CountryGeometry) -> list[DataProblem]:
+    """Coordinates come in pairs, match their stated precision, and lie in the farm's country."""
+    problems = []
+    for index, farm in tables["farms"].iterrows():
+        has_lat, has_lon = pd.notna(farm["lat"]), pd.notna(farm["lon"])
+        if has_lat != has_lon:
+            problems.append(DataProblem("farms.csv", _line(index), "lat" if not has_lat else "lon", "give both lat and lon, or neither"))
+            continue
+        if has_lat and farm["coord_precision"] == "none":
+            problems.append(DataProblem("farms.csv", _line(index), "coord_precision", "coordinates are given, so precision cannot be 'none'"))
+        if not has_lat and farm["coord_precision"] != "none":
+            problems.append(DataProblem("farms.csv", _line(index), "coord_precision", "no coordinates, so precision must be 'none'"))
+        if has_lat and not geometry.contains(farm["iso3"], farm["lon"], farm["lat"]):
+            problems.append(DataProblem("farms.csv", _line(index), "lat", f"({farm['lat']}, {farm['lon']}) is not inside {farm['iso3']}"))
+    return problems
+
+
+def check_electricity_coverage(tables: Tables) -> list[DataProblem]:
+    """National electricity figures exist for every country the other tables name."""
+    covered = set(tables["electricity"]["iso3"])
+    named = {
+        ("flows.csv", "destination_iso3"): tables["flows"]["destination_iso3"],
+        ("farms.csv", "iso3"): tables["farms"]["iso3"],
+        ("hashrate_share.csv", "iso3"): tables["hashrate_share"]["iso3"],
+    }
+    problems = []
+    for (file, column), codes in named.items():
+        for iso3 in sorted(set(codes.dropna()) - covered - {OTHER_COUNTRIES}):
+            line = _line(codes.index[codes == iso3][0])
+            problems.append(DataProblem(file, line, column, f"{iso3} has no rows in electricity.csv"))
+    return problems
+
+
+RULES: tuple[Callable[[Tables], list[DataProblem]], ...] = (
+    check_source_references,
+    check_id_references,
+    check_ranges,
+    check_totals,
+    check_share_sums,
+    check_electricity_coverage,
+)
+
+
+def check_integrity(tables: Tables, geometry: CountryGeometry) -> list[DataProblem]:
+    """Run every cross-table rule; returns all problems found (empty when the data is sound)."""
+    problems = [problem for rule in RULES for problem in rule(tables)]
+    return problems + check_farm_locations(tables, geometry)
