@@ -1,0 +1,31 @@
+"""Every component id in one place, so layout, callbacks and browser tests agree."""
+
+URL = "url"
+NOTICES = "notices"
+
+METRIC = "metric"
+COUNTRIES = "country-filter"
+FIRMS = "firm-filter"
+TOGGLES = "toggles"
+RESET = "reset"
+
+MAP = "map"
+MONTH = "month-slider"
+MONTH_LABEL = "month-label"
+PLAY = "play"
+TICK = "play-tick"
+
+SANKEY = "sankey"
+UNQUANTIFIED = "unquantified"
+
+ENERGY = "energy"
+
+SOURCES = "sources"
+DOWNLOAD_CSV = "download-csv"
+CSV_FILE = "csv-file"
+DOWNLOAD_PNGS = "download-pngs"
+PNG_STATUS = "png-status"
+
+#: Values of the TOGGLES checklist.
+SHOW_FARMS = "farms"
+SHOW_REMAINDERS = "remainders"

@@ -1,0 +1,190 @@
+"""ViewState: the one description of what the reader sees, and its URL form.
+
+The URL, the CSV export, the PNG filenames and the sources panel all derive from a ViewState,
+so a shared link, an export and the screen cannot disagree. Parsing never raises: unknown or
+malformed values are dropped and reported as notices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs, urlencode
+
+METRICS = {
+    "machines": "Machines received (relocated from China, FT-tracked)",
+    "share": "Share of global Bitcoin hashrate (%)",
+    "load": "Estimated mining load (GW, model)",
+    "strain": "Estimated mining load as % of national electricity demand (model)",
+}
+DEFAULT_METRIC = "machines"
+DEFAULT_MONTH = "2021-08"
+
+#: Longest list and string a URL or callback may pass before it is refused as hostile.
+MAX_ITEMS = 50
+MAX_TEXT = 120
+
+
+@dataclass(frozen=True)
+class ViewState:
+    metric: str = DEFAULT_METRIC
+    month: str = DEFAULT_MONTH
+    countries: tuple[str, ...] = ()
+    firms: tuple[str, ...] = ()
+    show_farms: bool = False
+    show_remainders: bool = True
+
+    def to_query(self) -> str:
+        """The query string (with leading '?', or '' for the default view), defaults omitted."""
+        default = ViewState()
+        params = {}
+        if self.metric != default.metric:
+            params["metric"] = self.metric
+        if self.month != default.month:
+            params["month"] = self.month
+        if self.countries:
+            params["country"] = ",".join(self.countries)
+        if self.firms:
+            params["firm"] = "|".join(self.firms)
+        if self.show_farms:
+            params["farms"] = "1"
+        if not self.show_remainders:
+            params["remainders"] = "0"
+        return "?" + urlencode(params) if params else ""
+
+    def slug(self) -> str:
+        """A filename fragment that says what the view shows, e.g. 'share_2021-08_KAZ-RUS'."""
+        parts = [self.metric, self.month] if self.metric != "machines" else [self.metric]
+        if self.countries:
+            parts.append("-".join(self.countries))
+        if self.firms:
+            parts.append("-".join(_slugify(firm) for firm in self.firms))
+        return "_".join(parts)[:120]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a state may name: taken from the loaded dataset, so the URL cannot name other things."""
+
+    months: tuple[str, ...]
+    countries: frozenset[str]
+    firms: frozenset[str]
+    default_month: str = field(default=DEFAULT_MONTH)
+
+
+def _slugify(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-")[:30]
+
+
+def _flag(values: list[str], name: str, default: bool, notices: list[str]) -> bool:
+    value = values[-1].strip().lower() if values else ""
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    notices.append(f"Ignored {name}={_quote(value)}: use 1 or 0.")
+    return default
+
+
+def _quote(value: str) -> str:
+    shown = value[:40] + ("…" if len(value) > 40 else "")
+    return repr(shown)
+
+
+def clean_state(
+    vocabulary: Vocabulary,
+    metric: object = None,
+    month: object = None,
+    countries: object = None,
+    firms: object = None,
+    show_farms: object = False,
+    show_remainders: object = True,
+) -> tuple[ViewState, list[str]]:
+    """Build a ViewState from untrusted values (callback inputs): bad parts fall back, with notices."""
+    notices: list[str] = []
+    default = ViewState(month=vocabulary.default_month)
+    if metric is None:
+        metric = default.metric
+    if not isinstance(metric, str) or metric not in METRICS:
+        notices.append(f"Unknown metric {_quote(str(metric))}; showing {METRICS[default.metric].lower()}.")
+        metric = default.metric
+    if month is None:
+        month = default.month
+    if not isinstance(month, str) or month not in vocabulary.months:
+        notices.append(f"No data for month {_quote(str(month))}; showing {default.month}.")
+        month = default.month
+    chosen = []
+    for values, allowed, name in ((countries, vocabulary.countries, "country"), (firms, vocabulary.firms, "firm")):
+        if values is None:
+            values = []
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, (list, tuple)) or len(values) > MAX_ITEMS:
+            notices.append(f"Ignored the {name} filter: expected a list of at most {MAX_ITEMS} names.")
+            values = []
+        kept = []
+        for value in values:
+            if isinstance(value, str) and len(value) <= MAX_TEXT and value in allowed:
+                if value not in kept:
+                    kept.append(value)
+            else:
+                notices.append(f"Ignored unknown {name} {_quote(str(value))}.")
+        chosen.append(tuple(kept))
+    state = ViewState(
+        metric=metric,
+        month=month,
+        countries=chosen[0],
+        firms=chosen[1],
+        show_farms=show_farms is True,
+        show_remainders=show_remainders is not False,
+    )
+    return state, notices
+
+
+def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str]]:
+    """Parse a URL query string ('?metric=share&month=2021-08&country=KAZ,RUS&firm=BitRiver')."""
+    notices: list[str] = []
+    query = (query or "").lstrip("?")
+    if len(query) > 4000:
+        return ViewState(month=vocabulary.default_month), ["Ignored the link's settings: the address is too long."]
+    params = parse_qs(query, keep_blank_values=True)
+    known = {"metric", "month", "country", "firm", "farms", "remainders"}
+    for name in sorted(set(params) - known):
+        notices.append(f"Ignored unknown setting {_quote(name)}.")
+    last = {name: values[-1] for name, values in params.items()}
+    state, more = clean_state(
+        vocabulary,
+        metric=last.get("metric"),
+        month=last.get("month"),
+        countries=_split(last.get("country", ""), ","),
+        firms=_split(last.get("firm", ""), "|"),
+    )
+    notices += more
+    return replace(
+        state,
+        show_farms=_flag(params["farms"], "farms", False, notices) if "farms" in params else False,
+        show_remainders=_flag(params["remainders"], "remainders", True, notices) if "remainders" in params else True,
+    ), notices
+
+
+def _split(raw: str, separator: str) -> list[str]:
+    return [item.strip() for item in raw.split(separator) if item.strip()]
+
+
+def toggle_country(state: ViewState, iso3: str) -> ViewState:
+    """Clicking a country adds it to the filter, or removes it when already there."""
+    if iso3 in state.countries:
+        return replace(state, countries=tuple(code for code in state.countries if code != iso3))
+    return replace(state, countries=(*state.countries, iso3)[-MAX_ITEMS:])
+
+
+def toggle_firm(state: ViewState, firm: str) -> ViewState:
+    """Clicking a firm's Sankey node adds it to the filter, or removes it."""
+    if firm in state.firms:
+        return replace(state, firms=tuple(name for name in state.firms if name != firm))
+    return replace(state, firms=(*state.firms, firm)[-MAX_ITEMS:])
+
+
+def next_month(state: ViewState, months: tuple[str, ...]) -> ViewState:
+    """The play button's step: the following month, back to the first after the last."""
+    position = months.index(state.month) if state.month in months else -1
+    return replace(state, month=months[(position + 1) % len(months)])
