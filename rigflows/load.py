@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from rigflows.problems import DataProblem
-from rigflows.schema import SCHEMAS, TABLE_NAMES
+from rigflows.schema import BOOLEAN_COLUMNS, SCHEMAS, TABLE_NAMES
 
 _PARSER_LINE = re.compile(r"line (\d+)")
 
@@ -32,9 +32,12 @@ def read_table(path: Path, name: str) -> tuple[pd.DataFrame | None, list[DataPro
         return None, [DataProblem(file, None, None, f"not UTF-8 text: {error.reason}")]
     raw = raw.apply(lambda column: column.str.strip()).replace("", pd.NA)
     try:
-        return SCHEMAS[name].validate(raw, lazy=True), []
+        frame = SCHEMAS[name].validate(raw, lazy=True)
     except pa.errors.SchemaErrors as errors:
         return None, _schema_problems(file, errors.failure_cases)
+    for column in BOOLEAN_COLUMNS.get(name, ()):
+        frame[column] = frame[column] == "true"
+    return frame, []
 
 
 def read_tables(data_dir: Path) -> tuple[dict[str, pd.DataFrame], list[DataProblem]]:

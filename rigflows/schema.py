@@ -145,7 +145,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "machines": _count(),
             "qualifier": _one_of(QUALIFIERS),
             "rank": _count(),
-            "parts_complete": pa.Column(bool, coerce=True),
+            "parts_complete": _one_of(("true", "false")),
             "remainder_label": _text(nullable=True),
             "confidence": _CONFIDENCE,
             "source_ids": _SOURCE_IDS,
@@ -240,6 +240,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         }
     ),
 }
+
+#: Columns written true/false in the CSV, turned into booleans once validated.
+BOOLEAN_COLUMNS: dict[str, tuple[str, ...]] = {"flow_totals": ("parts_complete",)}
 
 #: Every table the app needs, in load order; each is `data/<name>.csv`.
 TABLE_NAMES: tuple[str, ...] = tuple(SCHEMAS)

@@ -114,10 +114,14 @@ def cbeci_power(reference_dir: Path) -> pd.DataFrame:
 
 
 def countries_named(out_dir: Path, shares: pd.DataFrame) -> list[str]:
-    """Every ISO-3 code used by the hashrate table and the hand-curated tables."""
+    """Every ISO-3 code used by the hashrate table and the hand-curated tables.
+
+    The hand-curated tables are read from `out_dir`, or from the project's data/ when `out_dir`
+    does not have them (e.g. when writing to a scratch folder).
+    """
     codes = set(shares["iso3"]) - {"OTHER"}
     for file, columns in COUNTRY_COLUMNS.items():
-        path = out_dir / file
+        path = out_dir / file if (out_dir / file).exists() else DEFAULT_OUT_DIR / file
         if path.exists():
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
             for column in columns:
