@@ -15,6 +15,8 @@ from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES
 from rigflows.state import ViewState, Vocabulary
 
 NOT_IDENTIFIED = "not identified"
+#: The seller-side node of remainders: machines the reporting counted but did not itemise.
+NOT_ITEMISED = "Sellers not itemised"
 #: Flow kinds that count as machines received; plans and requests are shown but not counted.
 CONFIRMED_KINDS = ("relocation", "new_sale")
 #: Countries drawn in the energy chart when no country is selected: the largest destinations.
@@ -165,7 +167,7 @@ def sankey_links(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         for remainder in derived_remainders(dataset).itertuples():
             common = {"machines": remainder.machines, "kind": "remainder", "confidence": remainder.confidence, "source_ids": remainder.source_ids, "note": remainder.note}
             if pd.isna(remainder.iso3):
-                links.append({"source": _seller_label(NOT_IDENTIFIED), "target": remainder.label, "source_column": 0, "target_column": 1, **common})
+                links.append({"source": NOT_ITEMISED, "target": remainder.label, "source_column": 0, "target_column": 1, **common})
             else:
                 country = country_name(remainder.iso3)
                 links.append({"source": country, "target": _receiver_label(NOT_IDENTIFIED, remainder.iso3), "source_column": 1, "target_column": 2, **common})
@@ -253,6 +255,7 @@ def _share_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         high=float("nan"),
         status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "reported"),
         details=[[f"Hashrate: {ehs:.2f} EH/s", *_flag_details(flag)] for ehs, flag in zip(rows["hashrate_ehs"], rows["flag"])],
+        source_ids=rows["source_id"],
     )
 
 
@@ -321,9 +324,11 @@ def reported_loads(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     reports = dataset.grid_reports
     reports = reports[reports["iso3"].isin(energy_countries(dataset, state)) & reports["kind"].isin(["mining_load", "capacity"]) & reports["unit"].isin(list(_UNITS_TO_GW))]
     factor = reports["unit"].map(_UNITS_TO_GW)
+    # A report that gives only a range ("1,000-1,200 MW") is drawn at its midpoint, with the range.
+    value = reports["value"].fillna((reports["value_low"] + reports["value_high"]) / 2)
     return reports.assign(
         country=reports["iso3"].map(country_name),
-        value_gw=reports["value"] * factor,
+        value_gw=value * factor,
         low_gw=reports["value_low"] * factor,
         high_gw=reports["value_high"] * factor,
     ).reset_index(drop=True)

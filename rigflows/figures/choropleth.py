@@ -1,0 +1,248 @@
+"""The destination map: one metric per country, flagged and count-less countries marked, farms on top.
+
+A country with no row is simply not drawn, so it shows as grey land and reads "no data":
+drawing it as 0 would claim a measurement nobody made. For the same reason a flagged zero
+(CBECI's post-ban China gap) is not coloured as zero but drawn like a count-less country.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from rigflows.figures.style import (
+    FLAG_OUTLINE,
+    MAP_HEIGHT,
+    NEUTRAL_GREY,
+    NO_DATA_GREY,
+    OKABE_ITO,
+    SEQUENTIAL,
+    date_label,
+    escape,
+    filters_text,
+    legend_key,
+    sources_text,
+    themed,
+    wrap,
+)
+from rigflows.state import METRICS, ViewState
+
+#: Per metric: colour bar title, and how one value reads in a hover.
+_UNITS = {
+    "machines": ("Machines", lambda value: f"{value:,.0f} machines"),
+    "share": ("% of global<br>hashrate", lambda value: f"{value:.2f}% of global hashrate"),
+    "load": ("GW (model)", lambda value: f"{value:.2f} GW"),
+    "strain": ("% of national<br>demand (model)", lambda value: f"{value:.2f}% of national demand"),
+}
+_STATUS = {
+    "reported": "Reported",
+    "estimate": "Model estimate, not measured",
+    "flagged": "⚠ Flagged: see note below",
+    "no count": "Reported destination, count not reported",
+}
+_FARM_COLOUR = OKABE_ITO["vermillion"]
+#: Largest farm marker diameter (px) and the fixed size of a farm with unknown capacity.
+_FARM_MAX_PX = 34
+_FARM_UNKNOWN_PX = 7
+_PRECISION = {"site": "at the site", "city_centroid": "city centre, not the site"}
+
+
+def build_choropleth_figure(map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "") -> go.Figure:
+    """Choropleth of `select.map_rows` for `state.metric`, with `select.farm_markers` on top.
+
+    `farms` is None (or empty) when the farm overlay is off. `period` names the span the
+    machine counts cover ('to Nov 2021', see `style.period_label`); it is used only for the
+    "machines" metric, which has no month.
+    """
+    rows = map_rows.assign(value=_floats(map_rows["value"]), low=_floats(map_rows["low"]), high=_floats(map_rows["high"]))
+    hover = [_hover(row, state.metric) for row in rows.itertuples()]
+    rows = rows.assign(hover=hover)
+    flagged = rows["status"] == "flagged"
+    # A flagged zero is CBECI's measurement gap, not a real zero: no colour from the scale.
+    valued = rows["value"].notna() & ~(flagged & (rows["value"] == 0))
+    figure = go.Figure()
+    _add_values(figure, rows[valued], state.metric)
+    _add_neutral(figure, rows[~valued])
+    _add_flags(figure, rows[flagged])
+    if farms is not None and not farms.empty:
+        _add_farms(figure, farms)
+
+    when = period if state.metric == "machines" else date_label(state.month)
+    key = legend_key([(NO_DATA_GREY, "Light grey: no data (not zero)")] + ([(NEUTRAL_GREY, "Mid grey: reported, no number")] if (~valued).any() else []))
+    if flagged.any():
+        key += "   <b>⚠</b> + thick outline: flagged value (VPN/proxy distortion or measurement gap; see hover)"
+    figure.update_geos(
+        projection_type="natural earth",
+        showcountries=True,
+        countrycolor="white",
+        countrywidth=0.5,
+        showland=True,
+        landcolor=NO_DATA_GREY,
+        showcoastlines=False,
+        showframe=False,
+        showlakes=False,
+        bgcolor="white",
+    )
+    figure.update_layout(
+        legend={"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}},
+        uirevision="map",
+    )
+    return themed(
+        figure,
+        escape(", ".join(part for part in (METRICS[state.metric], when) if part)),
+        subtitle=filters_text(state),
+        height=MAP_HEIGHT,
+        footer=[key],
+    )
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    # Nullable Float64/Int64 columns carry pd.NA; plain floats with NaN are what plotly expects.
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _hover(row, metric: str) -> str:
+    """Country, value with unit, range, status, the row's detail lines and its sources."""
+    fmt = _UNITS[metric][1]
+    lines = [f"<b>{escape(row.country)}</b>"]
+    if not math.isnan(row.value):
+        lines.append(fmt(row.value))
+    if not math.isnan(row.low) and not math.isnan(row.high):
+        lines.append(f"Range: {fmt(row.low)} – {fmt(row.high)}")
+    lines.append(_STATUS.get(row.status, escape(row.status)))
+    details = row.details if isinstance(row.details, (list, tuple, np.ndarray)) else [row.details] if isinstance(row.details, str) else []
+    lines += [wrap(detail) for detail in details]
+    lines.append(sources_text(row.source_ids))
+    return "<br>".join(lines)
+
+
+def _add_values(figure: go.Figure, rows: pd.DataFrame, metric: str) -> None:
+    if rows.empty:
+        return
+    figure.add_trace(
+        go.Choropleth(
+            name=_UNITS[metric][0].replace("<br>", " "),
+            locationmode="ISO-3",
+            locations=rows["iso3"],
+            z=rows["value"],
+            zmin=0,
+            zmax=max(float(rows["value"].max()), 1e-9),
+            colorscale=SEQUENTIAL,
+            marker={"line": {"color": "white", "width": 0.5}},
+            colorbar={"title": {"text": _UNITS[metric][0], "font": {"size": 12}}, "tickformat": ",", "len": 0.75, "thickness": 14},
+            hovertext=rows["hover"],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+        )
+    )
+
+
+def _add_neutral(figure: go.Figure, rows: pd.DataFrame) -> None:
+    """Countries that are reported (a destination, a flagged zero) but have no number to colour."""
+    if rows.empty:
+        return
+    figure.add_trace(
+        go.Choropleth(
+            name="Reported, no number",
+            locationmode="ISO-3",
+            locations=rows["iso3"],
+            z=[0] * len(rows),
+            colorscale=[[0, NEUTRAL_GREY], [1, NEUTRAL_GREY]],
+            showscale=False,
+            marker={"line": {"color": "white", "width": 0.5}},
+            hovertext=rows["hover"],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+        )
+    )
+
+
+def _add_flags(figure: go.Figure, rows: pd.DataFrame) -> None:
+    """Flagged countries: a thick dark outline over their fill, and a ⚠ at the centroid.
+
+    Plotly choropleths have no hatch patterns, so the mark is an outline plus a text marker;
+    scattergeo places `locations` at each country's centroid from the same topojson.
+    """
+    if rows.empty:
+        return
+    figure.add_trace(
+        go.Choropleth(
+            name="Flagged value",
+            locationmode="ISO-3",
+            locations=rows["iso3"],
+            z=[0] * len(rows),
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+            showscale=False,
+            marker={"line": {"color": FLAG_OUTLINE, "width": 2.5}},
+            hovertext=rows["hover"],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.add_trace(
+        go.Scattergeo(
+            name="⚠ Flagged value (see hover)",
+            locationmode="ISO-3",
+            locations=rows["iso3"],
+            mode="text",
+            text=["⚠"] * len(rows),
+            textfont={"size": 16, "color": FLAG_OUTLINE},
+            hovertext=rows["hover"],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+        )
+    )
+
+
+def _add_farms(figure: go.Figure, farms: pd.DataFrame) -> None:
+    """Farms sized by capacity (marker area ∝ MW); unknown capacity gets a small fixed marker."""
+    capacity = _floats(farms["capacity_mw"])
+    known = ~np.isnan(capacity)
+    hover = [_farm_hover(farm, mw) for farm, mw in zip(farms.itertuples(), capacity)]
+    frame = farms.assign(capacity=capacity, hover=hover, lat=_floats(farms["lat"]), lon=_floats(farms["lon"]))
+    if known.any():
+        sized = frame[known]
+        figure.add_trace(
+            go.Scattergeo(
+                name="Mining farm (area = capacity, MW)",
+                lat=sized["lat"],
+                lon=sized["lon"],
+                mode="markers",
+                marker={
+                    "size": sized["capacity"],
+                    "sizemode": "area",
+                    "sizeref": 2.0 * max(float(sized["capacity"].max()), 1e-9) / _FARM_MAX_PX**2,
+                    "sizemin": _FARM_UNKNOWN_PX,
+                    "color": _FARM_COLOUR,
+                    "opacity": 0.75,
+                    "line": {"color": "white", "width": 1},
+                },
+                hovertext=sized["hover"],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    if (~known).any():
+        unsized = frame[~known]
+        figure.add_trace(
+            go.Scattergeo(
+                name="Mining farm, capacity unknown",
+                lat=unsized["lat"],
+                lon=unsized["lon"],
+                mode="markers",
+                marker={"size": _FARM_UNKNOWN_PX, "symbol": "circle-open", "color": _FARM_COLOUR, "line": {"width": 2}},
+                hovertext=unsized["hover"],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+
+
+def _farm_hover(farm, capacity_mw: float) -> str:
+    operator = farm.operator if isinstance(farm.operator, str) else "operator not reported"
+    capacity = "Capacity unknown" if math.isnan(capacity_mw) else f"Capacity: {capacity_mw:,.0f} MW"
+    precision = _PRECISION.get(farm.coord_precision, escape(farm.coord_precision))
+    return "<br>".join(
+        [f"<b>{escape(farm.name)}</b>", f"Operator: {escape(operator)}", capacity, f"Location: {precision}", sources_text(farm.source_ids)]
+    )

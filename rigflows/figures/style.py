@@ -1,0 +1,173 @@
+"""What every chart shares: colour-blind-safe palettes, a system font, title, key and source line.
+
+Charts leave the app as PNGs in articles, so everything a reader needs (title, units, key,
+sources) is drawn inside the figure rather than in the page around it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sequential
+
+from rigflows.countries import country_name
+from rigflows.state import ViewState
+
+#: System fonts only: no web-font download, and the PNG export looks like the screen.
+FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+TEXT_COLOUR = "#222222"
+MUTED_TEXT = "#555555"
+
+#: Okabe-Ito: categorical colours that stay distinct for the common colour-vision deficiencies.
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "sky_blue": "#56B4E9",
+    "black": "#000000",
+    "yellow": "#F0E442",
+}
+#: Order for countries and other categories; yellow last because it is faint on white.
+CATEGORY_COLOURS = list(OKABE_ITO.values())
+#: Viridis from light (low) to dark (high): perceptually even and readable in greyscale.
+SEQUENTIAL = sequential.Viridis[::-1]
+#: Land with no value for the metric: "no data", deliberately not a colour of the scale.
+NO_DATA_GREY = "#e3e3e3"
+#: Something reported without a number (a destination with no count, an unknown node).
+NEUTRAL_GREY = "#a3a3a3"
+FLAG_OUTLINE = "#1a1a1a"
+
+SOURCE_LINE = "Sources: FT via press copies; CBECI (CCAF); Our World in Data — see the sources panel"
+
+#: Heights match the cards' graph heights in components/views.py; the app sets the width.
+MAP_HEIGHT = 520
+SANKEY_HEIGHT = 620
+ENERGY_HEIGHT = 480
+
+_LINE_PX = 16
+_FOOTER_FONT = 11
+
+
+def rgba(hex_colour: str, alpha: float) -> str:
+    """'#0072B2', 0.4 → 'rgba(0,114,178,0.4)': translucent versions of the palette."""
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def escape(text: object) -> str:
+    """Data text made safe for plotly's pseudo-HTML (a note saying '<5%' must not become a tag)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def wrap(text: object, width: int = 70) -> str:
+    """Escaped text broken into hover-sized lines, so long notes do not run off the screen."""
+    return "<br>".join(textwrap.wrap(escape(text), width)) if pd.notna(text) else ""
+
+
+def date_label(value: str) -> str:
+    """'2021-08' → 'Aug 2021', '2021-08-05' → '5 Aug 2021' (readers, not ISO parsers)."""
+    stamp = pd.Timestamp(value)
+    return stamp.strftime("%b %Y") if len(value) == 7 else f"{stamp.day} {stamp.strftime('%b %Y')}"
+
+
+def period_label(period_ends: Iterable[str]) -> str:
+    """'to Nov 2021' from the flows' `period_end` months: the machine counts are cumulative."""
+    months = sorted(str(month) for month in period_ends if isinstance(month, str))
+    return f"to {date_label(months[-1][:7])}" if months else ""
+
+
+def sources_text(source_ids: object) -> str:
+    """'a;b' → 'Sources: a; b' for hovers, so every number names where it came from."""
+    ids = [part for part in str(source_ids).split(";") if part and part != "nan"] if pd.notna(source_ids) else []
+    if not ids:
+        return "Source: not given"
+    return ("Source: " if len(ids) == 1 else "Sources: ") + escape("; ".join(ids))
+
+
+def filters_text(state: ViewState) -> str:
+    """The filters in words, for the subtitle: an exported PNG must say what it is limited to."""
+    parts = []
+    if state.countries:
+        parts.append("Countries: " + ", ".join(country_name(code) for code in state.countries))
+    if state.firms:
+        parts.append("Firms: " + ", ".join(state.firms))
+    return escape(" · ".join(parts))
+
+
+def legend_key(items: Iterable[tuple[str, str]]) -> str:
+    """A one-line key of coloured squares for traces with no legend (map greys, Sankey links)."""
+    return "   ".join(f"<span style='color:{colour}'>■</span> {label}" for colour, label in items)
+
+
+def themed(
+    figure: go.Figure,
+    title: str,
+    *,
+    subtitle: str = "",
+    height: int,
+    footer: Iterable[str | tuple[str, str]] = (),
+    axis_space: int = 0,
+    margin_right: int = 20,
+) -> go.Figure:
+    """Title, font, template, height and the bottom block (footer lines, then the source line).
+
+    A footer line may be (text, hover text) for detail too long to print. The bottom margin
+    is computed from the footer so the lines never overlap the plot;
+    `axis_space` is the room the x axis needs below the plot (0 for maps and Sankeys).
+    """
+    lines = [line if isinstance(line, tuple) else (line, None) for line in (*footer, SOURCE_LINE)]
+    heights = [_LINE_PX * (text.count("<br>") + 1) for text, _ in lines]
+    bottom = axis_space + sum(heights) + 10
+    offset = -axis_space
+    for (text, hovertext), line_height in zip(lines, heights):
+        figure.add_annotation(
+            text=text, hovertext=hovertext, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", yshift=offset,
+            showarrow=False, align="left", font={"size": _FOOTER_FONT, "color": MUTED_TEXT},
+        )
+        offset -= line_height
+    figure.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOUR},
+        title={
+            "text": title,
+            "subtitle": {"text": subtitle, "font": {"size": 12, "color": MUTED_TEXT}},
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 12},
+            "font": {"size": 17},
+        },
+        height=height,
+        margin={"l": 20, "r": margin_right, "t": 78 if subtitle else 56, "b": bottom},
+        colorway=CATEGORY_COLOURS,
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": 12}, "align": "left"},
+        paper_bgcolor="white",
+    )
+    return figure
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank chart that says why it is blank (a filter left nothing), instead of empty axes."""
+    figure = go.Figure()
+    figure.add_annotation(
+        text="<br>".join(textwrap.wrap(escape(message), 60)), xref="paper", yref="paper", x=0.5, y=0.5,
+        showarrow=False, font={"size": 15, "color": MUTED_TEXT},
+    )
+    figure.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "color": TEXT_COLOUR},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        margin={"l": 20, "r": 20, "t": 20, "b": 20},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    return figure
