@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from rigflows.schema import TABLE_NAMES
 class Dataset:
     """Every curated table (by name, as in `rigflows.schema`) plus the country geometry."""
 
-    tables: dict[str, pd.DataFrame]
-    geometry: CountryGeometry
+    tables: dict[str, pd.DataFrame] = field(repr=False)
+    geometry: CountryGeometry = field(repr=False)
     data_dir: Path
 
     def __getattr__(self, name: str) -> pd.DataFrame:

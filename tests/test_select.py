@@ -1,0 +1,144 @@
+"""The rows behind each view, from the bundled data: filters, remainders, map metrics, export."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from rigflows.select import (
+    NOT_ITEMISED,
+    derived_remainders,
+    energy_countries,
+    export_table,
+    farm_markers,
+    filter_flows,
+    map_rows,
+    reported_loads,
+    sankey_links,
+    unquantified_reports,
+    view_sources,
+    vocabulary,
+)
+from rigflows.state import ViewState
+
+
+def test_country_filter_keeps_only_that_countrys_flows(dataset):
+    flows = filter_flows(dataset, ViewState(countries=("KAZ",)))
+    assert set(flows["destination_iso3"]) == {"KAZ"}
+    assert len(flows) == (dataset.flows["destination_iso3"] == "KAZ").sum()
+
+
+def test_firm_filter_matches_sellers_and_receivers(dataset):
+    flows = filter_flows(dataset, ViewState(firms=("BitRiver", "Bitmain")))
+    assert set(flows["receiver"]) >= {"BitRiver"}
+    assert "Bitmain" in set(flows["seller"])
+    assert all(row.seller in {"BitRiver", "Bitmain"} or row.receiver in {"BitRiver", "Bitmain"} for row in flows.itertuples())
+
+
+def test_sankey_links_balance_at_the_country_column(dataset):
+    """What flows into a country node equals what flows out of it to receivers."""
+    links = sankey_links(dataset, ViewState())
+    inflow = links[links["target_column"] == 1].groupby("target")["machines"].sum()
+    outflow = links[links["source_column"] == 1].groupby("source")["machines"].sum()
+    for country, machines in outflow.items():
+        assert inflow[country] == machines
+
+
+def test_remainders_appear_only_unfiltered_and_when_asked(dataset):
+    everything = sankey_links(dataset, ViewState())
+    remainder_links = everything[everything["kind"] == "remainder"]
+    assert set(remainder_links["source"]) == {NOT_ITEMISED}
+    assert set(remainder_links["machines"]) == set(derived_remainders(dataset)["machines"])
+    assert (sankey_links(dataset, ViewState(show_remainders=False))["kind"] != "remainder").all()
+    assert (sankey_links(dataset, ViewState(countries=("RUS",)))["kind"] != "remainder").all()
+
+
+def test_unknown_receivers_in_two_countries_stay_two_nodes(dataset):
+    targets = set(sankey_links(dataset, ViewState())["target"])
+    assert "Not identified (United States)" in targets and "Not identified (Kazakhstan)" in targets
+
+
+def test_flows_without_a_count_are_listed_not_drawn(dataset):
+    listed = " ".join(unquantified_reports(dataset, ViewState())["what"])
+    assert "The9" in listed and "Canada" in listed
+    drawn = sankey_links(dataset, ViewState())
+    assert not drawn["source"].str.contains("The9").any()
+
+
+def test_machine_map_counts_confirmed_flows_and_marks_countries_without_a_count(dataset):
+    rows = map_rows(dataset, ViewState()).set_index("iso3")
+    flows = dataset.flows
+    confirmed = flows[(flows["destination_iso3"] == "KAZ") & flows["kind"].isin(["relocation", "new_sale"])]["machines"].sum()
+    assert rows.loc["KAZ", "value"] == confirmed
+    assert rows.loc["PRY", "status"] == "no count" and math.isnan(rows.loc["PRY", "value"])
+    assert "CHN" not in rows.index  # China is the origin, not a destination
+
+
+@pytest.mark.parametrize("metric", ["share", "load", "strain"])
+def test_time_metrics_change_with_the_month_and_keep_flags(dataset, metric):
+    august = map_rows(dataset, ViewState(metric=metric, month="2021-08")).set_index("iso3")
+    january = map_rows(dataset, ViewState(metric=metric, month="2022-01")).set_index("iso3")
+    assert august.loc["KAZ", "value"] != january.loc["KAZ", "value"]
+    assert august.loc["IRL", "status"] == "flagged"
+    assert "OTHER" not in august.index
+
+
+def test_china_zero_in_july_2021_is_flagged_not_a_plain_zero(dataset):
+    row = map_rows(dataset, ViewState(metric="share", month="2021-07")).set_index("iso3").loc["CHN"]
+    assert row["value"] == 0 and row["status"] == "flagged"
+    assert any("measurement gap" in line for line in row["details"])
+
+
+def test_firm_filter_limits_the_map_to_the_firms_countries(dataset):
+    rows = map_rows(dataset, ViewState(metric="share", firms=("BitRiver",)))
+    assert list(rows["iso3"]) == ["RUS"]
+
+
+def test_energy_countries_default_to_largest_destinations_and_follow_the_filter(dataset):
+    assert energy_countries(dataset, ViewState())[0] == "RUS"
+    assert energy_countries(dataset, ViewState(countries=("CAN", "KAZ"))) == ["CAN", "KAZ"]
+
+
+def test_reported_loads_are_in_gw_and_ranges_keep_their_bounds(dataset):
+    reports = reported_loads(dataset, ViewState(countries=("KAZ",)))
+    assert (reports["unit"].isin(["MW", "GW"])).all()
+    mw = reports[reports["unit"] == "MW"].iloc[0]
+    source = dataset.grid_reports.set_index("report_id").loc[mw["report_id"]]
+    expected = source["value"] if not pd.isna(source["value"]) else (source["value_low"] + source["value_high"]) / 2
+    assert mw["value_gw"] == pytest.approx(expected / 1000)
+
+
+def test_farm_markers_only_with_coordinates_and_filtered(dataset):
+    farms = farm_markers(dataset, ViewState())
+    assert farms["lat"].notna().all()
+    assert set(farm_markers(dataset, ViewState(countries=("CAN",)))["iso3"]) == {"CAN"}
+
+
+def test_view_sources_include_originals_of_press_copies(dataset):
+    sources = view_sources(dataset, ViewState())
+    ids = set(sources["source_id"])
+    copies = sources[sources["kind"] == "press_copy"]
+    assert not copies.empty
+    assert set(copies["original_id"].dropna()) <= ids
+    # Narrower view, fewer sources.
+    assert len(view_sources(dataset, ViewState(countries=("CAN",)))) < len(sources)
+
+
+def test_export_holds_exactly_the_rows_on_screen_with_citations(dataset):
+    state = ViewState(metric="share", month="2021-10", countries=("KAZ", "RUS"))
+    table = export_table(dataset, state)
+    map_part = table[table["view"] == "map"]
+    assert sorted(map_part["iso3"]) == ["KAZ", "RUS"]
+    assert (map_part["month"] == "2021-10").all()
+    assert len(table[table["view"] == "sankey"]) == len(sankey_links(dataset, state))
+    assert table["sources"].str.len().gt(0).all()
+    assert table["sources"].str.contains("http").any()
+
+
+def test_vocabulary_offers_every_named_country_and_firm(dataset):
+    vocab = vocabulary(dataset)
+    assert {"RUS", "KAZ", "USA", "CAN", "PRY", "VEN"} <= vocab.countries
+    assert "BitRiver" in vocab.firms and "not identified" not in {firm.lower() for firm in vocab.firms}
+    assert vocab.months[0] == "2019-09" and vocab.months[-1] == "2022-01"
