@@ -77,7 +77,7 @@ def month_layout(dataset: Dataset) -> html.Div:
                 className="month-slider",
                 children=[
                     html.Span(id=ids.MONTH_LABEL, className="month-label", **{"aria-live": "polite"}),
-                    dcc.Slider(id=ids.MONTH, min=0, max=len(months) - 1, step=1, value=months.index(ViewState().month), marks=month_marks(months), updatemode="mouseup"),
+                    dcc.Slider(id=ids.MONTH, min=0, max=len(months) - 1, step=1, value=months.index(ViewState().month), marks=month_marks(months), updatemode="mouseup", allow_direct_input=False),
                 ],
             ),
             dcc.Interval(id=ids.TICK, interval=900, disabled=True),

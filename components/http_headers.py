@@ -14,7 +14,7 @@ log = logging.getLogger("rigflows")
 def content_security_policy(app: Dash, frame_ancestors: str) -> str:
     """Only what the page needs: its own scripts (Dash's inline ones by hash), styles plotly
     injects, PNG export's data/blob images, and the configured embedders."""
-    script_hashes = " ".join(f"'{digest}'" for digest in app.csp_hashes())
+    script_hashes = " ".join(app.csp_hashes())  # already quoted: 'sha256-...'
     return "; ".join(
         [
             "default-src 'self'",
