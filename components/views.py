@@ -14,9 +14,9 @@ from rigflows.dataset import Dataset
 from rigflows.figures.choropleth import build_choropleth_figure
 from rigflows.figures.energy import build_energy_figure
 from rigflows.figures.sankey import build_sankey_figure
-from rigflows.figures.style import empty_figure
+from rigflows.figures.style import empty_figure, period_label
 from rigflows.models import METHOD_NOTE
-from rigflows.select import energy_series, farm_markers, grid_events, map_rows, reported_loads, sankey_links, unquantified_reports, vocabulary
+from rigflows.select import energy_series, farm_markers, flows_period, grid_events, map_rows, reported_loads, sankey_links, unquantified_reports, vocabulary
 from rigflows.state import METRICS, ViewState, parse_query
 
 
@@ -69,14 +69,14 @@ def register_view_callbacks(app, dataset: Dataset, topojson_url: str) -> None:
         if rows.empty and (farms is None or farms.empty):
             figure = empty_figure(f"No {METRICS[state.metric].lower()} for this selection. Try another metric or reset the filters.")
         else:
-            figure = build_choropleth_figure(rows, farms, state)
+            figure = build_choropleth_figure(rows, farms, state, period=period_label(flows_period(dataset, state)))
         return figure, graph_config(ids.MAP, state, topojson_url)
 
     @app.callback(Output(ids.SANKEY, "figure"), Output(ids.SANKEY, "config"), Output(ids.UNQUANTIFIED, "children"), Input(ids.URL, "search"))
     def render_sankey(search):
         state = state_of(search)
         links = sankey_links(dataset, state)
-        figure = build_sankey_figure(links, state) if not links.empty else empty_figure("No reported flows with a machine count match this selection.")
+        figure = build_sankey_figure(links, state, period=period_label(flows_period(dataset, state))) if not links.empty else empty_figure("No reported flows with a machine count match this selection.")
         unquantified = unquantified_reports(dataset, state)
         listing = None
         if not unquantified.empty:

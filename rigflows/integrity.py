@@ -55,6 +55,19 @@ def check_id_references(tables: Tables) -> list[DataProblem]:
     return problems
 
 
+def check_flow_countries(tables: Tables) -> list[DataProblem]:
+    """A flow lands in the same country as the farm and the country total it points to."""
+    farm_country = tables["farms"].set_index("farm_id")["iso3"]
+    total_country = tables["flow_totals"].set_index("total_id")["iso3"]
+    problems = []
+    for index, flow in tables["flows"].iterrows():
+        for column, countries in (("farm_id", farm_country), ("total_id", total_country)):
+            target = flow[column]
+            if pd.notna(target) and target in countries.index and pd.notna(countries[target]) and countries[target] != flow["destination_iso3"]:
+                problems.append(DataProblem("flows.csv", _line(index), column, f"{target} is in {countries[target]}, but the flow goes to {flow['destination_iso3']}"))
+    return problems
+
+
 def check_ranges(tables: Tables) -> list[DataProblem]:
     """low <= value <= high wherever a table gives a range; periods do not run backwards."""
     triples = [
@@ -146,6 +159,7 @@ def check_electricity_coverage(tables: Tables) -> list[DataProblem]:
 RULES: tuple[Callable[[Tables], list[DataProblem]], ...] = (
     check_source_references,
     check_id_references,
+    check_flow_countries,
     check_ranges,
     check_totals,
     check_share_sums,

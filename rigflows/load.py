@@ -12,6 +12,8 @@ from rigflows.problems import DataProblem
 from rigflows.schema import BOOLEAN_COLUMNS, SCHEMAS, TABLE_NAMES
 
 _PARSER_LINE = re.compile(r"line (\d+)")
+#: pandas names an unterminated quote by its 0-based data row: "EOF inside string starting at row N".
+_PARSER_ROW = re.compile(r"starting at row (\d+)")
 
 
 def read_table(path: Path, name: str) -> tuple[pd.DataFrame | None, list[DataProblem]]:
@@ -25,8 +27,8 @@ def read_table(path: Path, name: str) -> tuple[pd.DataFrame | None, list[DataPro
         expected = ", ".join(SCHEMAS[name].columns)
         return None, [DataProblem(file, None, None, f"file is empty; expected a header with: {expected}")]
     except pd.errors.ParserError as error:
-        match = _PARSER_LINE.search(str(error))
-        line = int(match.group(1)) if match else None
+        line_match, row_match = _PARSER_LINE.search(str(error)), _PARSER_ROW.search(str(error))
+        line = int(line_match.group(1)) if line_match else int(row_match.group(1)) + 1 if row_match else None
         return None, [DataProblem(file, line, None, f"malformed CSV: {_first_line(error)}")]
     except UnicodeDecodeError as error:
         return None, [DataProblem(file, None, None, f"not UTF-8 text: {error.reason}")]
@@ -34,7 +36,7 @@ def read_table(path: Path, name: str) -> tuple[pd.DataFrame | None, list[DataPro
     try:
         frame = SCHEMAS[name].validate(raw, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return None, _schema_problems(file, errors.failure_cases)
+        return None, _schema_problems(file, errors.failure_cases, SCHEMAS[name].unique)
     for column in BOOLEAN_COLUMNS.get(name, ()):
         frame[column] = frame[column] == "true"
     return frame, []
@@ -56,30 +58,38 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0]
 
 
-def _schema_problems(file: str, failures: pd.DataFrame) -> list[DataProblem]:
+def _shown(case) -> str:
+    """A failing value as the user typed it: numpy scalars printed as plain numbers."""
+    return repr(case.item() if hasattr(case, "item") else case)
+
+
+def _schema_problems(file: str, failures: pd.DataFrame, unique_key: list[str] | None) -> list[DataProblem]:
     """Turn pandera's failure table into one plain-words problem per cell (or column)."""
     problems = []
     uncoercible = set()
     for failure in failures.itertuples(index=False):
         column, check, case, index = failure.column, str(failure.check), failure.failure_case, failure.index
+        line = None if index is None or pd.isna(index) else int(index) + 2
         if check == "column_in_dataframe":
             problems.append(DataProblem(file, 1, str(case), "required column is missing"))
         elif check == "column_in_schema":
             problems.append(DataProblem(file, 1, str(case), "unknown column (misspelt?)"))
-        elif check.startswith("coerce_dtype") or check.startswith("dtype"):
-            if index is not None and not pd.isna(index):
-                uncoercible.add((column, int(index)))
-                wanted = "a whole number" if "Int" in check else "a number" if "Float" in check else "true or false" if "bool" in check else check
-                problems.append(DataProblem(file, int(index) + 2, column, f"expected {wanted}, got {case!r}"))
+        elif check.startswith(("coerce_dtype", "dtype")):
+            # pandera reports a value that will not convert twice (coerce, then dtype): once is enough.
+            if line is not None and (column, line) not in uncoercible:
+                uncoercible.add((column, line))
+                wanted = "a whole number" if "Int" in check else "a number" if "Float" in check else check
+                problems.append(DataProblem(file, line, column, f"expected {wanted}, got {_shown(case)}"))
         elif check == "not_nullable":
-            problems.append(DataProblem(file, int(index) + 2, column, "must not be empty"))
-        elif check.startswith("field_uniqueness") or check == "multiple_fields_uniqueness":
-            label = column if column else "row"
-            problems.append(DataProblem(file, int(index) + 2, column, f"duplicate {label} {case!r}"))
-        elif index is None or pd.isna(index):
-            # A check that could not run because the column did not coerce: already reported.
+            problems.append(DataProblem(file, line, column, "must not be empty"))
+        elif check == "multiple_fields_uniqueness":
+            problems.append(DataProblem(file, line, None, f"duplicate ({', '.join(unique_key or [])}): this combination appears on another line"))
+        elif check.startswith("field_uniqueness"):
+            problems.append(DataProblem(file, line, column, f"duplicate {column} {_shown(case)}"))
+        elif line is None:
+            # A check that could not run because the column did not convert: already reported.
             if not any(col == column for col, _ in uncoercible):
                 problems.append(DataProblem(file, None, column, f"{check}: {case}"))
         else:
-            problems.append(DataProblem(file, int(index) + 2, column, f"{check}, got {case!r}"))
-    return problems
+            problems.append(DataProblem(file, line, column, f"{check}, got {_shown(case)}"))
+    return list(dict.fromkeys(problems))

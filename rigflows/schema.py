@@ -54,7 +54,9 @@ _ID_LIST = r"^[a-z0-9_]+(;[a-z0-9_]+)*$"
 
 def is_iso3(code: str) -> bool:
     """True for an ISO 3166-1 alpha-3 country code (pycountry, not a hand-written list)."""
-    return isinstance(code, str) and pycountry.countries.get(alpha_3=code) is not None
+    # pycountry's lookup ignores case; the data must use the upper-case code itself.
+    country = pycountry.countries.get(alpha_3=code) if isinstance(code, str) else None
+    return country is not None and country.alpha_3 == code
 
 
 def _text(nullable: bool = False, **kwargs) -> pa.Column:

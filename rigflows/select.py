@@ -58,6 +58,11 @@ def filter_flows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     return flows[keep]
 
 
+def flows_period(dataset: Dataset, state: ViewState) -> list[str]:
+    """The `period_end` months of the flows in view (machine counts are cumulative to these)."""
+    return list(filter_flows(dataset, state)["period_end"])
+
+
 def is_filtered(state: ViewState) -> bool:
     return bool(state.countries or state.firms)
 
@@ -198,8 +203,9 @@ MAP_COLUMNS = ["iso3", "country", "value", "low", "high", "status", "details", "
 def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """One row per country for the chosen metric (and month), limited by the filters.
 
-    `status` is "reported", "flagged" (a distorted share), "estimate" (model) or "no count"
-    (a reported destination without a number); `details` are extra hover lines.
+    `status` is "reported", "flagged" (a distorted share), "estimate" (model), "no count"
+    (a reported destination without a number) or "plan only" (only plans or requests, not
+    counted as received); `details` are extra hover lines.
     """
     builders = {"machines": _machine_rows, "share": _share_rows, "load": _load_rows, "strain": _strain_rows}
     rows = builders[state.metric](dataset, state)
@@ -226,8 +232,9 @@ def _machine_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             rank = f", rank {int(total['rank'])} among destinations" if pd.notna(total["rank"]) else ""
             details.insert(0, f"FT-tracked total: {_count(total['machines'])}{rank}")
         value = float(confirmed.sum()) if not confirmed.empty else float("nan")
+        plans_only = confirmed.empty and (mine["kind"] == "plan_or_request").any()
         sources = _join_ids(pd.concat([mine["source_ids"], pd.Series([totals.loc[iso3, "source_ids"]] if iso3 in totals.index else [], dtype=object)]))
-        rows.append({"iso3": iso3, "country": country_name(iso3), "value": value, "low": float("nan"), "high": float("nan"), "status": "reported" if not confirmed.empty else "no count", "details": details, "source_ids": sources})
+        rows.append({"iso3": iso3, "country": country_name(iso3), "value": value, "low": float("nan"), "high": float("nan"), "status": "reported" if not confirmed.empty else "plan only" if plans_only else "no count", "details": details, "source_ids": sources})
     return pd.DataFrame(rows, columns=MAP_COLUMNS)
 
 

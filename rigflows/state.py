@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
 METRICS = {
-    "machines": "Machines received (relocated from China, FT-tracked)",
+    "machines": "Machines reported received from China (relocations and new-machine sales)",
     "share": "Share of global Bitcoin hashrate (%)",
     "load": "Estimated mining load (GW, model)",
     "strain": "Estimated mining load as % of national electricity demand (model)",
@@ -49,7 +49,7 @@ class ViewState:
             params["farms"] = "1"
         if not self.show_remainders:
             params["remainders"] = "0"
-        return "?" + urlencode(params) if params else ""
+        return "?" + urlencode(params, safe=",|") if params else ""
 
     def slug(self) -> str:
         """A filename fragment that says what the view shows, e.g. 'share_2021-08_KAZ-RUS'."""

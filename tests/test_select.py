@@ -72,7 +72,8 @@ def test_machine_map_counts_confirmed_flows_and_marks_countries_without_a_count(
     flows = dataset.flows
     confirmed = flows[(flows["destination_iso3"] == "KAZ") & flows["kind"].isin(["relocation", "new_sale"])]["machines"].sum()
     assert rows.loc["KAZ", "value"] == confirmed
-    assert rows.loc["PRY", "status"] == "no count" and math.isnan(rows.loc["PRY", "value"])
+    assert rows.loc["PRY", "status"] == "plan only" and math.isnan(rows.loc["PRY", "value"])
+    assert rows.loc["CAN", "value"] == flows[(flows["destination_iso3"] == "CAN") & (flows["kind"] == "new_sale")]["machines"].sum()
     assert "CHN" not in rows.index  # China is the origin, not a destination
 
 

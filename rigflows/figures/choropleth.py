@@ -23,6 +23,7 @@ from rigflows.figures.style import (
     date_label,
     escape,
     filters_text,
+    floats,
     legend_key,
     sources_text,
     themed,
@@ -42,6 +43,7 @@ _STATUS = {
     "estimate": "Model estimate, not measured",
     "flagged": "⚠ Flagged: see note below",
     "no count": "Reported destination, count not reported",
+    "plan only": "Only plans or requests reported (not counted as received)",
 }
 _FARM_COLOUR = OKABE_ITO["vermillion"]
 #: Largest farm marker diameter (px) and the fixed size of a farm with unknown capacity.
@@ -57,12 +59,11 @@ def build_choropleth_figure(map_rows: pd.DataFrame, farms: pd.DataFrame | None, 
     machine counts cover ('to Nov 2021', see `style.period_label`); it is used only for the
     "machines" metric, which has no month.
     """
-    rows = map_rows.assign(value=_floats(map_rows["value"]), low=_floats(map_rows["low"]), high=_floats(map_rows["high"]))
-    hover = [_hover(row, state.metric) for row in rows.itertuples()]
-    rows = rows.assign(hover=hover)
+    rows = map_rows.assign(value=floats(map_rows["value"]), low=floats(map_rows["low"]), high=floats(map_rows["high"]))
     flagged = rows["status"] == "flagged"
     # A flagged zero is CBECI's measurement gap, not a real zero: no colour from the scale.
     valued = rows["value"].notna() & ~(flagged & (rows["value"] == 0))
+    rows = rows.assign(hover=[_hover(row, state.metric, shown) for row, shown in zip(rows.itertuples(), valued)])
     figure = go.Figure()
     _add_values(figure, rows[valued], state.metric)
     _add_neutral(figure, rows[~valued])
@@ -71,11 +72,14 @@ def build_choropleth_figure(map_rows: pd.DataFrame, farms: pd.DataFrame | None, 
         _add_farms(figure, farms)
 
     when = period if state.metric == "machines" else date_label(state.month)
-    key = legend_key([(NO_DATA_GREY, "Light grey: no data (not zero)")] + ([(NEUTRAL_GREY, "Mid grey: reported, no number")] if (~valued).any() else []))
+    key = [legend_key([(NO_DATA_GREY, "Light grey: no data (not zero)")] + ([(NEUTRAL_GREY, "Mid grey: reported, no number")] if (~valued).any() else []))]
     if flagged.any():
-        key += "   <b>⚠</b> + thick outline: flagged value (VPN/proxy distortion or measurement gap; see hover)"
+        key.append("<b>⚠</b> and thick outline: flagged value (VPN/proxy distortion or measurement gap; see hover)")
     figure.update_geos(
+        # The whole world, always: zooming to the drawn countries would hide where nothing went.
+        fitbounds=False,
         projection_type="natural earth",
+        lataxis_range=[-57, 84],
         showcountries=True,
         countrycolor="white",
         countrywidth=0.5,
@@ -88,29 +92,24 @@ def build_choropleth_figure(map_rows: pd.DataFrame, farms: pd.DataFrame | None, 
     )
     figure.update_layout(
         legend={"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}},
-        uirevision="map",
+        uirevision="map",  # keep the reader's pan and zoom while the month plays
     )
     return themed(
         figure,
         escape(", ".join(part for part in (METRICS[state.metric], when) if part)),
         subtitle=filters_text(state),
         height=MAP_HEIGHT,
-        footer=[key],
+        footer=key,
     )
 
 
-def _floats(column: pd.Series) -> np.ndarray:
-    # Nullable Float64/Int64 columns carry pd.NA; plain floats with NaN are what plotly expects.
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-def _hover(row, metric: str) -> str:
+def _hover(row, metric: str, value_shown: bool) -> str:
     """Country, value with unit, range, status, the row's detail lines and its sources."""
     fmt = _UNITS[metric][1]
     lines = [f"<b>{escape(row.country)}</b>"]
-    if not math.isnan(row.value):
+    if value_shown:
         lines.append(fmt(row.value))
-    if not math.isnan(row.low) and not math.isnan(row.high):
+    if value_shown and not math.isnan(row.low) and not math.isnan(row.high):
         lines.append(f"Range: {fmt(row.low)} – {fmt(row.high)}")
     lines.append(_STATUS.get(row.status, escape(row.status)))
     details = row.details if isinstance(row.details, (list, tuple, np.ndarray)) else [row.details] if isinstance(row.details, str) else []
@@ -199,10 +198,10 @@ def _add_flags(figure: go.Figure, rows: pd.DataFrame) -> None:
 
 def _add_farms(figure: go.Figure, farms: pd.DataFrame) -> None:
     """Farms sized by capacity (marker area ∝ MW); unknown capacity gets a small fixed marker."""
-    capacity = _floats(farms["capacity_mw"])
+    capacity = floats(farms["capacity_mw"])
     known = ~np.isnan(capacity)
     hover = [_farm_hover(farm, mw) for farm, mw in zip(farms.itertuples(), capacity)]
-    frame = farms.assign(capacity=capacity, hover=hover, lat=_floats(farms["lat"]), lon=_floats(farms["lon"]))
+    frame = farms.assign(capacity=capacity, hover=hover, lat=floats(farms["lat"]), lon=floats(farms["lon"]))
     if known.any():
         sized = frame[known]
         figure.add_trace(

@@ -19,6 +19,7 @@ from rigflows.figures.style import (
     date_label,
     escape,
     filters_text,
+    floats,
     rgba,
     sources_text,
     themed,
@@ -30,6 +31,9 @@ from rigflows.state import ViewState
 #: Marker shape per grid event kind (colour is taken by the country's dashed line).
 EVENT_SYMBOLS = {"rationing": "triangle-down", "cut_off": "x", "blackout": "star", "cap": "square", "permit": "diamond"}
 _EVENT_COLOUR = "#333333"
+#: Heights of the event marker rows and of the axis, as multiples of the highest value drawn.
+_EVENT_ROWS = (1.1, 1.2, 1.3)
+_AXIS_TOP = 1.4
 _REPORT_SYMBOLS = {"mining_load": "diamond", "capacity": "square"}
 _REPORT_KINDS = {"mining_load": "Reported mining load", "capacity": "Reported capacity"}
 _FLAGS = {
@@ -51,22 +55,25 @@ def build_energy_figure(series: pd.DataFrame, reported: pd.DataFrame, events: pd
         _add_reported(figure, rows, colours[iso3])
 
     top = _top(series, reported)
-    _add_events(figure, events, colours, top * 1.06)
+    dates = [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"], state.month]]
+    _add_events(figure, events, colours, top, max(dates) - min(dates))
     selected = month_date(state.month)
     figure.add_shape(type="line", xref="x", yref="paper", x0=selected, x1=selected, y0=0, y1=1, line={"color": TEXT_COLOUR, "width": 1.5})
     figure.add_annotation(
-        text=f"Selected: {date_label(state.month)}", xref="x", yref="paper", x=selected, y=1, xanchor="left", yanchor="top",
+        text=f"Selected: {date_label(state.month)}", xref="x", yref="paper", x=selected, y=1, xanchor="left", yanchor="bottom",
         xshift=3, showarrow=False, font={"size": 11}, bgcolor="rgba(255,255,255,0.8)",
     )
     figure.update_layout(
         xaxis={"title": {"text": "Month"}, "type": "date", "tickformat": "%b %Y", "automargin": True},
-        yaxis={"title": {"text": "Power (GW)"}, "range": [0, top * 1.25], "tickformat": ",", "automargin": True},
+        yaxis={"title": {"text": "Power (GW)"}, "range": [0, top * _AXIS_TOP], "tickformat": ",", "automargin": True},
         legend={"font": {"size": 12}, "tracegroupgap": 4},
         hovermode="closest",
     )
+    clipped = bool(np.nanmax(floats(series["load_gw_high"]), initial=0) > top * _AXIS_TOP)
+    band = "Band: CBECI lower–upper bound" + (" (wider than shown; see hover)" if clipped else "")
     note = (
-        "Model: share of hashrate × CBECI network power; not measured. Band: CBECI lower–upper bound. "
-        "Dashed lines: grid events (hover for details).",
+        f"Model: share of hashrate × CBECI network power; not measured. {band}.<br>"
+        "Dashed lines: grid events (hover for details). Hover this note for the method.",
         wrap(METHOD_NOTE, 90),
     )
     return themed(
@@ -90,17 +97,12 @@ def month_date(value: str) -> pd.Timestamp:
     return pd.Timestamp(f"{value}-15") if len(value) == 7 else pd.Timestamp(value)
 
 
-def _floats(column: pd.Series) -> np.ndarray:
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
 def _top(series: pd.DataFrame, reported: pd.DataFrame) -> float:
-    """Highest value drawn (ranges included), so the axis and event row can be fixed."""
-    values = [_floats(series[column]) for column in ("load_gw", "load_gw_high")]
-    values += [_floats(reported[column]) for column in ("value_gw", "high_gw")]
-    finite = np.concatenate(values) if values else np.array([])
-    finite = finite[np.isfinite(finite)]
-    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    """Highest estimate or reported figure: the axis is scaled to these, not to CBECI's upper
+    bound, which can be several times the estimate and would flatten every line."""
+    values = np.concatenate([floats(series["load_gw"]), floats(reported["value_gw"]), floats(reported["high_gw"])])
+    values = values[np.isfinite(values)]
+    return float(values.max()) if values.size and values.max() > 0 else 1.0
 
 
 def _add_model(figure: go.Figure, rows: pd.DataFrame, colour: str) -> None:
@@ -108,14 +110,14 @@ def _add_model(figure: go.Figure, rows: pd.DataFrame, colour: str) -> None:
     country = escape(rows["country"].iloc[0])
     gap = (rows["flag"] == "measurement_gap").to_numpy()
     x = [month_date(month) for month in rows["month"]]
-    load, low, high = (np.where(gap, np.nan, _floats(rows[column])) for column in ("load_gw", "load_gw_low", "load_gw_high"))
+    load, low, high = (np.where(gap, np.nan, floats(rows[column])) for column in ("load_gw", "load_gw_low", "load_gw_high"))
     group = f"model-{rows['iso3'].iloc[0]}"
     common = {"x": x, "mode": "lines", "legendgroup": group, "showlegend": False, "hoverinfo": "skip", "line": {"width": 0}}
     figure.add_trace(go.Scatter(y=low, name=f"{country} range, low", **common))
     figure.add_trace(go.Scatter(y=high, name=f"{country} range, high", fill="tonexty", fillcolor=rgba(colour, 0.18), **common))
     hover = [
         _model_hover(country, month, value, lower, upper, share, flag)
-        for month, value, lower, upper, share, flag in zip(rows["month"], load, low, high, _floats(rows["share_pct"]), rows["flag"])
+        for month, value, lower, upper, share, flag in zip(rows["month"], load, low, high, floats(rows["share_pct"]), rows["flag"])
     ]
     figure.add_trace(
         go.Scatter(
@@ -144,7 +146,7 @@ def _add_flagged(figure: go.Figure, series: pd.DataFrame, colours: dict[str, str
     figure.add_trace(
         go.Scatter(
             x=[month_date(month) for month in rows["month"]],
-            y=_floats(rows["load_gw"]),
+            y=floats(rows["load_gw"]),
             mode="markers",
             name="⚠ Share flagged (VPN/proxy)",
             marker={"symbol": "circle-open", "size": 9, "color": [colours[code] for code in rows["iso3"]], "line": {"width": 2}},
@@ -154,34 +156,38 @@ def _add_flagged(figure: go.Figure, series: pd.DataFrame, colours: dict[str, str
 
 
 def _add_reported(figure: go.Figure, rows: pd.DataFrame, colour: str) -> None:
-    """Reported loads and capacities with their ranges; a range without a point is drawn at its middle."""
-    value, low, high = (_floats(rows[column]) for column in ("value_gw", "low_gw", "high_gw"))
-    y = np.where(np.isnan(value), (low + high) / 2, value)
-    keep = ~np.isnan(y)
+    """Reported loads and capacities with their ranges as error bars.
+
+    `select.reported_loads` draws a range-only report at its midpoint (`value_gw`); the raw
+    `value` column says whether the source gave a single figure, so the hover can say it did not.
+    """
+    value, low, high = (floats(rows[column]) for column in ("value_gw", "low_gw", "high_gw"))
+    single = ~np.isnan(floats(rows["value"]))
+    keep = ~np.isnan(value)
     if not keep.any():
         return
-    rows, value, low, high, y = rows[keep], value[keep], low[keep], high[keep], y[keep]
+    rows, value, low, high, single = rows[keep], value[keep], low[keep], high[keep], single[keep]
     has_range = ~np.isnan(low) & ~np.isnan(high)
     figure.add_trace(
         go.Scatter(
             x=[month_date(date) for date in rows["date_start"]],
-            y=y,
+            y=value,
             mode="markers",
             name=f"{escape(rows['country'].iloc[0])} (reported)",
             marker={"color": colour, "size": 10, "symbol": [_REPORT_SYMBOLS.get(kind, "circle") for kind in rows["kind"]], "line": {"color": TEXT_COLOUR, "width": 1}},
-            error_y={"type": "data", "array": np.where(has_range, high - y, np.nan), "arrayminus": np.where(has_range, y - low, np.nan), "color": colour, "thickness": 1.5, "width": 5},
-            customdata=[_report_hover(row, v, lo, hi) for row, v, lo, hi in zip(rows.itertuples(), value, low, high)],
+            error_y={"type": "data", "array": np.where(has_range, high - value, np.nan), "arrayminus": np.where(has_range, value - low, np.nan), "color": colour, "thickness": 1.5, "width": 5},
+            customdata=[_report_hover(*args) for args in zip(rows.itertuples(), value, low, high, single)],
             hovertemplate="%{customdata}<extra></extra>",
         )
     )
 
 
-def _report_hover(row, value: float, low: float, high: float) -> str:
+def _report_hover(row, value: float, low: float, high: float, single: bool) -> str:
     lines = [f"<b>{escape(row.title)}</b>", f"{_REPORT_KINDS.get(row.kind, escape(row.kind))}, {_place(row)}, {_when(row)}"]
-    if not math.isnan(value):
+    if single:
         lines.append(f"{value:,.2f} GW")
     if not (math.isnan(low) or math.isnan(high)):
-        lines.append(f"Range: {low:,.2f}–{high:,.2f} GW" + ("" if not math.isnan(value) else " (no single figure)"))
+        lines.append(f"Range: {low:,.2f}–{high:,.2f} GW" + ("" if single else " (no single figure; drawn at the middle)"))
     lines.append("Confidence: " + escape(str(row.confidence).replace("_", " ")))
     lines.append(sources_text(row.source_ids))
     return "<br>".join(lines)
@@ -196,16 +202,25 @@ def _when(row) -> str:
     return date_label(row.date_start) + (f" – {date_label(end)}" if end else "")
 
 
-def _add_events(figure: go.Figure, events: pd.DataFrame, colours: dict[str, str], y: float) -> None:
-    """A dashed line per event in its country's colour; a marker per kind carries the hover.
+def _add_events(figure: go.Figure, events: pd.DataFrame, colours: dict[str, str], top: float, span: pd.Timedelta) -> None:
+    """A dashed line per event in its country's colour, up to a marker whose shape is its kind.
 
-    Labels live in the hover (and the legend names the kind) because events cluster in the
-    same months and printed labels would overlap.
+    Labels live in the hover (and the legend names the kind): events cluster in the same
+    months, so printed labels would overlap. Markers closer than 2.5% of the time axis are
+    staggered over three rows above the data so each stays visible and hoverable.
     """
+    when = [month_date(date) for date in events["date_start"]]
+    lane_last: list[pd.Timestamp | None] = [None] * len(_EVENT_ROWS)
+    heights = []
+    for date in when:
+        free = [lane for lane, last in enumerate(lane_last) if last is None or date - last > span * 0.025]
+        lane = free[0] if free else len(heights) % len(_EVENT_ROWS)
+        lane_last[lane] = date
+        heights.append(top * _EVENT_ROWS[lane])
+    events = events.assign(x=when, y=heights)
     for event in events.itertuples():
-        when = month_date(event.date_start)
         figure.add_shape(
-            type="line", xref="x", yref="y", x0=when, x1=when, y0=0, y1=y,
+            type="line", xref="x", yref="y", x0=event.x, x1=event.x, y0=0, y1=event.y,
             line={"color": colours[event.iso3], "width": 1, "dash": "dash"}, opacity=0.7,
         )
     kinds = [kind for kind in EVENT_SYMBOLS if kind in set(events["kind"])] + sorted(set(events["kind"]) - set(EVENT_SYMBOLS))
@@ -213,8 +228,8 @@ def _add_events(figure: go.Figure, events: pd.DataFrame, colours: dict[str, str]
         rows = events[events["kind"] == kind]
         figure.add_trace(
             go.Scatter(
-                x=[month_date(date) for date in rows["date_start"]],
-                y=[y] * len(rows),
+                x=rows["x"],
+                y=rows["y"],
                 mode="markers",
                 name=f"Grid event: {kind.replace('_', '-')}",
                 marker={"symbol": EVENT_SYMBOLS.get(kind, "circle"), "size": 11, "color": _EVENT_COLOUR, "line": {"color": _EVENT_COLOUR, "width": 1.5}},

@@ -29,7 +29,7 @@ from rigflows.state import ViewState
 LINK_KINDS = {
     "relocation": (OKABE_ITO["blue"], 0.55, "Relocation"),
     "new_sale": (OKABE_ITO["orange"], 0.6, "New sale"),
-    "plan_or_request": (OKABE_ITO["purple"], 0.28, "Plan or request (not counted as received)"),
+    "plan_or_request": (OKABE_ITO["purple"], 0.35, "Plan or request (not counted as received)"),
     "remainder": (NEUTRAL_GREY, 0.45, "Remainder (derived, not attributed)"),
 }
 COLUMN_TITLES = ("Seller or shipper", "Destination country", "Receiving farm or operator")
@@ -37,7 +37,7 @@ _NODE_COLOUR = "#4d4d4d"
 _NODE_PAD_PX = 14
 #: Rough plot-area height (figure minus title and footer), to turn node padding into y units.
 _PLOT_PX = SANKEY_HEIGHT - 150
-_DOMAIN_TOP = 0.94
+_DOMAIN_TOP = 0.93
 
 
 def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = "") -> go.Figure:
@@ -86,7 +86,7 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
         x = nodes.loc[nodes["column"] == column, "x"].iloc[0]
         figure.add_annotation(
             text=f"<b>{COLUMN_TITLES[column]}</b>", xref="paper", yref="paper", x=x, y=1,
-            xanchor="left" if x < 0.25 else "right" if x > 0.75 else "center", yanchor="bottom", showarrow=False,
+            xanchor="left" if x < 0.25 else "right" if x > 0.75 else "center", yanchor="top", showarrow=False,
         )
 
     present = [kind for kind in LINK_KINDS if kind in set(links["kind"])]
@@ -102,14 +102,16 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
         subtitle=filters_text(state),
         height=SANKEY_HEIGHT,
         footer=[legend_key((rgba(*LINK_KINDS[kind][:2]), LINK_KINDS[kind][2]) for kind in present), caption],
+        axis_space=12,
     )
 
 
 def node_table(links: pd.DataFrame) -> pd.DataFrame:
     """One row per (label, column) in a stable order, with x and y positions.
 
-    Order: column, then known before unknown (a "not identified" node, or one reached only by
-    derived remainders), then total machines descending, then label. Input order never matters.
+    Order: column; named nodes, then "not identified" ones, then those reached only by derived
+    remainders (both `unknown`, drawn grey); total machines descending; label. Input order never
+    matters.
     """
     ends = pd.concat(
         [
@@ -126,9 +128,10 @@ def node_table(links: pd.DataFrame) -> pd.DataFrame:
         }
     )
     only_remainder = ends.assign(derived=ends["kind"] == "remainder").groupby(["label", "column"])["derived"].all()
-    nodes["unknown"] = [("not identified" in label.lower()) or bool(only_remainder[(label, column)]) for label, column in zip(nodes["label"], nodes["column"])]
-    nodes = nodes.assign(order=nodes["label"].str.lower()).sort_values(["column", "unknown", "total", "order"], ascending=[True, True, False, True])
-    nodes = nodes.drop(columns="order").reset_index(drop=True)
+    tier = [2 if only_remainder[key] else 1 if "not identified" in key[0].lower() else 0 for key in zip(nodes["label"], nodes["column"])]
+    nodes = nodes.assign(tier=tier, unknown=[value > 0 for value in tier], order=nodes["label"].str.lower())
+    nodes = nodes.sort_values(["column", "tier", "total", "order"], ascending=[True, True, False, True])
+    nodes = nodes.drop(columns=["tier", "order"]).reset_index(drop=True)
     return _place(nodes)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sequential
@@ -32,8 +33,9 @@ OKABE_ITO = {
     "black": "#000000",
     "yellow": "#F0E442",
 }
-#: Order for countries and other categories; yellow last because it is faint on white.
-CATEGORY_COLOURS = list(OKABE_ITO.values())
+#: Order for countries and other categories: the first four differ most in hue and lightness;
+#: yellow last because it is faint on white.
+CATEGORY_COLOURS = [OKABE_ITO[name] for name in ("blue", "orange", "green", "purple", "vermillion", "sky_blue", "black", "yellow")]
 #: Viridis from light (low) to dark (high): perceptually even and readable in greyscale.
 SEQUENTIAL = sequential.Viridis[::-1]
 #: Land with no value for the metric: "no data", deliberately not a colour of the scale.
@@ -69,6 +71,11 @@ def wrap(text: object, width: int = 70) -> str:
     return "<br>".join(textwrap.wrap(escape(text), width)) if pd.notna(text) else ""
 
 
+def floats(column: pd.Series) -> np.ndarray:
+    """Plain floats with NaN: nullable Float64/Int64 columns carry pd.NA, which plotly rejects."""
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def date_label(value: str) -> str:
     """'2021-08' → 'Aug 2021', '2021-08-05' → '5 Aug 2021' (readers, not ISO parsers)."""
     stamp = pd.Timestamp(value)
@@ -86,7 +93,7 @@ def sources_text(source_ids: object) -> str:
     ids = [part for part in str(source_ids).split(";") if part and part != "nan"] if pd.notna(source_ids) else []
     if not ids:
         return "Source: not given"
-    return ("Source: " if len(ids) == 1 else "Sources: ") + escape("; ".join(ids))
+    return wrap(("Source: " if len(ids) == 1 else "Sources: ") + "; ".join(ids))
 
 
 def filters_text(state: ViewState) -> str:
@@ -112,13 +119,12 @@ def themed(
     height: int,
     footer: Iterable[str | tuple[str, str]] = (),
     axis_space: int = 0,
-    margin_right: int = 20,
 ) -> go.Figure:
     """Title, font, template, height and the bottom block (footer lines, then the source line).
 
     A footer line may be (text, hover text) for detail too long to print. The bottom margin
-    is computed from the footer so the lines never overlap the plot;
-    `axis_space` is the room the x axis needs below the plot (0 for maps and Sankeys).
+    is computed from the footer so the lines never overlap the plot; `axis_space` is the room
+    needed under the plot area (the x axis's ticks and title).
     """
     lines = [line if isinstance(line, tuple) else (line, None) for line in (*footer, SOURCE_LINE)]
     heights = [_LINE_PX * (text.count("<br>") + 1) for text, _ in lines]
@@ -146,7 +152,7 @@ def themed(
             "font": {"size": 17},
         },
         height=height,
-        margin={"l": 20, "r": margin_right, "t": 78 if subtitle else 56, "b": bottom},
+        margin={"l": 20, "r": 20, "t": 78 if subtitle else 56, "b": bottom},
         colorway=CATEGORY_COLOURS,
         hoverlabel={"font": {"family": FONT_FAMILY, "size": 12}, "align": "left"},
         paper_bgcolor="white",
