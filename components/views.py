@@ -67,7 +67,7 @@ def register_view_callbacks(app, dataset: Dataset, topojson_url: str) -> None:
         rows = map_rows(dataset, state)
         farms = farm_markers(dataset, state) if state.show_farms else None
         if rows.empty and (farms is None or farms.empty):
-            figure = empty_figure(f"No {METRICS[state.metric].lower()} for this selection. Try another metric or reset the filters.")
+            figure = empty_figure(f"Nothing to map for this selection ({METRICS[state.metric]}). Try another metric or reset the filters.")
         else:
             figure = build_choropleth_figure(rows, farms, state, period=period_label(flows_period(dataset, state)))
         return figure, graph_config(ids.MAP, state, topojson_url)
@@ -88,7 +88,7 @@ def register_view_callbacks(app, dataset: Dataset, topojson_url: str) -> None:
         state = state_of(search)
         series = energy_series(dataset, state)
         if series.empty:
-            figure = empty_figure("No hashrate data for the selected countries, so no load can be estimated.")
+            figure = empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.")
         else:
             figure = build_energy_figure(series, reported_loads(dataset, state), grid_events(dataset, state), state)
         return figure, graph_config(ids.ENERGY, state, topojson_url)
