@@ -49,7 +49,10 @@ def create_app(data_dir: Path | None = None) -> Dash:
     """Load and validate the data (raises DataError), then build the app around it."""
     settings = settings_from_env()
     dataset = load_dataset(Path(data_dir or settings.data_dir).resolve())
-    app = Dash(__name__, title=TITLE, assets_folder=str(ASSETS_DIR), compress=True, serve_locally=True, update_title=None)
+    app = Dash(
+        __name__, title=TITLE, assets_folder=str(ASSETS_DIR), compress=True, serve_locally=True, update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}, {"name": "description", "content": TITLE}],
+    )
     topojson_url = app.get_asset_url("topojson/")
     app.layout = build_layout(dataset, topojson_url)
     register_controls_callbacks(app, dataset)

@@ -29,3 +29,8 @@ PNG_STATUS = "png-status"
 #: Values of the TOGGLES checklist.
 SHOW_FARMS = "farms"
 SHOW_REMAINDERS = "remainders"
+
+
+def drawn(chart_id: str) -> str:
+    """The Store beside a chart that remembers which view it last drew."""
+    return f"{chart_id}-drawn"

@@ -6,26 +6,26 @@ figure functions; an empty selection gets a message instead of an empty axis.
 
 from __future__ import annotations
 
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from components import ids
 from components.graph_config import graph_config
 from rigflows.dataset import Dataset
-from rigflows.figures.choropleth import build_choropleth_figure
-from rigflows.figures.energy import build_energy_figure
-from rigflows.figures.sankey import build_sankey_figure
-from rigflows.figures.style import empty_figure, period_label
 from rigflows.models import METHOD_NOTE
-from rigflows.select import energy_series, farm_markers, flows_period, grid_events, map_rows, reported_loads, sankey_links, unquantified_reports, vocabulary
-from rigflows.state import METRICS, ViewState, parse_query
+from rigflows.render import energy_figure, energy_key, map_figure, map_key, sankey_figure, sankey_key
+from rigflows.select import unquantified_reports, vocabulary
+from rigflows.state import ViewState, parse_query
 
 
 def _card(title: str, intro: str, *children, class_name: str = "") -> html.Section:
     return html.Section(className=f"card {class_name}".strip(), children=[html.H2(title), html.P(intro, className="card-intro"), *children])
 
 
-def _graph(graph_id: str, state: ViewState, topojson_url: str, height: str) -> dcc.Graph:
-    return dcc.Graph(id=graph_id, config=graph_config(graph_id, state, topojson_url), style={"height": height}, className="chart")
+def _graph(graph_id: str, state: ViewState, topojson_url: str, height: str) -> html.Div:
+    return html.Div([
+        dcc.Graph(id=graph_id, config=graph_config(graph_id, state, topojson_url), style={"height": height}, className="chart"),
+        dcc.Store(id=ids.drawn(graph_id)),
+    ])
 
 
 def map_card(dataset: Dataset, topojson_url: str, month_controls) -> html.Section:
@@ -56,39 +56,35 @@ def energy_card() -> html.Section:
 
 
 def register_view_callbacks(app, dataset: Dataset, topojson_url: str) -> None:
+    """Each chart re-renders only when the part of the state it draws has changed.
+
+    The last drawn key (its query string) sits in a Store next to the chart; a URL change
+    that leaves it equal (the month, for the Sankey) answers no_update and sends nothing.
+    """
     vocab = vocabulary(dataset)
+    charts = ((ids.MAP, map_key, map_figure), (ids.ENERGY, energy_key, energy_figure))
 
     def state_of(search) -> ViewState:
         return parse_query(search if isinstance(search, str) else "", vocab)[0]
 
-    @app.callback(Output(ids.MAP, "figure"), Output(ids.MAP, "config"), Input(ids.URL, "search"))
-    def render_map(search):
-        state = state_of(search)
-        rows = map_rows(dataset, state)
-        farms = farm_markers(dataset, state) if state.show_farms else None
-        if rows.empty and (farms is None or farms.empty):
-            figure = empty_figure(f"Nothing to map for this selection ({METRICS[state.metric]}). Try another metric or reset the filters.")
-        else:
-            figure = build_choropleth_figure(rows, farms, state, period=period_label(flows_period(dataset, state)))
-        return figure, graph_config(ids.MAP, state, topojson_url)
+    for chart_id, key_of, figure_of in charts:
 
-    @app.callback(Output(ids.SANKEY, "figure"), Output(ids.SANKEY, "config"), Output(ids.UNQUANTIFIED, "children"), Input(ids.URL, "search"))
-    def render_sankey(search):
+        @app.callback(Output(chart_id, "figure"), Output(chart_id, "config"), Output(ids.drawn(chart_id), "data"), Input(ids.URL, "search"), State(ids.drawn(chart_id), "data"))
+        def render(search, drawn, chart_id=chart_id, key_of=key_of, figure_of=figure_of):
+            state = state_of(search)
+            key = key_of(state)
+            if drawn == key.to_query() + "#":
+                return no_update, no_update, no_update
+            return figure_of(dataset, key), graph_config(chart_id, key, topojson_url), key.to_query() + "#"
+
+    @app.callback(Output(ids.SANKEY, "figure"), Output(ids.SANKEY, "config"), Output(ids.UNQUANTIFIED, "children"), Output(ids.drawn(ids.SANKEY), "data"), Input(ids.URL, "search"), State(ids.drawn(ids.SANKEY), "data"))
+    def render_sankey(search, drawn):
         state = state_of(search)
-        links = sankey_links(dataset, state)
-        figure = build_sankey_figure(links, state, period=period_label(flows_period(dataset, state))) if not links.empty else empty_figure("No reported flows with a machine count match this selection.")
-        unquantified = unquantified_reports(dataset, state)
+        key = sankey_key(state)
+        if drawn == key.to_query() + "#":
+            return no_update, no_update, no_update, no_update
+        unquantified = unquantified_reports(dataset, key)
         listing = None
         if not unquantified.empty:
             listing = [html.H3("Reported without a machine count"), html.Ul([html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{row.source_ids}]", className="source-ids")]) for row in unquantified.itertuples()])]
-        return figure, graph_config(ids.SANKEY, state, topojson_url), listing
-
-    @app.callback(Output(ids.ENERGY, "figure"), Output(ids.ENERGY, "config"), Input(ids.URL, "search"))
-    def render_energy(search):
-        state = state_of(search)
-        series = energy_series(dataset, state)
-        if series.empty:
-            figure = empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.")
-        else:
-            figure = build_energy_figure(series, reported_loads(dataset, state), grid_events(dataset, state), state)
-        return figure, graph_config(ids.ENERGY, state, topojson_url)
+        return sankey_figure(dataset, key), graph_config(ids.SANKEY, key, topojson_url), listing, key.to_query() + "#"

@@ -16,9 +16,12 @@ from rigflows.problems import DataError, DataProblem
 from rigflows.schema import TABLE_NAMES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
-    """Every curated table (by name, as in `rigflows.schema`) plus the country geometry."""
+    """Every curated table (by name, as in `rigflows.schema`) plus the country geometry.
+
+    Compared and hashed by identity (one per process), so views can be cached per dataset.
+    """
 
     tables: dict[str, pd.DataFrame] = field(repr=False)
     geometry: CountryGeometry = field(repr=False)

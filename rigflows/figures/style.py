@@ -111,6 +111,9 @@ def legend_key(items: Iterable[tuple[str, str]]) -> str:
     return "   ".join(f"<span style='color:{colour}'>■</span> {label}" for colour, label in items)
 
 
+TITLE_WRAP = 48
+
+
 def themed(
     figure: go.Figure,
     title: str,
@@ -126,6 +129,9 @@ def themed(
     is computed from the footer so the lines never overlap the plot; `axis_space` is the room
     needed under the plot area (the x axis's ticks and title).
     """
+    # Plotly never wraps a title; break it here so it fits a phone-width chart (~48 characters).
+    title_lines = textwrap.wrap(title, TITLE_WRAP, break_long_words=False, break_on_hyphens=False) or [""]
+    top = 24 + 22 * len(title_lines) + (20 if subtitle else 0)
     lines = [line if isinstance(line, tuple) else (line, None) for line in (*footer, SOURCE_LINE)]
     heights = [_LINE_PX * (text.count("<br>") + 1) for text, _ in lines]
     bottom = axis_space + sum(heights) + 10
@@ -140,7 +146,7 @@ def themed(
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOUR},
         title={
-            "text": title,
+            "text": "<br>".join(title_lines),
             "subtitle": {"text": subtitle, "font": {"size": 12, "color": MUTED_TEXT}},
             "x": 0,
             "xref": "paper",
@@ -152,7 +158,7 @@ def themed(
             "font": {"size": 17},
         },
         height=height,
-        margin={"l": 20, "r": 20, "t": 78 if subtitle else 56, "b": bottom},
+        margin={"l": 20, "r": 20, "t": top, "b": bottom},
         colorway=CATEGORY_COLOURS,
         hoverlabel={"font": {"family": FONT_FAMILY, "size": 12}, "align": "left"},
         paper_bgcolor="white",
