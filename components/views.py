@@ -73,18 +73,18 @@ def register_view_callbacks(app, dataset: Dataset, topojson_url: str) -> None:
         def render(search, drawn, chart_id=chart_id, key_of=key_of, figure_of=figure_of):
             state = state_of(search)
             key = key_of(state)
-            if drawn == key.to_query() + "#":
+            if drawn == key.to_query():
                 return no_update, no_update, no_update
-            return figure_of(dataset, key), graph_config(chart_id, key, topojson_url), key.to_query() + "#"
+            return figure_of(dataset, key), graph_config(chart_id, key, topojson_url), key.to_query()
 
     @app.callback(Output(ids.SANKEY, "figure"), Output(ids.SANKEY, "config"), Output(ids.UNQUANTIFIED, "children"), Output(ids.drawn(ids.SANKEY), "data"), Input(ids.URL, "search"), State(ids.drawn(ids.SANKEY), "data"))
     def render_sankey(search, drawn):
         state = state_of(search)
         key = sankey_key(state)
-        if drawn == key.to_query() + "#":
+        if drawn == key.to_query():
             return no_update, no_update, no_update, no_update
         unquantified = unquantified_reports(dataset, key)
         listing = None
         if not unquantified.empty:
             listing = [html.H3("Reported without a machine count"), html.Ul([html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{row.source_ids}]", className="source-ids")]) for row in unquantified.itertuples()])]
-        return sankey_figure(dataset, key), graph_config(ids.SANKEY, key, topojson_url), listing, key.to_query() + "#"
+        return sankey_figure(dataset, key), graph_config(ids.SANKEY, key, topojson_url), listing, key.to_query()
