@@ -6,6 +6,8 @@ and every view renders from it (see `rigflows.state`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dash import Input, Output, State, callback_context, dcc, html, no_update
 
 from components import ids
@@ -55,7 +57,7 @@ def controls_layout(dataset: Dataset) -> html.Div:
                     dcc.Checklist(
                         id=ids.TOGGLES,
                         options=[
-                            {"label": "Farm sites on the map (sized by MW)", "value": ids.SHOW_FARMS},
+                            {"label": "Energy overlay: farm sites sized by MW, on the grid-strain map", "value": ids.SHOW_FARMS},
                             {"label": "Untracked remainders in the Sankey", "value": ids.SHOW_REMAINDERS},
                         ],
                         value=[ids.SHOW_REMAINDERS],
@@ -146,6 +148,9 @@ def register_controls_callbacks(app, dataset: Dataset) -> None:
                     state = toggle_firm(state, label)
             elif trigger == ids.TICK:
                 state = next_month(state, months)
+            elif trigger == ids.TOGGLES and state.show_farms and not parse_query(search or "", vocab)[0].show_farms:
+                # Turning the energy overlay on shows the farms on the strain map.
+                state = replace(state, metric="strain")
         query = state.to_query()
         toggles_out = [value for value, on in ((ids.SHOW_FARMS, state.show_farms), (ids.SHOW_REMAINDERS, state.show_remainders)) if on]
         notice_items = [html.Li(text) for text in notices]

@@ -29,9 +29,10 @@ def map_locations(page) -> int:
     return page.eval_on_selector_all(f"#{ids.MAP} .choroplethlocation", "paths => paths.length")
 
 
-def choose(page, dropdown_id: str, text: str) -> None:
-    """Pick an option in a searchable Dash dropdown by typing, as a reader would."""
+def choose(page, dropdown_id: str, search: str, option: str) -> None:
+    """Pick `option` in a searchable Dash dropdown by typing `search` and clicking the match,
+    as a reader would (pressing Enter could pick whatever was highlighted before filtering)."""
     page.click(f"#{dropdown_id}")
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
+    page.keyboard.type(search)
+    page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")

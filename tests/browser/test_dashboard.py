@@ -48,7 +48,7 @@ def test_country_filter_changes_the_sankey_the_map_and_the_url(page, app_url):
     page.goto(app_url + "/")
     wait_until_drawn(page)
     before_labels, before_locations = sankey_labels(page), map_locations(page)
-    choose(page, ids.COUNTRIES, "Kazakh")
+    choose(page, ids.COUNTRIES, "Kazakh", "Kazakhstan")
     page.wait_for_function("() => window.location.search.includes('country=KAZ')")
     page.wait_for_function(f"() => !Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'Russia')")
     wait_until_drawn(page)
@@ -172,3 +172,14 @@ def test_phone_width_has_no_sideways_scrolling_and_draws_every_chart(browser, ap
     page.screenshot(path=str(PROJECT_ROOT / "docs" / "screenshot-phone.png"), full_page=False)
     context.close()
     assert overflow <= 1
+
+
+def test_energy_overlay_draws_farms_on_the_strain_map(page, app_url):
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    page.click(f"#{ids.TOGGLES} input[value={ids.SHOW_FARMS}]")
+    page.wait_for_function("() => window.location.search.includes('farms=1') && window.location.search.includes('metric=strain')")
+    page.wait_for_function(f"() => document.querySelectorAll('#{ids.MAP} .scattergeo .point').length >= 3")
+    assert page.eval_on_selector(f"#{ids.METRIC} input:checked", "input => input.value") == "strain"
+    title = page.eval_on_selector(f"#{ids.MAP} .gtitle", "title => title.textContent")
+    assert "demand" in title
