@@ -87,20 +87,13 @@ def month_layout(dataset: Dataset) -> html.Div:
     )
 
 
-def _clicked_location(click_data) -> str | None:
+def _clicked(click_data, field: str) -> str | None:
+    """`field` of the first clicked point ('location' on the map, 'label' on a Sankey node)."""
     try:
-        location = click_data["points"][0]["location"]
+        value = click_data["points"][0][field]
     except (TypeError, KeyError, IndexError):
         return None
-    return location if isinstance(location, str) else None
-
-
-def _clicked_node_label(click_data) -> str | None:
-    try:
-        label = click_data["points"][0]["label"]
-    except (TypeError, KeyError, IndexError):
-        return None
-    return label if isinstance(label, str) else None
+    return value if isinstance(value, str) else None
 
 
 def register_controls_callbacks(app, dataset: Dataset) -> None:
@@ -138,10 +131,10 @@ def register_controls_callbacks(app, dataset: Dataset) -> None:
             state, notices = clean_state(vocab, metric, month, countries, firms, ids.SHOW_FARMS in toggles, ids.SHOW_REMAINDERS in toggles)
             if trigger == ids.RESET:
                 state, notices = ViewState(month=vocab.default_month), []
-            elif trigger == ids.MAP and _clicked_location(map_click) in vocab.countries:
-                state = toggle_country(state, _clicked_location(map_click))
+            elif trigger == ids.MAP and _clicked(map_click, "location") in vocab.countries:
+                state = toggle_country(state, _clicked(map_click, "location"))
             elif trigger == ids.SANKEY:
-                label = _clicked_node_label(sankey_click)
+                label = _clicked(sankey_click, "label")
                 if label in country_by_name:
                     state = toggle_country(state, country_by_name[label])
                 elif label in vocab.firms:
