@@ -348,6 +348,30 @@ def grid_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     return events.assign(country=events["iso3"].map(country_name)).sort_values("date_start").reset_index(drop=True)
 
 
+# --- flow lines ----------------------------------------------------------------------------
+
+#: Where every flow starts on the map: the machines left China.
+ORIGIN = "CHN"
+
+
+def flow_lines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """One line per destination, China → country, in machines counted as received.
+
+    Both ends are the country anchors of the map's own geometry (`rigflows.geo`), so a line
+    ends where the country is drawn.
+    """
+    flows = filter_flows(dataset, state)
+    flows = flows[flows["kind"].isin(CONFIRMED_KINDS)].dropna(subset=["machines"])
+    origin = dataset.geometry.anchor(ORIGIN)
+    rows = []
+    for iso3, group in flows.groupby("destination_iso3"):
+        anchor = dataset.geometry.anchor(iso3)
+        if origin is None or anchor is None:
+            continue
+        rows.append({"iso3": iso3, "country": country_name(iso3), "machines": int(group["machines"].sum()), "from_lon": origin[0], "from_lat": origin[1], "to_lon": anchor[0], "to_lat": anchor[1]})
+    return pd.DataFrame(rows, columns=["iso3", "country", "machines", "from_lon", "from_lat", "to_lon", "to_lat"])
+
+
 # --- farms, sources, export ----------------------------------------------------------------
 
 

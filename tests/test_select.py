@@ -143,3 +143,16 @@ def test_vocabulary_offers_every_named_country_and_firm(dataset):
     assert {"RUS", "KAZ", "USA", "CAN", "PRY", "VEN"} <= vocab.countries
     assert "BitRiver" in vocab.firms and "not identified" not in {firm.lower() for firm in vocab.firms}
     assert vocab.months[0] == "2019-09" and vocab.months[-1] == "2022-01"
+
+
+def test_flow_lines_run_from_china_to_each_destination_at_the_maps_anchors(dataset):
+    from rigflows.select import flow_lines
+
+    lines = flow_lines(dataset, ViewState()).set_index("iso3")
+    assert {"RUS", "KAZ", "USA", "CAN"} <= set(lines.index)
+    assert "PRY" not in lines.index  # plans only: not counted as received
+    china = dataset.geometry.anchor("CHN")
+    assert (lines["from_lon"] == china[0]).all() and (lines["from_lat"] == china[1]).all()
+    assert (lines.loc["KAZ", "to_lon"], lines.loc["KAZ", "to_lat"]) == dataset.geometry.anchor("KAZ")
+    assert lines.loc["RUS", "machines"] == map_rows(dataset, ViewState()).set_index("iso3").loc["RUS", "value"]
+    assert list(flow_lines(dataset, ViewState(countries=("CAN",)))["iso3"]) == ["CAN"]
