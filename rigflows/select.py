@@ -6,6 +6,8 @@ attributed) are derived here from the reported totals, never stored in the data.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from rigflows.countries import country_name
@@ -85,6 +87,7 @@ def selected_countries(dataset: Dataset, state: ViewState) -> set[str] | None:
 # --- remainders ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4)
 def derived_remainders(dataset: Dataset) -> pd.DataFrame:
     """Machines a reported total has that its reported parts do not account for.
 
@@ -266,8 +269,12 @@ def _share_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     )
 
 
+@lru_cache(maxsize=4)
 def mining_load(dataset: Dataset) -> pd.DataFrame:
-    """Model: mining load and strain for every country and month (see rigflows.models)."""
+    """Model: mining load and strain for every country and month (see rigflows.models).
+
+    Depends on the dataset alone, so it is computed once per dataset; treat it as read-only.
+    """
     load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power)
     return grid_strain(load, dataset.electricity)
 

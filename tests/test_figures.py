@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from rigflows.config import PROJECT_ROOT
@@ -129,6 +130,19 @@ def test_every_figure_carries_title_source_line_system_font_and_height(name):
     json.loads(figure.to_json())  # no pd.NA or other unserialisable values reach plotly
 
 
+def assert_plotly_would_draw_it_unchanged(figure):
+    """The builders skip plotly's validation for speed (`style.figure_from_dicts`), so check here
+    that validating the figure raises nothing (no misspelt property or bad value) and changes
+    nothing (no colour list left for plotly to turn into a colour scale, say)."""
+    validated = go.Figure(figure.to_plotly_json())
+    assert json.loads(validated.to_json()) == json.loads(figure.to_json())
+
+
+@pytest.mark.parametrize("name", ["map", "sankey", "energy"])
+def test_every_figure_passes_plotly_validation_unchanged(name):
+    assert_plotly_would_draw_it_unchanged(all_figures()[name])
+
+
 def test_figures_package_never_imports_dash():
     for path in FIGURES_DIR.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -141,6 +155,7 @@ def test_figures_package_never_imports_dash():
 
 def test_empty_figure_says_why_and_has_no_axes():
     figure = empty_figure("No reported flows match this selection.")
+    assert_plotly_would_draw_it_unchanged(figure)
     assert "No reported flows match this selection." in annotation_texts(figure).replace("<br>", " ")
     assert figure.layout.xaxis.visible is False and figure.layout.yaxis.visible is False
     assert len(figure.data) == 0
@@ -393,7 +408,7 @@ def test_real_data_builds_every_figure(metric):
     if not series.empty:
         built.append(build_energy_figure(series, select.reported_loads(dataset, state), select.grid_events(dataset, state), state))
     for figure in built:
-        json.loads(figure.to_json())
+        assert_plotly_would_draw_it_unchanged(figure)
     coloured = [trace for trace in built[0].data if trace.type == "choropleth" and trace.showscale is not False]
     drawn = set(coloured[0].locations) if coloured else set()
     assert drawn <= set(rows["iso3"])

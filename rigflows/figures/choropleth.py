@@ -25,8 +25,9 @@ from rigflows.figures.style import (
     filters_text,
     floats,
     legend_key,
+    named_rows,
     sources_text,
-    themed,
+    themed_figure,
     wrap,
 )
 from rigflows.state import METRICS, ViewState
@@ -50,6 +51,21 @@ _FARM_COLOUR = OKABE_ITO["vermillion"]
 _FARM_MAX_PX = 34
 _FARM_UNKNOWN_PX = 7
 _PRECISION = {"site": "at the site", "city_centroid": "city centre, not the site"}
+#: The whole world, always: zooming to the drawn countries would hide where nothing went.
+_GEO = {
+    "fitbounds": False,
+    "projection": {"type": "natural earth"},
+    "lataxis": {"range": [-57, 84]},
+    "showcountries": True,
+    "countrycolor": "white",
+    "countrywidth": 0.5,
+    "showland": True,
+    "landcolor": NO_DATA_GREY,
+    "showcoastlines": False,
+    "showframe": False,
+    "showlakes": False,
+    "bgcolor": "white",
+}
 
 
 def build_choropleth_figure(map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "") -> go.Figure:
@@ -63,39 +79,23 @@ def build_choropleth_figure(map_rows: pd.DataFrame, farms: pd.DataFrame | None, 
     flagged = rows["status"] == "flagged"
     # A flagged zero is CBECI's measurement gap, not a real zero: no colour from the scale.
     valued = rows["value"].notna() & ~(flagged & (rows["value"] == 0))
-    rows = rows.assign(hover=[_hover(row, state.metric, shown) for row, shown in zip(rows.itertuples(), valued)])
-    figure = go.Figure()
-    _add_values(figure, rows[valued], state.metric)
-    _add_neutral(figure, rows[~valued])
-    _add_flags(figure, rows[flagged])
+    rows = rows.assign(hover=[_hover(row, state.metric, shown) for row, shown in zip(named_rows(rows), valued)])
+    traces = [*_value_traces(rows[valued], state.metric), *_neutral_traces(rows[~valued]), *_flag_traces(rows[flagged])]
     if farms is not None and not farms.empty:
-        _add_farms(figure, farms)
+        traces += _farm_traces(farms)
 
     when = period if state.metric == "machines" else date_label(state.month)
     key = [legend_key([(NO_DATA_GREY, "Light grey: no data (not zero)")] + ([(NEUTRAL_GREY, "Mid grey: reported, no number")] if (~valued).any() else []))]
     if flagged.any():
         key.append("<b>⚠</b> and thick outline: flagged value (VPN/proxy distortion or measurement gap; see hover)")
-    figure.update_geos(
-        # The whole world, always: zooming to the drawn countries would hide where nothing went.
-        fitbounds=False,
-        projection_type="natural earth",
-        lataxis_range=[-57, 84],
-        showcountries=True,
-        countrycolor="white",
-        countrywidth=0.5,
-        showland=True,
-        landcolor=NO_DATA_GREY,
-        showcoastlines=False,
-        showframe=False,
-        showlakes=False,
-        bgcolor="white",
-    )
-    figure.update_layout(
-        legend={"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}},
-        uirevision="map",  # keep the reader's pan and zoom while the month plays
-    )
-    return themed(
-        figure,
+    layout = {
+        "geo": _GEO,
+        "legend": {"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}},
+        "uirevision": "map",  # keep the reader's pan and zoom while the month plays
+    }
+    return themed_figure(
+        traces,
+        layout,
         escape(", ".join(part for part in (METRICS[state.metric], when) if part)),
         subtitle=filters_text(state),
         height=MAP_HEIGHT,
@@ -118,124 +118,125 @@ def _hover(row, metric: str, value_shown: bool) -> str:
     return "<br>".join(lines)
 
 
-def _add_values(figure: go.Figure, rows: pd.DataFrame, metric: str) -> None:
+def _country_trace(rows: pd.DataFrame, **style) -> dict:
+    """A trace drawn at `rows`' countries (by ISO-3 code) with their hovers."""
+    return {
+        "locationmode": "ISO-3",
+        "locations": rows["iso3"].tolist(),
+        "hovertext": rows["hover"].tolist(),
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "showlegend": False,
+        **style,
+    }
+
+
+def _value_traces(rows: pd.DataFrame, metric: str) -> list[dict]:
     if rows.empty:
-        return
-    figure.add_trace(
-        go.Choropleth(
-            name=_UNITS[metric][0].replace("<br>", " "),
-            locationmode="ISO-3",
-            locations=rows["iso3"],
-            z=rows["value"],
+        return []
+    values = rows["value"].to_numpy()
+    title = _UNITS[metric][0]
+    return [
+        _country_trace(
+            rows,
+            type="choropleth",
+            name=title.replace("<br>", " "),
+            z=values,
             zmin=0,
-            zmax=max(float(rows["value"].max()), 1e-9),
+            zmax=max(float(values.max()), 1e-9),
             colorscale=SEQUENTIAL,
             marker={"line": {"color": "white", "width": 0.5}},
-            colorbar={"title": {"text": _UNITS[metric][0], "font": {"size": 12}}, "tickformat": ",", "len": 0.75, "thickness": 14},
-            hovertext=rows["hover"],
-            hovertemplate="%{hovertext}<extra></extra>",
-            showlegend=False,
+            colorbar={"title": {"text": title, "font": {"size": 12}}, "tickformat": ",", "len": 0.75, "thickness": 14},
         )
-    )
+    ]
 
 
-def _add_neutral(figure: go.Figure, rows: pd.DataFrame) -> None:
+def _neutral_traces(rows: pd.DataFrame) -> list[dict]:
     """Countries that are reported (a destination, a flagged zero) but have no number to colour."""
     if rows.empty:
-        return
-    figure.add_trace(
-        go.Choropleth(
+        return []
+    return [
+        _country_trace(
+            rows,
+            type="choropleth",
             name="Reported, no number",
-            locationmode="ISO-3",
-            locations=rows["iso3"],
             z=[0] * len(rows),
             colorscale=[[0, NEUTRAL_GREY], [1, NEUTRAL_GREY]],
             showscale=False,
             marker={"line": {"color": "white", "width": 0.5}},
-            hovertext=rows["hover"],
-            hovertemplate="%{hovertext}<extra></extra>",
-            showlegend=False,
         )
-    )
+    ]
 
 
-def _add_flags(figure: go.Figure, rows: pd.DataFrame) -> None:
+def _flag_traces(rows: pd.DataFrame) -> list[dict]:
     """Flagged countries: a thick dark outline over their fill, and a ⚠ at the centroid.
 
     Plotly choropleths have no hatch patterns, so the mark is an outline plus a text marker;
     scattergeo places `locations` at each country's centroid from the same topojson.
     """
     if rows.empty:
-        return
-    figure.add_trace(
-        go.Choropleth(
-            name="Flagged value",
-            locationmode="ISO-3",
-            locations=rows["iso3"],
-            z=[0] * len(rows),
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-            showscale=False,
-            marker={"line": {"color": FLAG_OUTLINE, "width": 2.5}},
-            hovertext=rows["hover"],
-            hovertemplate="%{hovertext}<extra></extra>",
-            showlegend=False,
-        )
+        return []
+    outline = _country_trace(
+        rows,
+        type="choropleth",
+        name="Flagged value",
+        z=[0] * len(rows),
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+        showscale=False,
+        marker={"line": {"color": FLAG_OUTLINE, "width": 2.5}},
     )
-    figure.add_trace(
-        go.Scattergeo(
-            name="⚠ Flagged value (see hover)",
-            locationmode="ISO-3",
-            locations=rows["iso3"],
-            mode="text",
-            text=["⚠"] * len(rows),
-            textfont={"size": 16, "color": FLAG_OUTLINE},
-            hovertext=rows["hover"],
-            hovertemplate="%{hovertext}<extra></extra>",
-            showlegend=False,
-        )
+    sign = _country_trace(
+        rows,
+        type="scattergeo",
+        name="⚠ Flagged value (see hover)",
+        mode="text",
+        text=["⚠"] * len(rows),
+        textfont={"size": 16, "color": FLAG_OUTLINE},
     )
+    return [outline, sign]
 
 
-def _add_farms(figure: go.Figure, farms: pd.DataFrame) -> None:
+def _farm_traces(farms: pd.DataFrame) -> list[dict]:
     """Farms sized by capacity (marker area ∝ MW); unknown capacity gets a small fixed marker."""
     capacity = floats(farms["capacity_mw"])
     known = ~np.isnan(capacity)
-    hover = [_farm_hover(farm, mw) for farm, mw in zip(farms.itertuples(), capacity)]
-    frame = farms.assign(capacity=capacity, hover=hover, lat=floats(farms["lat"]), lon=floats(farms["lon"]))
+    hover = np.array([_farm_hover(farm, mw) for farm, mw in zip(named_rows(farms), capacity)], dtype=object)
+    lat, lon = floats(farms["lat"]), floats(farms["lon"])
+    traces = []
     if known.any():
-        sized = frame[known]
-        figure.add_trace(
-            go.Scattergeo(
-                name="Mining farm (area = capacity, MW)",
-                lat=sized["lat"],
-                lon=sized["lon"],
-                mode="markers",
-                marker={
-                    "size": sized["capacity"],
+        traces.append(
+            {
+                "type": "scattergeo",
+                "name": "Mining farm (area = capacity, MW)",
+                "lat": lat[known],
+                "lon": lon[known],
+                "mode": "markers",
+                "marker": {
+                    "size": capacity[known],
                     "sizemode": "area",
-                    "sizeref": 2.0 * max(float(sized["capacity"].max()), 1e-9) / _FARM_MAX_PX**2,
+                    "sizeref": 2.0 * max(float(capacity[known].max()), 1e-9) / _FARM_MAX_PX**2,
                     "sizemin": _FARM_UNKNOWN_PX,
                     "color": _FARM_COLOUR,
                     "opacity": 0.75,
                     "line": {"color": "white", "width": 1},
                 },
-                hovertext=sized["hover"],
-                hovertemplate="%{hovertext}<extra></extra>",
-            )
+                "hovertext": hover[known].tolist(),
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
         )
     if (~known).any():
-        unsized = frame[~known]
-        figure.add_trace(
-            go.Scattergeo(
-                name="Mining farm, capacity unknown",
-                lat=unsized["lat"],
-                lon=unsized["lon"],
-                mode="markers",
-                marker={"size": _FARM_UNKNOWN_PX, "symbol": "circle-open", "color": _FARM_COLOUR, "line": {"width": 2}},
-                hovertext=unsized["hover"],
-                hovertemplate="%{hovertext}<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scattergeo",
+                "name": "Mining farm, capacity unknown",
+                "lat": lat[~known],
+                "lon": lon[~known],
+                "mode": "markers",
+                "marker": {"size": _FARM_UNKNOWN_PX, "symbol": "circle-open", "color": _FARM_COLOUR, "line": {"width": 2}},
+                "hovertext": hover[~known].tolist(),
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
         )
+    return traces
 
 
 def _farm_hover(farm, capacity_mw: float) -> str:

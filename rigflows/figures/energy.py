@@ -7,6 +7,7 @@ sit on the same axis (GW) so a reader can see where the model and the grid opera
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,10 @@ from rigflows.figures.style import (
     escape,
     filters_text,
     floats,
+    named_rows,
     rgba,
     sources_text,
-    themed,
+    themed_figure,
     wrap,
 )
 from rigflows.models import METHOD_NOTE
@@ -45,30 +47,30 @@ _FLAGS = {
 def build_energy_figure(series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState) -> go.Figure:
     """Lines and ranges from `select.energy_series`, markers from `select.reported_loads`,
     event marks from `select.grid_events`, and a line at `state.month`.
+
+    The frames are small, so each trace is cut from whole columns with numpy masks: pandas'
+    groupby and row filters cost far more than the drawing here.
     """
     colours = country_colours(series, reported, events)
-    figure = go.Figure()
-    for iso3, rows in series.groupby("iso3", sort=True):
-        _add_model(figure, rows, colours[iso3])
-    _add_flagged(figure, series, colours)
-    for iso3, rows in reported.groupby("iso3", sort=True):
-        _add_reported(figure, rows, colours[iso3])
-
     top = _top(series, reported)
     dates = [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"], state.month]]
-    _add_events(figure, events, colours, top, max(dates) - min(dates))
-    selected = month_date(state.month)
-    figure.add_shape(type="line", xref="x", yref="paper", x0=selected, x1=selected, y0=0, y1=1, line={"color": TEXT_COLOUR, "width": 1.5})
-    figure.add_annotation(
-        text=f"Selected: {date_label(state.month)}", xref="x", yref="paper", x=selected, y=1, xanchor="left", yanchor="bottom",
-        xshift=3, showarrow=False, font={"size": 11}, bgcolor="rgba(255,255,255,0.8)",
-    )
-    figure.update_layout(
-        xaxis={"title": {"text": "Month"}, "type": "date", "tickformat": "%b %Y", "automargin": True},
-        yaxis={"title": {"text": "Power (GW)"}, "range": [0, top * _AXIS_TOP], "tickformat": ",", "automargin": True},
-        legend={"font": {"size": 12}, "tracegroupgap": 4},
-        hovermode="closest",
-    )
+    heights = _event_heights(events, top, max(dates) - min(dates))
+    traces = [*_model_traces(series, colours), *_flagged_traces(series, colours), *_reported_traces(reported, colours), *_event_traces(events, heights)]
+
+    selected = _axis_date(state.month)
+    selected_line = {"type": "line", "xref": "x", "yref": "paper", "x0": selected, "x1": selected, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}}
+    selected_label = {
+        "text": f"Selected: {date_label(state.month)}", "xref": "x", "yref": "paper", "x": selected, "y": 1, "xanchor": "left", "yanchor": "bottom",
+        "xshift": 3, "showarrow": False, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)",
+    }
+    layout = {
+        "shapes": [*_event_lines(events, heights, colours), selected_line],
+        "annotations": [selected_label],
+        "xaxis": {"title": {"text": "Month"}, "type": "date", "tickformat": "%b %Y", "automargin": True},
+        "yaxis": {"title": {"text": "Power (GW)"}, "range": [0, top * _AXIS_TOP], "tickformat": ",", "automargin": True},
+        "legend": {"font": {"size": 12}, "tracegroupgap": 4},
+        "hovermode": "closest",
+    }
     clipped = bool(np.nanmax(floats(series["load_gw_high"]), initial=0) > top * _AXIS_TOP)
     band = "Band: CBECI lower–upper bound" + (" (wider than shown; see hover)" if clipped else "")
     note = (
@@ -76,8 +78,9 @@ def build_energy_figure(series: pd.DataFrame, reported: pd.DataFrame, events: pd
         "Dashed lines: grid events (hover for details). Hover this note for the method.",
         wrap(METHOD_NOTE, 90),
     )
-    return themed(
-        figure,
+    return themed_figure(
+        traces,
+        layout,
         "Bitcoin mining load: model estimate vs reported figures (GW)",
         subtitle=filters_text(state),
         height=ENERGY_HEIGHT,
@@ -97,6 +100,13 @@ def month_date(value: str) -> pd.Timestamp:
     return pd.Timestamp(f"{value}-15") if len(value) == 7 else pd.Timestamp(value)
 
 
+@lru_cache(maxsize=4096)  # the same few dozen months, in every country's line
+def _axis_date(value: str) -> str:
+    """`month_date` as ISO text ('2021-08-15T00:00:00'), exactly what plotly's JSON would carry
+    for the Timestamp: plotly copies trace data twice per figure, and text copies far faster."""
+    return month_date(value).isoformat()
+
+
 def _top(series: pd.DataFrame, reported: pd.DataFrame) -> float:
     """Highest estimate or reported figure: the axis is scaled to these, not to CBECI's upper
     bound, which can be several times the estimate and would flatten every line."""
@@ -105,26 +115,35 @@ def _top(series: pd.DataFrame, reported: pd.DataFrame) -> float:
     return float(values.max()) if values.size and values.max() > 0 else 1.0
 
 
-def _add_model(figure: go.Figure, rows: pd.DataFrame, colour: str) -> None:
-    """Band (low, then high filled down to it) and the estimate line, as one legend group."""
-    country = escape(rows["country"].iloc[0])
-    gap = (rows["flag"] == "measurement_gap").to_numpy()
-    x = [month_date(month) for month in rows["month"]]
-    load, low, high = (np.where(gap, np.nan, floats(rows[column])) for column in ("load_gw", "load_gw_low", "load_gw_high"))
-    group = f"model-{rows['iso3'].iloc[0]}"
-    common = {"x": x, "mode": "lines", "legendgroup": group, "showlegend": False, "hoverinfo": "skip", "line": {"width": 0}}
-    figure.add_trace(go.Scatter(y=low, name=f"{country} range, low", **common))
-    figure.add_trace(go.Scatter(y=high, name=f"{country} range, high", fill="tonexty", fillcolor=rgba(colour, 0.18), **common))
-    hover = [
-        _model_hover(country, month, value, lower, upper, share, flag)
-        for month, value, lower, upper, share, flag in zip(rows["month"], load, low, high, floats(rows["share_pct"]), rows["flag"])
-    ]
-    figure.add_trace(
-        go.Scatter(
-            x=x, y=load, mode="lines", name=f"{country} (model estimate)", legendgroup=group,
-            line={"color": colour, "width": 2.2}, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        )
+def _model_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
+    """Per country: the band (low, then high filled down to it) and the estimate line, as one
+    legend group. A measurement gap leaves a hole, not CBECI's 0."""
+    gap = (series["flag"] == "measurement_gap").to_numpy()
+    load, low, high = (np.where(gap, np.nan, floats(series[column])) for column in ("load_gw", "load_gw_low", "load_gw_high"))
+    countries = series["country"].to_numpy(dtype=object)
+    x = np.array([_axis_date(month) for month in series["month"]], dtype=object)
+    hover = np.array(
+        [
+            _model_hover(escape(country), month, value, lower, upper, share, flag)
+            for country, month, value, lower, upper, share, flag in zip(countries, series["month"], load, low, high, floats(series["share_pct"]), series["flag"])
+        ],
+        dtype=object,
     )
+    iso3 = series["iso3"].to_numpy(dtype=object)
+    traces = []
+    for code in sorted(set(iso3)):
+        at = iso3 == code
+        country, colour, group = escape(countries[at][0]), colours[code], f"model-{code}"
+        common = {"type": "scatter", "x": x[at].tolist(), "mode": "lines", "legendgroup": group, "showlegend": False, "hoverinfo": "skip", "line": {"width": 0}}
+        traces += [
+            {**common, "y": low[at], "name": f"{country} range, low"},
+            {**common, "y": high[at], "name": f"{country} range, high", "fill": "tonexty", "fillcolor": rgba(colour, 0.18)},
+            {
+                "type": "scatter", "x": common["x"], "y": load[at], "mode": "lines", "name": f"{country} (model estimate)", "legendgroup": group,
+                "line": {"color": colour, "width": 2.2}, "customdata": hover[at].tolist(), "hovertemplate": "%{customdata}<extra></extra>",
+            },
+        ]
+    return traces
 
 
 def _model_hover(country: str, month: str, value: float, low: float, high: float, share: float, flag) -> str:
@@ -138,48 +157,60 @@ def _model_hover(country: str, month: str, value: float, low: float, high: float
     return "<br>".join(lines)
 
 
-def _add_flagged(figure: go.Figure, series: pd.DataFrame, colours: dict[str, str]) -> None:
+def _flagged_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
     """Open rings on months whose share CBECI flags as VPN-distorted: the estimate is suspect."""
-    rows = series[series["flag"] == "vpn_distorted"]
-    if rows.empty:
-        return
-    figure.add_trace(
-        go.Scatter(
-            x=[month_date(month) for month in rows["month"]],
-            y=floats(rows["load_gw"]),
-            mode="markers",
-            name="⚠ Share flagged (VPN/proxy)",
-            marker={"symbol": "circle-open", "size": 9, "color": [colours[code] for code in rows["iso3"]], "line": {"width": 2}},
-            hoverinfo="skip",
-        )
-    )
+    flagged = (series["flag"] == "vpn_distorted").to_numpy()
+    if not flagged.any():
+        return []
+    return [
+        {
+            "type": "scatter",
+            "x": [_axis_date(month) for month in series["month"].to_numpy()[flagged]],
+            "y": floats(series["load_gw"])[flagged],
+            "mode": "markers",
+            "name": "⚠ Share flagged (VPN/proxy)",
+            "marker": {"symbol": "circle-open", "size": 9, "color": [colours[code] for code in series["iso3"].to_numpy()[flagged]], "line": {"width": 2}},
+            "hoverinfo": "skip",
+        }
+    ]
 
 
-def _add_reported(figure: go.Figure, rows: pd.DataFrame, colour: str) -> None:
-    """Reported loads and capacities with their ranges as error bars.
+def _reported_traces(reported: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
+    """Reported loads and capacities with their ranges as error bars, one trace per country.
 
     `select.reported_loads` draws a range-only report at its midpoint (`value_gw`); the raw
     `value` column says whether the source gave a single figure, so the hover can say it did not.
     """
-    value, low, high = (floats(rows[column]) for column in ("value_gw", "low_gw", "high_gw"))
-    single = ~np.isnan(floats(rows["value"]))
-    keep = ~np.isnan(value)
-    if not keep.any():
-        return
-    rows, value, low, high, single = rows[keep], value[keep], low[keep], high[keep], single[keep]
+    value, low, high = (floats(reported[column]) for column in ("value_gw", "low_gw", "high_gw"))
+    single = ~np.isnan(floats(reported["value"]))
     has_range = ~np.isnan(low) & ~np.isnan(high)
-    figure.add_trace(
-        go.Scatter(
-            x=[month_date(date) for date in rows["date_start"]],
-            y=value,
-            mode="markers",
-            name=f"{escape(rows['country'].iloc[0])} (reported)",
-            marker={"color": colour, "size": 10, "symbol": [_REPORT_SYMBOLS.get(kind, "circle") for kind in rows["kind"]], "line": {"color": TEXT_COLOUR, "width": 1}},
-            error_y={"type": "data", "array": np.where(has_range, high - value, np.nan), "arrayminus": np.where(has_range, value - low, np.nan), "color": colour, "thickness": 1.5, "width": 5},
-            customdata=[_report_hover(*args) for args in zip(rows.itertuples(), value, low, high, single)],
-            hovertemplate="%{customdata}<extra></extra>",
+    above = np.where(has_range, high - value, np.nan)
+    below = np.where(has_range, value - low, np.nan)
+    countries = reported["country"].to_numpy(dtype=object)
+    x = np.array([_axis_date(date) for date in reported["date_start"]], dtype=object)
+    symbols = np.array([_REPORT_SYMBOLS.get(kind, "circle") for kind in reported["kind"]], dtype=object)
+    hover = np.array([_report_hover(*report) for report in zip(named_rows(reported), value, low, high, single)], dtype=object)
+    iso3 = reported["iso3"].to_numpy(dtype=object)
+    traces = []
+    for code in sorted(set(iso3)):
+        at = (iso3 == code) & ~np.isnan(value)
+        if not at.any():
+            continue
+        colour = colours[code]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x[at].tolist(),
+                "y": value[at],
+                "mode": "markers",
+                "name": f"{escape(countries[at][0])} (reported)",
+                "marker": {"color": colour, "size": 10, "symbol": symbols[at].tolist(), "line": {"color": TEXT_COLOUR, "width": 1}},
+                "error_y": {"type": "data", "array": above[at], "arrayminus": below[at], "color": colour, "thickness": 1.5, "width": 5},
+                "customdata": hover[at].tolist(),
+                "hovertemplate": "%{customdata}<extra></extra>",
+            }
         )
-    )
+    return traces
 
 
 def _report_hover(row, value: float, low: float, high: float, single: bool) -> str:
@@ -202,41 +233,56 @@ def _when(row) -> str:
     return date_label(row.date_start) + (f" – {date_label(end)}" if end else "")
 
 
-def _add_events(figure: go.Figure, events: pd.DataFrame, colours: dict[str, str], top: float, span: pd.Timedelta) -> None:
-    """A dashed line per event in its country's colour, up to a marker whose shape is its kind.
+def _event_heights(events: pd.DataFrame, top: float, span: pd.Timedelta) -> list[float]:
+    """The height of each event's marker, on one of three rows above the data.
 
     Labels live in the hover (and the legend names the kind): events cluster in the same
     months, so printed labels would overlap. Markers closer than 2.5% of the time axis are
-    staggered over three rows above the data so each stays visible and hoverable.
+    staggered over the rows so each stays visible and hoverable.
     """
-    when = [month_date(date) for date in events["date_start"]]
     lane_last: list[pd.Timestamp | None] = [None] * len(_EVENT_ROWS)
     heights = []
-    for date in when:
+    for date in (month_date(value) for value in events["date_start"]):
         free = [lane for lane, last in enumerate(lane_last) if last is None or date - last > span * 0.025]
         lane = free[0] if free else len(heights) % len(_EVENT_ROWS)
         lane_last[lane] = date
         heights.append(top * _EVENT_ROWS[lane])
-    events = events.assign(x=when, y=heights)
-    for event in events.itertuples():
-        figure.add_shape(
-            type="line", xref="x", yref="y", x0=event.x, x1=event.x, y0=0, y1=event.y,
-            line={"color": colours[event.iso3], "width": 1, "dash": "dash"}, opacity=0.7,
+    return heights
+
+
+def _event_lines(events: pd.DataFrame, heights: list[float], colours: dict[str, str]) -> list[dict]:
+    """A dashed line per event in its country's colour, from the axis up to its marker."""
+    return [
+        {
+            "type": "line", "xref": "x", "yref": "y", "x0": _axis_date(date), "x1": _axis_date(date), "y0": 0, "y1": height,
+            "line": {"color": colours[iso3], "width": 1, "dash": "dash"}, "opacity": 0.7,
+        }
+        for date, height, iso3 in zip(events["date_start"], heights, events["iso3"])
+    ]
+
+
+def _event_traces(events: pd.DataFrame, heights: list[float]) -> list[dict]:
+    """One marker trace per event kind, its shape the kind's symbol."""
+    kinds = events["kind"].to_numpy(dtype=object)
+    x = np.array([_axis_date(date) for date in events["date_start"]], dtype=object)
+    y = np.array(heights, dtype=float)
+    hover = np.array([_event_hover(event) for event in named_rows(events)], dtype=object)
+    traces = []
+    for kind in [kind for kind in EVENT_SYMBOLS if kind in set(kinds)] + sorted(set(kinds) - set(EVENT_SYMBOLS)):
+        at = kinds == kind
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x[at].tolist(),
+                "y": y[at],
+                "mode": "markers",
+                "name": f"Grid event: {kind.replace('_', '-')}",
+                "marker": {"symbol": EVENT_SYMBOLS.get(kind, "circle"), "size": 11, "color": _EVENT_COLOUR, "line": {"color": _EVENT_COLOUR, "width": 1.5}},
+                "customdata": hover[at].tolist(),
+                "hovertemplate": "%{customdata}<extra></extra>",
+            }
         )
-    kinds = [kind for kind in EVENT_SYMBOLS if kind in set(events["kind"])] + sorted(set(events["kind"]) - set(EVENT_SYMBOLS))
-    for kind in kinds:
-        rows = events[events["kind"] == kind]
-        figure.add_trace(
-            go.Scatter(
-                x=rows["x"],
-                y=rows["y"],
-                mode="markers",
-                name=f"Grid event: {kind.replace('_', '-')}",
-                marker={"symbol": EVENT_SYMBOLS.get(kind, "circle"), "size": 11, "color": _EVENT_COLOUR, "line": {"color": _EVENT_COLOUR, "width": 1.5}},
-                customdata=[_event_hover(event) for event in rows.itertuples()],
-                hovertemplate="%{customdata}<extra></extra>",
-            )
-        )
+    return traces
 
 
 def _event_hover(event) -> str:

@@ -17,9 +17,10 @@ from rigflows.figures.style import (
     escape,
     filters_text,
     legend_key,
+    named_rows,
     rgba,
     sources_text,
-    themed,
+    themed_figure,
     wrap,
 )
 from rigflows.state import ViewState
@@ -38,6 +39,8 @@ _NODE_PAD_PX = 14
 #: Rough plot-area height (figure minus title and footer), to turn node padding into y units.
 _PLOT_PX = SANKEY_HEIGHT - 150
 _DOMAIN_TOP = 0.93
+#: Machines per link kind at each end of each node: {(label, column, "in" or "out"): {kind: machines}}.
+_MachinesByKind = dict[tuple[str, int, str], dict[str, int]]
 
 
 def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = "") -> go.Figure:
@@ -45,49 +48,44 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
     machines, kind, confidence, source_ids, note). `period` as in the map: 'to Nov 2021'.
     """
     nodes = node_table(links)
-    index = {(row.label, row.column): position for position, row in enumerate(nodes.itertuples())}
+    index = {(row.label, row.column): position for position, row in enumerate(named_rows(nodes))}
     links = links.assign(
         source_index=[index[key] for key in zip(links["source"], links["source_column"])],
         target_index=[index[key] for key in zip(links["target"], links["target_column"])],
     ).sort_values(["source_index", "target_index", "kind"], kind="stable")
     kinds = [LINK_KINDS.get(kind, (NEUTRAL_GREY, 0.45, kind)) for kind in links["kind"]]
+    split = _machines_by_kind(links)
 
-    figure = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            domain={"x": [0, 1], "y": [0, _DOMAIN_TOP]},
-            valueformat=",.0f",
-            valuesuffix=" machines",
-            textfont={"size": 13, "color": TEXT_COLOUR},
-            node={
-                "label": nodes["label"],
-                "x": nodes["x"],
-                "y": nodes["y"],
-                "sort": "input",
-                "pad": _NODE_PAD_PX,
-                "thickness": 16,
-                "color": [NEUTRAL_GREY if unknown else _NODE_COLOUR for unknown in nodes["unknown"]],
-                "line": {"color": "white", "width": 0.5},
-                "customdata": [_node_hover(row, links) for row in nodes.itertuples()],
-                "hovertemplate": "%{customdata}<extra></extra>",
-            },
-            link={
-                "source": links["source_index"],
-                "target": links["target_index"],
-                "value": links["machines"].astype(float),
-                "color": [rgba(colour, alpha) for colour, alpha, _ in kinds],
-                "customdata": [_link_hover(link) for link in links.itertuples()],
-                "hovertemplate": "%{customdata}<extra></extra>",
-            },
-        )
-    )
-    columns = sorted(nodes["column"].unique())
-    for column in columns:
-        x = nodes.loc[nodes["column"] == column, "x"].iloc[0]
-        figure.add_annotation(
-            text=f"<b>{COLUMN_TITLES[column]}</b>", xref="paper", yref="paper", x=x, y=1,
-            xanchor="left" if x < 0.25 else "right" if x > 0.75 else "center", yanchor="top", showarrow=False,
-        )
+    sankey = {
+        "type": "sankey",
+        "arrangement": "fixed",  # positions are set; "snap" makes nodes draggable and swallows clicks
+        "domain": {"x": [0, 1], "y": [0, _DOMAIN_TOP]},
+        "valueformat": ",.0f",
+        "valuesuffix": " machines",
+        "textfont": {"size": 13, "color": TEXT_COLOUR},
+        "node": {
+            "label": nodes["label"].tolist(),
+            "x": nodes["x"].to_numpy(),
+            "y": nodes["y"].to_numpy(),
+            "sort": "input",
+            "pad": _NODE_PAD_PX,
+            "thickness": 16,
+            "color": [NEUTRAL_GREY if unknown else _NODE_COLOUR for unknown in nodes["unknown"]],
+            "line": {"color": "white", "width": 0.5},
+            "customdata": [_node_hover(row, split) for row in named_rows(nodes)],
+            "hovertemplate": "%{customdata}<extra></extra>",
+        },
+        "link": {
+            "source": links["source_index"].to_numpy(),
+            "target": links["target_index"].to_numpy(),
+            "value": links["machines"].astype(float).to_numpy(),
+            "color": [rgba(colour, alpha) for colour, alpha, _ in kinds],
+            "customdata": [_link_hover(link) for link in named_rows(links)],
+            "hovertemplate": "%{customdata}<extra></extra>",
+        },
+    }
+    column_x = dict(zip(nodes["column"], nodes["x"]))
+    column_titles = [_column_title(column, x) for column, x in sorted(column_x.items())]
 
     present = [kind for kind in LINK_KINDS if kind in set(links["kind"])]
     caption = "Link width = number of machines."
@@ -96,14 +94,23 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
     else:
         caption += " Unattributed remainders are not shown in this view."
     title = "Machines leaving China: seller → country → receiver" + (f", {period}" if period else "")
-    return themed(
-        figure,
+    return themed_figure(
+        [sankey],
+        {"annotations": column_titles},
         title,
         subtitle=filters_text(state),
         height=SANKEY_HEIGHT,
         footer=[legend_key((rgba(*LINK_KINDS[kind][:2]), LINK_KINDS[kind][2]) for kind in present), caption],
         axis_space=12,
     )
+
+
+def _column_title(column: int, x: float) -> dict:
+    """A column's name above it, aligned so the outer ones stay inside the figure."""
+    return {
+        "text": f"<b>{COLUMN_TITLES[column]}</b>", "xref": "paper", "yref": "paper", "x": x, "y": 1,
+        "xanchor": "left" if x < 0.25 else "right" if x > 0.75 else "center", "yanchor": "top", "showarrow": False,
+    }
 
 
 def node_table(links: pd.DataFrame) -> pd.DataFrame:
@@ -113,56 +120,65 @@ def node_table(links: pd.DataFrame) -> pd.DataFrame:
     remainders (both `unknown`, drawn grey); total machines descending; label. Input order never
     matters.
     """
-    ends = pd.concat(
-        [
-            links[["source", "source_column", "machines", "kind"]].set_axis(["label", "column", "machines", "kind"], axis=1).assign(side="out"),
-            links[["target", "target_column", "machines", "kind"]].set_axis(["label", "column", "machines", "kind"], axis=1).assign(side="in"),
-        ]
-    )
-    sums = ends.pivot_table(index=["label", "column"], columns="side", values="machines", aggfunc="sum", fill_value=0)
-    nodes = pd.DataFrame(
-        {
-            "label": sums.index.get_level_values("label"),
-            "column": sums.index.get_level_values("column").astype(int),
-            "total": sums.reindex(columns=["in", "out"], fill_value=0).max(axis=1).astype(float).to_numpy(),
-        }
-    )
-    only_remainder = ends.assign(derived=ends["kind"] == "remainder").groupby(["label", "column"])["derived"].all()
-    tier = [2 if only_remainder[key] else 1 if "not identified" in key[0].lower() else 0 for key in zip(nodes["label"], nodes["column"])]
-    nodes = nodes.assign(tier=tier, unknown=[value > 0 for value in tier], order=nodes["label"].str.lower())
-    nodes = nodes.sort_values(["column", "tier", "total", "order"], ascending=[True, True, False, True])
-    nodes = nodes.drop(columns=["tier", "order"]).reset_index(drop=True)
-    return _place(nodes)
+    split = _machines_by_kind(links)
+    nodes = [_node(label, column, split) for label, column in sorted({(label, column) for label, column, _ in split})]
+    nodes.sort(key=lambda node: (node["column"], node["tier"], -node["total"], node["label"].lower()))
+    _place(nodes)
+    return pd.DataFrame(nodes, columns=["label", "column", "total", "unknown", "x", "y"])
 
 
-def _place(nodes: pd.DataFrame) -> pd.DataFrame:
-    """x evenly by column; y the centre each node would get stacked top-down in that order.
+def _machines_by_kind(links: pd.DataFrame) -> _MachinesByKind:
+    """Each link counted as "out" at its source node and "in" at its target; kinds sorted."""
+    split: _MachinesByKind = {}
+    for side, label_field, column_field in (("out", "source", "source_column"), ("in", "target", "target_column")):
+        for label, column, kind, machines in zip(links[label_field], links[column_field], links["kind"], links["machines"]):
+            by_kind = split.setdefault((label, column, side), {})
+            by_kind[kind] = by_kind.get(kind, 0) + machines
+    return {key: dict(sorted(by_kind.items())) for key, by_kind in split.items()}
+
+
+def _node(label: str, column: int, split: _MachinesByKind) -> dict:
+    """A node's total (machines in or out, whichever is larger) and its tier: 0 named,
+    1 "not identified", 2 reached only by derived remainders."""
+    incoming, outgoing = split.get((label, column, "in"), {}), split.get((label, column, "out"), {})
+    tier = 2 if {*incoming, *outgoing} == {"remainder"} else 1 if "not identified" in label.lower() else 0
+    total = float(max(sum(incoming.values()), sum(outgoing.values())))
+    return {"label": label, "column": column, "total": total, "tier": tier, "unknown": tier > 0}
+
+
+def _place(nodes: list[dict]) -> None:
+    """Set each node's x (evenly by column) and y (the centre it would get stacked top-down in
+    the list's order).
 
     Mirrors plotly's own scale (the fullest column fills the height) so "snap" barely moves
     anything; plotly ignores a position of exactly 0, hence the clipping to (0, 1).
     """
-    columns = sorted(nodes["column"].unique())
-    x_of = {column: (position / (len(columns) - 1) if len(columns) > 1 else 0.5) for position, column in enumerate(columns)}
+    columns = sorted({node["column"] for node in nodes})
+    stacks = [[node for node in nodes if node["column"] == column] for column in columns]
     pad = _NODE_PAD_PX / (_PLOT_PX * _DOMAIN_TOP)
-    by_column = nodes.groupby("column")
-    scale = min((1 - (len(group) - 1) * pad) / max(group["total"].sum(), 1) for _, group in by_column)
-    y = pd.Series(0.0, index=nodes.index)
-    for _, group in by_column:
-        heights = group["total"] * scale
-        tops = heights.cumsum() - heights + pad * pd.Series(range(len(group)), index=group.index)
-        y[group.index] = tops + heights / 2
-    return nodes.assign(x=nodes["column"].map(x_of).clip(0.001, 0.999), y=y.clip(0.001, 0.999))
+    scale = min((1 - (len(stack) - 1) * pad) / max(sum(node["total"] for node in stack), 1) for stack in stacks)
+    for position, stack in enumerate(stacks):
+        x = position / (len(columns) - 1) if len(columns) > 1 else 0.5
+        stacked = 0.0
+        for row, node in enumerate(stack):
+            height = node["total"] * scale
+            stacked += height
+            node["x"] = _inside(x)
+            node["y"] = _inside(stacked - height + pad * row + height / 2)
 
 
-def _node_hover(node, links: pd.DataFrame) -> str:
+def _inside(position: float) -> float:
+    return min(max(position, 0.001), 0.999)
+
+
+def _node_hover(node, split: _MachinesByKind) -> str:
     """Name, total machines, and the split by kind on its larger side (plans are not receipts)."""
-    incoming = links[(links["target"] == node.label) & (links["target_column"] == node.column)]
-    outgoing = links[(links["source"] == node.label) & (links["source_column"] == node.column)]
-    side = outgoing if outgoing["machines"].sum() >= incoming["machines"].sum() else incoming
+    incoming = split.get((node.label, node.column, "in"), {})
+    outgoing = split.get((node.label, node.column, "out"), {})
+    by_kind = outgoing if sum(outgoing.values()) >= sum(incoming.values()) else incoming
     lines = [f"<b>{escape(node.label)}</b>", f"Total: {node.total:,.0f} machines"]
-    split = side.groupby("kind")["machines"].sum()
-    if len(split) > 1:
-        lines += [f"{LINK_KINDS.get(kind, (None, None, kind))[2]}: {machines:,.0f}" for kind, machines in split.items()]
+    if len(by_kind) > 1:
+        lines += [f"{LINK_KINDS.get(kind, (None, None, kind))[2]}: {machines:,.0f}" for kind, machines in by_kind.items()]
     return "<br>".join(lines)
 
 

@@ -183,3 +183,17 @@ def test_energy_overlay_draws_farms_on_the_strain_map(page, app_url):
     assert page.eval_on_selector(f"#{ids.METRIC} input:checked", "input => input.value") == "strain"
     title = page.eval_on_selector(f"#{ids.MAP} .gtitle", "title => title.textContent")
     assert "demand" in title
+
+
+def test_clicking_a_sankey_node_filters_every_view(page, app_url):
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    node = next(n for n in page.query_selector_all(f"#{ids.SANKEY} .sankey-node") if (n.text_content() or "").strip() == "Kazakhstan")
+    rect = node.query_selector(".node-rect")
+    rect.scroll_into_view_if_needed()
+    box = rect.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => window.location.search.includes('country=KAZ')")
+    page.wait_for_function(f"() => !Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'Russia')")
+    assert map_locations(page) == 1
