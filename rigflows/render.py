@@ -16,7 +16,7 @@ from rigflows.figures.choropleth import build_choropleth_figure
 from rigflows.figures.energy import build_energy_figure
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, period_label
-from rigflows.select import energy_series, farm_markers, flows_period, grid_events, map_rows, reported_loads, sankey_links
+from rigflows.select import energy_series, farm_markers, flow_lines, flows_period, grid_events, map_rows, reported_loads, sankey_links
 from rigflows.state import METRICS, ViewState
 
 #: Views kept per chart and process: 29 months × 4 metrics fit, with room for filters.
@@ -43,7 +43,8 @@ def map_figure(dataset: Dataset, key: ViewState) -> dict:
     farms = farm_markers(dataset, key) if key.show_farms else None
     if rows.empty and (farms is None or farms.empty):
         return empty_figure(f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json()
-    return build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key))).to_plotly_json()
+    lines = flow_lines(dataset, key) if key.metric == "machines" else None
+    return build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines).to_plotly_json()
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -413,3 +413,22 @@ def test_real_data_builds_every_figure(metric):
     drawn = set(coloured[0].locations) if coloured else set()
     assert drawn <= set(rows["iso3"])
     assert not drawn & set(rows.loc[rows["value"].isna(), "iso3"])
+
+
+def test_flow_lines_are_drawn_from_china_with_widths_in_machines():
+    from rigflows.figures.choropleth import build_choropleth_figure
+
+    rows = pd.DataFrame([
+        {"iso3": "RUS", "country": "Russia", "value": 200.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": "s"},
+        {"iso3": "CAN", "country": "Canada", "value": 20.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": "s"},
+    ])
+    lines = pd.DataFrame([
+        {"iso3": "RUS", "country": "Russia", "machines": 200, "from_lon": 100.0, "from_lat": 35.0, "to_lon": 99.0, "to_lat": 61.0},
+        {"iso3": "CAN", "country": "Canada", "machines": 20, "from_lon": 100.0, "from_lat": 35.0, "to_lon": -100.0, "to_lat": 60.0},
+    ])
+    figure = build_choropleth_figure(rows, None, ViewState(), lines=lines)
+    drawn = [trace for trace in figure.data if trace.type == "scattergeo" and trace.mode == "lines"]
+    assert len(drawn) == 2
+    widths = {trace.text.split(":")[0]: trace.line.width for trace in drawn}
+    assert widths["China → Russia"] > widths["China → Canada"] >= 1
+    assert all(tuple(trace.lon)[0] == 100.0 for trace in drawn)

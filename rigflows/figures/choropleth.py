@@ -68,12 +68,15 @@ _GEO = {
 }
 
 
-def build_choropleth_figure(map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "") -> go.Figure:
+def build_choropleth_figure(
+    map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "", lines: pd.DataFrame | None = None
+) -> go.Figure:
     """Choropleth of `select.map_rows` for `state.metric`, with `select.farm_markers` on top.
 
     `farms` is None (or empty) when the farm overlay is off. `period` names the span the
     machine counts cover ('to Nov 2021', see `style.period_label`); it is used only for the
-    "machines" metric, which has no month.
+    "machines" metric, which has no month. `lines` (`select.flow_lines`) draws China → country
+    lines with widths in machines.
     """
     rows = map_rows.assign(value=floats(map_rows["value"]), low=floats(map_rows["low"]), high=floats(map_rows["high"]))
     flagged = rows["status"] == "flagged"
@@ -81,6 +84,8 @@ def build_choropleth_figure(map_rows: pd.DataFrame, farms: pd.DataFrame | None, 
     valued = rows["value"].notna() & ~(flagged & (rows["value"] == 0))
     rows = rows.assign(hover=[_hover(row, state.metric, shown) for row, shown in zip(named_rows(rows), valued)])
     traces = [*_value_traces(rows[valued], state.metric), *_neutral_traces(rows[~valued]), *_flag_traces(rows[flagged])]
+    if lines is not None and not lines.empty:
+        traces += _flow_line_traces(lines)
     if farms is not None and not farms.empty:
         traces += _farm_traces(farms)
 
@@ -101,6 +106,35 @@ def build_choropleth_figure(map_rows: pd.DataFrame, farms: pd.DataFrame | None, 
         height=MAP_HEIGHT,
         footer=key,
     )
+
+
+#: Widest flow line (px), for the largest destination; the others scale by machines.
+_LINE_MAX_PX = 9
+_LINE_COLOUR = "rgba(29, 35, 48, 0.55)"
+
+
+#: Points per flow line: plotly joins points by great circles, which over the pole leave the
+#: clipped map; many short steps along lon/lat keep the line on the visible map instead.
+_LINE_STEPS = 40
+
+
+def _flow_line_traces(lines: pd.DataFrame) -> list[dict]:
+    """One line per destination from China, width proportional to machines."""
+    largest = float(lines["machines"].max())
+    traces = []
+    for line in named_rows(lines):
+        width = max(1.0, _LINE_MAX_PX * line.machines / largest)
+        traces.append({
+            "type": "scattergeo",
+            "mode": "lines",
+            "lon": np.linspace(line.from_lon, line.to_lon, _LINE_STEPS).round(3).tolist(),
+            "lat": np.linspace(line.from_lat, line.to_lat, _LINE_STEPS).round(3).tolist(),
+            "line": {"width": width, "color": _LINE_COLOUR},
+            "hoverinfo": "text",
+            "text": f"China → {escape(line.country)}: {line.machines:,} machines (relocations and new sales)",
+            "showlegend": False,
+        })
+    return traces
 
 
 def _hover(row, metric: str, value_shown: bool) -> str:
