@@ -12,7 +12,7 @@ from pathlib import Path
 from dash import Dash, dcc, html
 
 from components import ids
-from components.http_headers import harden
+from components.hardening import harden
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
 from components.views import energy_card, map_card, register_view_callbacks, sankey_card
@@ -58,7 +58,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_controls_callbacks(app, dataset)
     register_view_callbacks(app, dataset, topojson_url)
     register_sources_callbacks(app, dataset)
-    harden(app, settings.frame_ancestors)
+    harden(app, settings.frame_ancestors, settings.debug)
     return app
 
 

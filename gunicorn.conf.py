@@ -20,3 +20,6 @@ max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+# gunicorn 27's control socket lives in $HOME and is shared by every instance on the machine:
+# several instances (or tests) would take it from each other.
+control_socket_disable = True

@@ -141,7 +141,7 @@ def register_controls_callbacks(app, dataset: Dataset) -> None:
                     state = toggle_firm(state, label)
             elif trigger == ids.TICK:
                 state = next_month(state, months)
-            elif trigger == ids.TOGGLES and state.show_farms and not parse_query(search or "", vocab)[0].show_farms:
+            elif trigger == ids.TOGGLES and state.show_farms and not parse_query(search if isinstance(search, str) else "", vocab)[0].show_farms:
                 # Turning the energy overlay on shows the farms on the strain map.
                 state = replace(state, metric="strain")
         query = state.to_query()
