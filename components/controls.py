@@ -131,8 +131,10 @@ def register_controls_callbacks(app, dataset: Dataset) -> None:
             state, notices = clean_state(vocab, metric, month, countries, firms, ids.SHOW_FARMS in toggles, ids.SHOW_REMAINDERS in toggles)
             if trigger == ids.RESET:
                 state, notices = ViewState(month=vocab.default_month), []
-            elif trigger == ids.MAP and _clicked(map_click, "location") in vocab.countries:
-                state = toggle_country(state, _clicked(map_click, "location"))
+            elif trigger == ids.MAP:
+                # A country, or a flow line (whose customdata is its destination's code).
+                country = _clicked(map_click, "location") or _clicked(map_click, "customdata")
+                state = toggle_country(state, country) if country in vocab.countries else state
             elif trigger == ids.SANKEY:
                 label = _clicked(sankey_click, "label")
                 if label in country_by_name:

@@ -432,3 +432,5 @@ def test_flow_lines_are_drawn_from_china_with_widths_in_machines():
     widths = {trace.text.split(":")[0]: trace.line.width for trace in drawn}
     assert widths["China → Russia"] > widths["China → Canada"] >= 1
     assert all(tuple(trace.lon)[0] == 100.0 for trace in drawn)
+    # A click on a line must select its country (the sync callback reads customdata).
+    assert {tuple(trace.customdata)[0] for trace in drawn} == {"RUS", "CAN"}

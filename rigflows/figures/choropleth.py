@@ -130,6 +130,8 @@ def _flow_line_traces(lines: pd.DataFrame) -> list[dict]:
             "lon": np.linspace(line.from_lon, line.to_lon, _LINE_STEPS).round(3).tolist(),
             "lat": np.linspace(line.from_lat, line.to_lat, _LINE_STEPS).round(3).tolist(),
             "line": {"width": width, "color": _LINE_COLOUR},
+            # A click on the line selects its country, like a click on the country itself.
+            "customdata": [line.iso3] * _LINE_STEPS,
             "hoverinfo": "text",
             "text": f"China → {escape(line.country)}: {line.machines:,} machines (relocations and new sales)",
             "showlegend": False,

@@ -148,7 +148,7 @@ def test_csv_download_holds_the_rows_behind_the_view(page, app_url, dataset):
 
 def test_reset_clears_every_filter(page, app_url):
     page.goto(app_url + "/?metric=load&country=KAZ&firm=BitRiver")  # nothing matches: messages only
-    page.wait_for_function(f"() => document.querySelector('#{ids.SANKEY}').innerText.includes('No reported flows')")
+    page.wait_for_function(f"() => document.querySelector('#{ids.SANKEY}')?.innerText.includes('No reported flows')")
     page.click(f"#{ids.RESET}")
     page.wait_for_function("() => window.location.search === ''")
     wait_until_drawn(page)
@@ -159,7 +159,7 @@ def test_a_filter_that_leaves_nothing_shows_a_message_not_an_empty_axis(page, ap
     # Bitmain sold machines to the US only; Kazakhstan has no Bitmain flow.
     page.goto(app_url + "/?country=KAZ&firm=Bitmain")
     page.wait_for_selector(f"#{ids.SANKEY} .js-plotly-plot")
-    page.wait_for_function(f"() => document.querySelector('#{ids.SANKEY}').innerText.includes('No reported flows')")
+    page.wait_for_function(f"() => document.querySelector('#{ids.SANKEY}')?.innerText.includes('No reported flows')")
     assert page.eval_on_selector_all(f"#{ids.SANKEY} .sankey-link", "links => links.length") == 0
 
 
