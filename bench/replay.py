@@ -1,0 +1,208 @@
+"""Replay captured callback requests with N concurrent clients, bounded in count and time.
+
+Each client replays one interaction at a time: its requests one after another, as captured
+(one request in flight per client). "Warm" replays the captured bodies themselves: after a
+warm-up, every chart comes from the workers' view cache. "Cold" rewrites the bodies to a new,
+never-seen view for every interaction, so every chart is built anew (a cache miss).
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from components import ids
+from rigflows.state import ViewState
+
+REQUEST_TIMEOUT_S = 30
+MAP_METRICS = ("share", "load", "strain")
+MAX_COUNTRIES_PER_VIEW = 4
+
+
+@dataclass(frozen=True)
+class Request:
+    callback: str  # the callback's first output, e.g. "map.figure"
+    path: str  # /_dash-update-component with the query the browser sent
+    body: bytes
+
+
+def callback_name(body: dict) -> str:
+    """A short, readable name of a callback: its first output, e.g. 'map.figure'."""
+    outputs = body["outputs"]
+    first = outputs[0] if isinstance(outputs, list) else outputs
+    return f"{first['id']}.{first['property']}"
+
+
+def warm_requests(captured: list[dict]) -> list[Request]:
+    return [Request(callback_name(json.loads(item["body"])), item["path"], item["body"].encode()) for item in captured]
+
+
+# --- cold: a new view for every interaction ---------------------------------------------------
+
+def transitions(interaction: str, months: list[str], countries: list[str], drawn: set[str]):
+    """(before, after) views for `interaction`, each `after` new to every chart that draws it.
+
+    filter: the default view → a country set. metric: machines → a map metric, at every other
+    month and many country sets. month: the month before → one of the remaining months, at many
+    country sets and map metrics. The default month is left out of the last two, so no
+    interaction draws a chart view another one drew; views in `drawn` (URL searches the
+    browser already drew) are skipped.
+    """
+    sets = itertools.chain.from_iterable(itertools.combinations(countries, size) for size in range(1, MAX_COUNTRIES_PER_VIEW + 1))
+    other_months = [month for month in months if month != ViewState().month]
+    if interaction == "filter":
+        pairs = ((ViewState(), ViewState(countries=chosen)) for chosen in sets)
+    elif interaction == "metric":
+        pairs = (
+            (before, replace(before, metric=metric))
+            for chosen in itertools.chain([()], sets)
+            for before in (ViewState(month=month, countries=chosen) for month in other_months[0::2])
+            for metric in MAP_METRICS
+        )
+    elif interaction == "month":
+        metric_cycle = itertools.cycle(MAP_METRICS)
+        pairs = (
+            (before, replace(before, month=month))
+            for chosen in itertools.chain([()], sets)
+            for month in other_months[1::2]
+            for before in [ViewState(metric=next(metric_cycle), month=months[months.index(month) - 1], countries=chosen)]
+        )
+    else:
+        raise ValueError(interaction)
+    return ((before, after) for before, after in pairs if after.to_query() not in drawn)
+
+
+def _control_values(state: ViewState, months: list[str]) -> dict[str, object]:
+    toggles = [value for value, on in ((ids.SHOW_FARMS, state.show_farms), (ids.SHOW_REMAINDERS, state.show_remainders)) if on]
+    return {ids.METRIC: state.metric, ids.MONTH: months.index(state.month), ids.COUNTRIES: list(state.countries), ids.FIRMS: list(state.firms), ids.TOGGLES: toggles}
+
+
+def rewrite(body: dict, before: ViewState, after: ViewState, months: list[str]) -> dict:
+    """The same callback request, for the move `before` → `after`.
+
+    The callback that writes the URL sees the old URL and the new control values; every
+    callback that reads the URL sees the new one.
+    """
+    writes_url = any(output == {"id": ids.URL, "property": "search"} for output in (body["outputs"] if isinstance(body["outputs"], list) else [body["outputs"]]))
+    controls = _control_values(after, months)
+    inputs = []
+    for item in body["inputs"]:
+        item = dict(item)
+        if item["id"] == ids.URL and item["property"] == "search":
+            item["value"] = before.to_query() if writes_url else after.to_query()
+        elif item["id"] in controls and item["property"] == "value":
+            item["value"] = controls[item["id"]]
+        inputs.append(item)
+    return {**body, "inputs": inputs}
+
+
+def drawn_searches(captured: dict[str, list[dict]]) -> set[str]:
+    """Every URL search the captured requests carry: views the browser already had drawn."""
+    return {item["value"] for requests in captured.values() for request in requests for item in json.loads(request["body"])["inputs"] if item["id"] == ids.URL and item["property"] == "search"}
+
+
+def cold_interactions(captured: list[dict], interaction: str, months: list[str], countries: list[str], drawn: set[str]):
+    """Request lists, one per new view. Requests whose answer updated nothing (the chart's view
+    did not change, e.g. the Sankey on a month change) are replayed as captured: they build
+    nothing in the browser's session either."""
+    for before, after in transitions(interaction, months, countries, drawn):
+        requests = []
+        for item in captured:
+            body = json.loads(item["body"])
+            if item["updates"] != 0:
+                body = rewrite(body, before, after, months)
+            requests.append(Request(callback_name(body), item["path"], json.dumps(body).encode()))
+        yield requests
+
+
+# --- the load generator ----------------------------------------------------------------------
+
+def post(url: str, request: Request) -> tuple[int, float]:
+    """(status, milliseconds) of one POST, on a new connection (gunicorn sync workers close it)."""
+    parts = urlsplit(url)
+    assert parts.hostname == "127.0.0.1", "the benchmark only talks to 127.0.0.1"
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=REQUEST_TIMEOUT_S)
+    start = time.perf_counter()
+    try:
+        connection.request("POST", request.path, body=request.body, headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"})
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+    except (OSError, http.client.HTTPException):
+        status = 0  # no answer: counted as an error
+    finally:
+        connection.close()
+    return status, (time.perf_counter() - start) * 1000
+
+
+def run(url: str, interactions, clients: int, max_interactions: int, seconds: float) -> dict:
+    """Replay interactions from the iterator `interactions` with `clients` threads until
+    `seconds` pass, `max_interactions` are done or the iterator runs out."""
+    lock = threading.Lock()
+    latencies: dict[str, list[float]] = {}
+    totals: list[float] = []
+    errors: dict[str, int] = {}
+    started = 0
+    deadline = time.monotonic() + seconds
+
+    def next_interaction():
+        nonlocal started
+        with lock:
+            if started >= max_interactions or time.monotonic() >= deadline:
+                return None
+            started += 1
+            return next(interactions, None)
+
+    def client():
+        while (requests := next_interaction()) is not None:
+            results = [(request.callback, *post(url, request)) for request in requests]
+            with lock:
+                for callback, status, ms in results:
+                    latencies.setdefault(callback, []).append(ms)
+                    if not 200 <= status < 300:
+                        errors[callback] = errors.get(callback, 0) + 1
+                totals.append(sum(ms for _, _, ms in results))
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + REQUEST_TIMEOUT_S * 4)
+    elapsed = time.perf_counter() - began
+    return {
+        "clients": clients,
+        "load_average_1min": os.getloadavg()[0],
+        "interactions": len(totals),
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(sum(len(v) for v in latencies.values()) / elapsed, 1),
+        "errors": sum(errors.values()),
+        "callbacks": {name: {**percentiles(values), "n": len(values), "errors": errors.get(name, 0)} for name, values in latencies.items()},
+        "interaction_ms": percentiles(totals),
+    }
+
+
+def percentiles(values: list[float]) -> dict[str, float | None]:
+    """p50, p95, p99 in ms (linear interpolation between closest ranks)."""
+    if not values:
+        return {"p50": None, "p95": None, "p99": None}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        position = (len(ordered) - 1) * q
+        low = int(position)
+        high = min(low + 1, len(ordered) - 1)
+        return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 2)
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99)}
+
+
+def warm_up(url: str, requests: list[Request], clients: int, rounds: int = 3) -> None:
+    """Send the captured requests from `clients` threads a few times, so every worker caches them."""
+    run(url, itertools.repeat(requests), clients, clients * rounds, seconds=30)
