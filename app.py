@@ -15,7 +15,8 @@ from components import ids
 from components.hardening import harden
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
-from components.views import energy_card, map_card, register_view_callbacks, sankey_card
+from components.sync import register_sync_callback
+from components.views import energy_card, map_card, sankey_card
 from rigflows.config import ASSETS_DIR, settings_from_env
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.problems import DataError
@@ -55,8 +56,8 @@ def create_app(data_dir: Path | None = None) -> Dash:
     )
     topojson_url = app.get_asset_url("topojson/")
     app.layout = build_layout(dataset, topojson_url)
+    register_sync_callback(app, dataset, topojson_url)
     register_controls_callbacks(app, dataset)
-    register_view_callbacks(app, dataset, topojson_url)
     register_sources_callbacks(app, dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app

@@ -1,19 +1,16 @@
-"""Filters, metric, month and toggles, and the callback that keeps them, the URL and clicks in step.
+"""Filters, metric, month and toggles (their layout), and the play button's ticker.
 
-The URL's query string is the single source of truth: every control change is written to it,
-and every view renders from it (see `rigflows.state`).
+What a control change does to the URL and the views is in `components.sync`.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from dash import Input, Output, State, callback_context, dcc, html, no_update
+from dash import Input, Output, State, callback_context, dcc, html
 
 from components import ids
 from rigflows.dataset import Dataset
-from rigflows.select import country_options, firm_options, vocabulary
-from rigflows.state import METRICS, ViewState, clean_state, next_month, parse_query, toggle_country, toggle_firm
+from rigflows.select import country_options, firm_options
+from rigflows.state import METRICS, ViewState
 
 
 def month_marks(months: list[str]) -> dict[int, str]:
@@ -87,91 +84,25 @@ def month_layout(dataset: Dataset) -> html.Div:
     )
 
 
-def _clicked(click_data, field: str) -> str | None:
-    """`field` of the first clicked point ('location' on the map, 'label' on a Sankey node)."""
-    try:
-        value = click_data["points"][0][field]
-    except (TypeError, KeyError, IndexError):
-        return None
-    return value if isinstance(value, str) else None
-
-
 def register_controls_callbacks(app, dataset: Dataset) -> None:
-    vocab = vocabulary(dataset)
-    months = vocab.months
-    country_by_name = {name: code for code, name in country_options(dataset).items()}
-
-    @app.callback(
-        Output(ids.URL, "search"),
-        Output(ids.METRIC, "value"),
-        Output(ids.MONTH, "value"),
-        Output(ids.COUNTRIES, "value"),
-        Output(ids.FIRMS, "value"),
-        Output(ids.TOGGLES, "value"),
-        Output(ids.MONTH_LABEL, "children"),
-        Output(ids.NOTICES, "children"),
-        Input(ids.URL, "search"),
-        Input(ids.METRIC, "value"),
-        Input(ids.MONTH, "value"),
-        Input(ids.COUNTRIES, "value"),
-        Input(ids.FIRMS, "value"),
-        Input(ids.TOGGLES, "value"),
-        Input(ids.RESET, "n_clicks"),
-        Input(ids.MAP, "clickData"),
-        Input(ids.SANKEY, "clickData"),
-        Input(ids.TICK, "n_intervals"),
-    )
-    def sync_state(search, metric, month_index, countries, firms, toggles, _reset, map_click, sankey_click, _tick):
-        trigger = callback_context.triggered_id
-        if trigger in (None, ids.URL):
-            state, notices = parse_query(search if isinstance(search, str) else "", vocab)
-        else:
-            toggles = toggles if isinstance(toggles, list) else []
-            month = months[month_index] if isinstance(month_index, int) and 0 <= month_index < len(months) else None
-            state, notices = clean_state(vocab, metric, month, countries, firms, ids.SHOW_FARMS in toggles, ids.SHOW_REMAINDERS in toggles)
-            if trigger == ids.RESET:
-                state, notices = ViewState(month=vocab.default_month), []
-            elif trigger == ids.MAP:
-                # A country, or a flow line (whose customdata is its destination's code).
-                country = _clicked(map_click, "location") or _clicked(map_click, "customdata")
-                state = toggle_country(state, country) if country in vocab.countries else state
-            elif trigger == ids.SANKEY:
-                label = _clicked(sankey_click, "label")
-                if label in country_by_name:
-                    state = toggle_country(state, country_by_name[label])
-                elif label in vocab.firms:
-                    state = toggle_firm(state, label)
-            elif trigger == ids.TICK:
-                state = next_month(state, months)
-            elif trigger == ids.TOGGLES and state.show_farms and not parse_query(search if isinstance(search, str) else "", vocab)[0].show_farms:
-                # Turning the energy overlay on shows the farms on the strain map.
-                state = replace(state, metric="strain")
-        query = state.to_query()
-        toggles_out = [value for value, on in ((ids.SHOW_FARMS, state.show_farms), (ids.SHOW_REMAINDERS, state.show_remainders)) if on]
-        notice_items = [html.Li(text) for text in notices]
-        return (
-            no_update if query == (search or "") else query,
-            state.metric,
-            months.index(state.month),
-            list(state.countries),
-            list(state.firms),
-            toggles_out,
-            f"Month: {state.month}" + (" (not used by the machines map)" if state.metric == "machines" else ""),
-            html.Ul(notice_items, className="notices-list") if notice_items else None,
-        )
+    last_month = len(dataset.months) - 1
 
     @app.callback(
         Output(ids.TICK, "disabled"),
         Output(ids.PLAY, "children"),
         Input(ids.PLAY, "n_clicks"),
-        Input(ids.MONTH, "value"),
+        Input(ids.TICK, "n_intervals"),
+        State(ids.MONTH, "value"),
         State(ids.TICK, "disabled"),
         prevent_initial_call=True,
     )
-    def play_or_pause(_clicks, month_index, disabled):
-        """Play toggles the ticker; reaching the last month stops it."""
+    def play_or_pause(_clicks, _ticks, month_index, disabled):
+        """Play toggles the ticker; a tick that reaches the last month stops it.
+
+        Only the button and the ticker trigger it, so ordinary filter changes cost no request.
+        """
         if callback_context.triggered_id == ids.PLAY:
             playing = bool(disabled)
         else:
-            playing = not disabled and month_index != len(months) - 1
+            playing = not disabled and month_index != last_month - 1
         return (not playing, "❚❚ Pause" if playing else "▶ Play")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
@@ -9,7 +11,7 @@ from components import ids
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.select import export_table, view_sources, vocabulary
-from rigflows.state import parse_query
+from rigflows.state import ViewState, parse_query
 
 CONFIDENCE_MEANINGS = {
     "several_sources": "reported by several independent sources",
@@ -59,14 +61,15 @@ def _source_item(source: pd.Series) -> html.Li:
     return html.Li(bits, id=f"source-{source['source_id']}")
 
 
+@lru_cache(maxsize=512)
+def sources_panel(dataset: Dataset, state: ViewState) -> list:
+    """The numbered list of every source behind the view (cached per view and process)."""
+    sources = view_sources(dataset, state)
+    return [html.P(f"{len(sources)} sources behind what is shown now:"), html.Ol([_source_item(row) for _, row in sources.iterrows()], className="source-list")]
+
+
 def register_sources_callbacks(app, dataset: Dataset) -> None:
     vocab = vocabulary(dataset)
-
-    @app.callback(Output(ids.SOURCES, "children"), Input(ids.URL, "search"))
-    def render_sources(search):
-        state = parse_query(search if isinstance(search, str) else "", vocab)[0]
-        sources = view_sources(dataset, state)
-        return [html.P(f"{len(sources)} sources behind what is shown now:"), html.Ol([_source_item(row) for _, row in sources.iterrows()], className="source-list")]
 
     @app.callback(Output(ids.CSV_FILE, "data"), Input(ids.DOWNLOAD_CSV, "n_clicks"), State(ids.URL, "search"), prevent_initial_call=True)
     def download_csv(_clicks, search):

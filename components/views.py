@@ -1,20 +1,23 @@
-"""The three charts (map, Sankey, energy): their cards and their render callbacks.
+"""The three charts (map, Sankey, energy): their cards, and what one render writes into them.
 
-Each callback reads the URL, turns it into a ViewState and hands it to the pure select and
-figure functions; an empty selection gets a message instead of an empty axis.
+`render_views` is called by the page's single callback (`components.sync`) with the ViewState:
+each chart is redrawn only when the part of the state it draws has changed, from the pure,
+cached figure functions in `rigflows.render`.
 """
 
 from __future__ import annotations
 
-from dash import Input, Output, State, dcc, html, no_update
+from functools import lru_cache
+
+from dash import Output, State, dcc, html, no_update
 
 from components import ids
 from components.graph_config import graph_config
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import energy_figure, energy_key, map_figure, map_key, sankey_figure, sankey_key
-from rigflows.select import unquantified_reports, vocabulary
-from rigflows.state import ViewState, parse_query
+from rigflows.select import unquantified_reports
+from rigflows.state import ViewState
 
 
 def _card(title: str, intro: str, *children, class_name: str = "") -> html.Section:
@@ -55,36 +58,46 @@ def energy_card() -> html.Section:
     )
 
 
-def register_view_callbacks(app, dataset: Dataset, topojson_url: str) -> None:
-    """Each chart re-renders only when the part of the state it draws has changed.
+#: (chart id, the part of the state it draws, its cached figure)
+CHARTS = ((ids.MAP, map_key, map_figure), (ids.SANKEY, sankey_key, sankey_figure), (ids.ENERGY, energy_key, energy_figure))
 
-    The last drawn key (its query string) sits in a Store next to the chart; a URL change
-    that leaves it equal (the month, for the Sankey) answers no_update and sends nothing.
-    """
-    vocab = vocabulary(dataset)
-    charts = ((ids.MAP, map_key, map_figure), (ids.ENERGY, energy_key, energy_figure))
 
-    def state_of(search) -> ViewState:
-        return parse_query(search if isinstance(search, str) else "", vocab)[0]
+def view_outputs() -> list[Output]:
+    """What `render_views` writes, in order: figure, config and drawn key of each chart, then
+    the Sankey's list of flows without a count."""
+    outputs = []
+    for chart_id, _, _ in CHARTS:
+        outputs += [Output(chart_id, "figure"), Output(chart_id, "config"), Output(ids.drawn(chart_id), "data")]
+    return outputs + [Output(ids.UNQUANTIFIED, "children")]
 
-    for chart_id, key_of, figure_of in charts:
 
-        @app.callback(Output(chart_id, "figure"), Output(chart_id, "config"), Output(ids.drawn(chart_id), "data"), Input(ids.URL, "search"), State(ids.drawn(chart_id), "data"))
-        def render(search, drawn, chart_id=chart_id, key_of=key_of, figure_of=figure_of):
-            state = state_of(search)
-            key = key_of(state)
-            if drawn == key.to_query():
-                return no_update, no_update, no_update
-            return figure_of(dataset, key), graph_config(chart_id, key, topojson_url), key.to_query()
+def view_states() -> list[State]:
+    """The view each chart last drew (its key as a query string), in CHARTS order."""
+    return [State(ids.drawn(chart_id), "data") for chart_id, _, _ in CHARTS]
 
-    @app.callback(Output(ids.SANKEY, "figure"), Output(ids.SANKEY, "config"), Output(ids.UNQUANTIFIED, "children"), Output(ids.drawn(ids.SANKEY), "data"), Input(ids.URL, "search"), State(ids.drawn(ids.SANKEY), "data"))
-    def render_sankey(search, drawn):
-        state = state_of(search)
-        key = sankey_key(state)
-        if drawn == key.to_query():
-            return no_update, no_update, no_update, no_update
-        unquantified = unquantified_reports(dataset, key)
-        listing = None
-        if not unquantified.empty:
-            listing = [html.H3("Reported without a machine count"), html.Ul([html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{row.source_ids}]", className="source-ids")]) for row in unquantified.itertuples()])]
-        return sankey_figure(dataset, key), graph_config(ids.SANKEY, key, topojson_url), listing, key.to_query()
+
+def render_views(dataset: Dataset, state: ViewState, drawn: list, topojson_url: str) -> list:
+    """Values for `view_outputs()`: no_update for every chart whose part of the state is unchanged."""
+    values = []
+    sankey_changed = False
+    for (chart_id, key_of, figure_of), last in zip(CHARTS, drawn):
+        key = key_of(state)
+        if last == key.to_query():
+            values += [no_update] * 3
+            continue
+        sankey_changed |= chart_id == ids.SANKEY
+        values += [figure_of(dataset, key), graph_config(chart_id, key, topojson_url), key.to_query()]
+    return values + [unquantified_listing(dataset, sankey_key(state)) if sankey_changed else no_update]
+
+
+@lru_cache(maxsize=256)
+def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
+    """The flows and totals reported without a machine count, under the Sankey."""
+    unquantified = unquantified_reports(dataset, key)
+    if unquantified.empty:
+        return None
+    items = [
+        html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{row.source_ids}]", className="source-ids")])
+        for row in unquantified.itertuples()
+    ]
+    return [html.H3("Reported without a machine count"), html.Ul(items)]

@@ -103,7 +103,6 @@ def callback_writing(prop_id: str) -> dict:
 
 
 SYNC = callback_writing(f"{ids.URL}.search")
-MAP_CALLBACK = callback_writing(f"{ids.MAP}.figure")
 
 
 def initial_inputs(callback: dict) -> list:
@@ -421,7 +420,7 @@ MALFORMED_BODIES = {
     "inputs of other components": {**_good_sync_body(), "inputs": [{"id": "x", "property": "y", "value": 1}] * 10},
     "changedPropIds a string": {**_good_sync_body(), "changedPropIds": "url.search"},
     "changedPropIds of numbers": {**_good_sync_body(), "changedPropIds": [1, 2]},
-    "state missing": {key: value for key, value in callback_body(MAP_CALLBACK, [""]).items() if key != "state"},
+    "state missing": {key: value for key, value in _good_sync_body().items() if key != "state"},
     "a clientside callback": {**callback_body(CLIENTSIDE_CALLBACKS[0], [1]), "changedPropIds": [f"{ids.DOWNLOAD_PNGS}.n_clicks"]},
 }
 
@@ -474,8 +473,7 @@ KINDS = {
     "deep link": lambda: CLIENT.get("/?country=RUS&metric=share"),
     "layout": lambda: CLIENT.get("/_dash-layout"),
     "dependencies": lambda: CLIENT.get("/_dash-dependencies"),
-    "callback": lambda: post(callback_body(MAP_CALLBACK, ["?country=KAZ"])),
-    "callback without update": lambda: post(callback_body(MAP_CALLBACK, [""], [""])),
+    "callback": lambda: post(sync_body("?country=KAZ")),
     "malformed callback": lambda: CLIENT.post(CALLBACK_URL, json={"output": "nope"}),
     "asset": lambda: CLIENT.get("/assets/style.css"),
     "topojson": lambda: CLIENT.get("/assets/topojson/world_110m.json"),
@@ -671,7 +669,7 @@ def test_dash_bundles_are_gzipped_for_a_gzip_only_client(src):
 def test_the_map_outlines_and_the_callback_answers_are_compressed():
     outlines = CLIENT.get("/assets/topojson/world_110m.json", headers={"Accept-Encoding": BROWSER_ENCODINGS})
     assert outlines.headers.get("Content-Encoding") in {"br", "gzip"}
-    answer = post(callback_body(MAP_CALLBACK, ["?metric=share"]), headers={"Accept-Encoding": "gzip"})
+    answer = post(sync_body("?metric=share"), headers={"Accept-Encoding": "gzip"})
     assert answer.headers.get("Content-Encoding") == "gzip"
     assert json.loads(gzip.decompress(answer.get_data()))["response"][ids.MAP]["figure"]["data"]
 
@@ -695,4 +693,4 @@ def test_assets_are_linked_with_a_fingerprint_so_caching_is_safe():
 
 
 def test_callback_answers_are_not_cached():
-    assert max_age(post(callback_body(MAP_CALLBACK, [""]))) == 0
+    assert max_age(post(sync_body(""))) == 0

@@ -196,17 +196,15 @@ class Page:
     def sync(self) -> dict:
         return self.callback(f"{ids.URL}.search")
 
-    @property
-    def charts(self) -> list[dict]:
-        return [self.callback(f"{chart}.figure") for chart in (ids.MAP, ids.SANKEY, ids.ENERGY)]
-
-    def sync_body(self, search: str, trigger: str | None = None, **values) -> dict:
-        """The sync callback as the page fires it: on load (no trigger) or after a control changed."""
+    def sync_body(self, search: str, trigger: str | None = None, drawn: dict | None = None, **values) -> dict:
+        """The sync callback as the page fires it: on load (no trigger) or after a control changed;
+        `drawn` holds the view each chart's Store says it last drew."""
         inputs = []
         for dep in self.sync["inputs"]:
             key = f"{dep['id']}.{dep['property']}"
             inputs.append(search if dep["id"] == ids.URL else values.get(key, self.props.get(dep["id"], {}).get(dep["property"])))
-        return callback_body(self.sync, inputs, changed=[trigger] if trigger else [])
+        state = [(drawn or {}).get(dep["id"]) for dep in self.sync["state"]]
+        return callback_body(self.sync, inputs, state, changed=[trigger] if trigger else [])
 
     def queries(self) -> list[str]:
         countries, firms = self.options(ids.COUNTRIES), self.options(ids.FIRMS)
@@ -219,13 +217,6 @@ class Page:
             f"?metric=load&remainders=0&firm={quote(firms[1])}|{quote(firms[2])}",
             "?metric=bogus&country=<script>",  # hostile links are part of real traffic too
         ]
-
-
-def chart_key(answer: Answer, chart: str) -> str | None:
-    """The view a chart answer drew (what its drawn Store keeps), None when nothing was sent."""
-    if answer.status != 200:
-        return None
-    return answer.json()["response"].get(ids.drawn(chart), {}).get("data")
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -266,23 +257,17 @@ class Visitor(threading.Thread):
                 self.stats.errors.append(f"{what} -> {answer.status}: {answer.body[:200]!r}")
         return answer
 
-    def render(self, search: str, drawn: dict[str, str | None]) -> None:
-        for callback, chart in zip(self.page.charts, (ids.MAP, ids.SANKEY, ids.ENERGY)):
-            answer = self.call("chart", "POST", "/_dash-update-component", callback_body(callback, [search], [drawn.get(chart)], [f"{ids.URL}.search"]), {"Accept-Encoding": BROWSER_ENCODINGS})
-            if answer is not None and chart_key(answer, chart) is not None:
-                drawn[chart] = chart_key(answer, chart)
-        sources = self.page.callback(f"{ids.SOURCES}.children")
-        self.call("sources", "POST", "/_dash-update-component", callback_body(sources, [search], changed=[f"{ids.URL}.search"]))
-
-    def sync(self, body: dict, search: str) -> str:
-        answer = self.call("sync", "POST", "/_dash-update-component", body)
+    def sync(self, body: dict, search: str, drawn: dict) -> str:
+        """One interaction's single request; remembers what the controls and chart Stores now hold."""
+        answer = self.call("sync", "POST", "/_dash-update-component", body, {"Accept-Encoding": BROWSER_ENCODINGS})
         if answer is None or answer.status != 200:
             return search
         response = answer.json()["response"]
         self.controls.update({f"{component}.{prop}": value for component, props in response.items() for prop, value in props.items()})
+        drawn.update({component: props["data"] for component, props in response.items() if component.endswith("-drawn")})
         return response.get(ids.URL, {}).get("search", search)
 
-    def interaction(self, search: str) -> dict:
+    def interaction(self, search: str, drawn: dict) -> dict:
         page, pick = self.page, self.random.choice
         countries, firms, metrics = page.options(ids.COUNTRIES), page.options(ids.FIRMS), page.options(ids.METRIC)
         changes = [
@@ -297,7 +282,7 @@ class Visitor(threading.Thread):
             (f"{ids.RESET}.n_clicks", {f"{ids.RESET}.n_clicks": 1}),
         ]
         trigger, values = pick(changes)
-        return self.page.sync_body(search, trigger, **{**self.controls, **values})
+        return self.page.sync_body(search, trigger, drawn, **{**self.controls, **values})
 
     def run(self) -> None:
         try:
@@ -312,12 +297,10 @@ class Visitor(threading.Thread):
             for path in self.random.sample(self.page.files, 3):
                 self.call("file", "GET", path, headers={"Accept-Encoding": BROWSER_ENCODINGS})
             self.call("layout", "GET", "/_dash-layout")
-            search = self.sync(self.page.sync_body(self.random.choice(self.page.queries())), "")
-            drawn: dict[str, str | None] = {}
-            self.render(search, drawn)
+            drawn: dict[str, str] = {}
+            search = self.sync(self.page.sync_body(self.random.choice(self.page.queries())), "", drawn)
             for _ in range(3):
-                search = self.sync(self.interaction(search), search)
-                self.render(search, drawn)
+                search = self.sync(self.interaction(search, drawn), search, drawn)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -348,7 +331,7 @@ def test_load_32_clients_for_30_seconds_without_an_error(tmp_path):
     )
     assert stats.failures == [], f"{len(stats.failures)} connection failures, e.g. {stats.failures[:5]}"
     assert stats.errors == [], f"{len(stats.errors)} errors, e.g. {stats.errors[:5]}"
-    assert {"page", "file", "layout", "sync", "chart", "sources"} <= set(stats.kinds), stats.kinds
+    assert {"page", "file", "layout", "sync"} <= set(stats.kinds), stats.kinds
     for marker in (*TRACE_MARKERS, "unhandled error", "WORKER TIMEOUT", "[ERROR]", "[CRITICAL]"):
         assert marker not in log, f"the server logged {marker!r}:\n{log[-3000:]}"
 
@@ -400,7 +383,7 @@ def test_gunicorn_refuses_broken_data_with_the_list_of_problems(tmp_path):
 
 def test_gunicorn_answers_carry_the_security_headers_and_no_version(served):
     page = Page.read(served.port)
-    map_body = callback_body(page.charts[0], ["?country=RUS"], [None], [f"{ids.URL}.search"])
+    map_body = page.sync_body("?country=RUS")
     answers = {
         "page": request(served.port, "GET", "/"),
         "layout": request(served.port, "GET", "/_dash-layout"),
@@ -462,13 +445,11 @@ def test_two_instances_serve_the_same_view_byte_for_byte(served, tmp_path):
         countries, firms = page.options(ids.COUNTRIES), page.options(ids.FIRMS)
         busy = f"?metric=share&month=2021-09&country={countries[0]},{countries[1]}&firm={quote(firms[0])}&farms=1"
         csv = page.callback(f"{ids.CSV_FILE}.data")
-        sources = page.callback(f"{ids.SOURCES}.children")
         bodies = [
             page.sync_body(busy),
             page.sync_body(busy, f"{ids.MAP}.clickData", **{f"{ids.MAP}.clickData": {"points": [{"location": countries[2]}]}}),
             page.sync_body("?metric=bogus&country=<script>&colour=red"),
-            *(callback_body(chart, [search], [None], [f"{ids.URL}.search"]) for chart in page.charts for search in ("", busy)),
-            callback_body(sources, [busy], changed=[f"{ids.URL}.search"]),
+            page.sync_body(""),
             callback_body(csv, [1], [busy], [f"{ids.DOWNLOAD_CSV}.n_clicks"]),
         ]
         for path in ("/", "/_dash-layout", "/_dash-dependencies"):
