@@ -286,6 +286,8 @@ def callback_name(output: str) -> str:
 def callback_problem(output: str, response) -> str | None:
     """What is wrong with a callback's answer to hostile values, or None."""
     text = response.get_data().decode("utf-8", errors="replace")
+    if response.status_code == 413 and text.startswith("413"):
+        return None  # over the request size cap (components.hardening.MAX_REQUEST_BYTES): refused plainly
     if response.status_code not in (200, 204):
         return f"{response.status_code}: {text[:200]}"
     if any(marker in text for marker in TRACE_MARKERS):
