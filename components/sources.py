@@ -10,7 +10,8 @@ from dash import Input, Output, State, dcc, html
 from components import ids
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
-from rigflows.select import export_table, view_sources, vocabulary
+from rigflows.render import view_sources
+from rigflows.select import export_table, vocabulary
 from rigflows.state import ViewState, parse_query
 
 CONFIDENCE_MEANINGS = {

@@ -86,7 +86,7 @@ def render_views(dataset: Dataset, state: ViewState, drawn: list, topojson_url: 
             values += [no_update] * 3
             continue
         sankey_changed |= chart_id == ids.SANKEY
-        values += [figure_of(dataset, key), graph_config(chart_id, key, topojson_url), key.to_query()]
+        values += [figure_of(dataset, key).figure, graph_config(chart_id, key, topojson_url), key.to_query()]
     return values + [unquantified_listing(dataset, sankey_key(state)) if sankey_changed else no_update]
 
 

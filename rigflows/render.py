@@ -8,16 +8,42 @@ process; see the README for a shared cache across workers.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
+
+import pandas as pd
 
 from rigflows.dataset import Dataset
 from rigflows.figures.choropleth import build_choropleth_figure
 from rigflows.figures.energy import build_energy_figure
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, period_label
-from rigflows.select import energy_series, farm_markers, flow_lines, flows_period, grid_events, map_rows, reported_loads, sankey_links
+from rigflows.select import (
+    energy_series,
+    farm_markers,
+    flow_lines,
+    flows_period,
+    grid_events,
+    map_rows,
+    model_source_ids,
+    reported_loads,
+    sankey_links,
+    sources_with_originals,
+)
 from rigflows.state import METRICS, ViewState
+
+@dataclass(frozen=True)
+class Chart:
+    """A drawn chart: its figure (plotly JSON) and the ids of every source behind what it draws."""
+
+    figure: dict
+    source_ids: tuple[str, ...] = ()
+
+
+def _ids(*columns: pd.Series | str) -> tuple[str, ...]:
+    values = [value for column in columns for value in ([column] if isinstance(column, str) else column.dropna())]
+    return tuple(sorted({part for value in values for part in str(value).split(";") if part}))
+
 
 #: Views kept per chart and process: 29 months × 4 metrics fit, with room for filters.
 CACHE_SIZE = 512
@@ -38,26 +64,39 @@ def energy_key(state: ViewState) -> ViewState:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def map_figure(dataset: Dataset, key: ViewState) -> dict:
+def map_figure(dataset: Dataset, key: ViewState) -> Chart:
     rows = map_rows(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
     if rows.empty and (farms is None or farms.empty):
-        return empty_figure(f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json()
+        return Chart(empty_figure(f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json())
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
-    return build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines).to_plotly_json()
+    figure = build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines).to_plotly_json()
+    return Chart(figure, _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else [])))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def sankey_figure(dataset: Dataset, key: ViewState) -> dict:
+def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     links = sankey_links(dataset, key)
     if links.empty:
-        return empty_figure("No reported flows with a machine count match this selection.").to_plotly_json()
-    return build_sankey_figure(links, key, period=period_label(flows_period(dataset, key))).to_plotly_json()
+        return Chart(empty_figure("No reported flows with a machine count match this selection.").to_plotly_json())
+    return Chart(build_sankey_figure(links, key, period=period_label(flows_period(dataset, key))).to_plotly_json(), _ids(links["source_ids"]))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def energy_figure(dataset: Dataset, key: ViewState) -> dict:
+def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
     series = energy_series(dataset, key)
     if series.empty:
-        return empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json()
-    return build_energy_figure(series, reported_loads(dataset, key), grid_events(dataset, key), key).to_plotly_json()
+        return Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())
+    reported, events = reported_loads(dataset, key), grid_events(dataset, key)
+    figure = build_energy_figure(series, reported, events, key).to_plotly_json()
+    return Chart(figure, _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False)))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def view_sources(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """Every source behind the three charts of a view, originals of press copies included.
+
+    Taken from the charts themselves (cached), so the list says exactly what is drawn.
+    """
+    charts = (map_figure(dataset, map_key(state)), sankey_figure(dataset, sankey_key(state)), energy_figure(dataset, energy_key(state)))
+    return sources_with_originals(dataset, [source_id for chart in charts for source_id in chart.source_ids])

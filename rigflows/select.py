@@ -287,7 +287,7 @@ def _load_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         high=rows["load_gw_high"],
         status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"),
         details=[[f"Share of hashrate: {share:.2f}%", *_flag_details(flag)] for share, flag in zip(rows["share_pct"], rows["flag"])],
-        source_ids=_model_sources(dataset, with_demand=False),
+        source_ids=model_source_ids(dataset, with_demand=False),
     )
 
 
@@ -302,11 +302,12 @@ def _strain_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             [f"Load {load:.2f} GW vs demand {demand:,.1f} TWh ({int(year)})", *_flag_details(flag)]
             for load, demand, year, flag in zip(rows["load_gw"], rows["demand_twh"], rows["demand_year"], rows["flag"])
         ],
-        source_ids=_model_sources(dataset, with_demand=True),
+        source_ids=model_source_ids(dataset, with_demand=True),
     )
 
 
-def _model_sources(dataset: Dataset, with_demand: bool) -> str:
+def model_source_ids(dataset: Dataset, with_demand: bool) -> str:
+    """The sources the load model draws on (shares, network power and, for strain, demand)."""
     tables = [dataset.hashrate_share, dataset.cbeci_power] + ([dataset.electricity] if with_demand else [])
     return _join_ids(pd.concat([table["source_id"] for table in tables]).drop_duplicates())
 
@@ -393,23 +394,13 @@ def farm_markers(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     return farms.reset_index(drop=True)
 
 
-def view_source_ids(dataset: Dataset, state: ViewState) -> list[str]:
-    """Every source behind what the view shows, originals of press copies included."""
-    frames = [map_rows(dataset, state)["source_ids"], sankey_links(dataset, state)["source_ids"], reported_loads(dataset, state)["source_ids"], grid_events(dataset, state)["source_ids"]]
-    if state.show_farms:
-        frames.append(farm_markers(dataset, state)["source_ids"])
-    ids = _join_ids(pd.concat(frames)).split(";") if any(len(frame) for frame in frames) else []
-    ids = [source_id for source_id in ids if source_id]
-    originals = dataset.sources.set_index("source_id")["original_id"]
-    ids += [originals[source_id] for source_id in ids if source_id in originals.index and pd.notna(originals[source_id])]
-    return list(dict.fromkeys(ids))
-
-
-def view_sources(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """The sources table, limited to those behind the view, in a stable order."""
-    ids = view_source_ids(dataset, state)
+def sources_with_originals(dataset: Dataset, source_ids) -> pd.DataFrame:
+    """The sources rows for `source_ids` (';'-joined strings or ids), plus the original of each
+    press copy among them, in the sources table's order."""
+    ids = {part for value in source_ids for part in str(value).split(";") if part}
     sources = dataset.sources
-    return sources[sources["source_id"].isin(ids)].reset_index(drop=True)
+    originals = sources.loc[sources["source_id"].isin(ids), "original_id"].dropna()
+    return sources[sources["source_id"].isin(ids | set(originals))].reset_index(drop=True)
 
 
 def citation(source) -> str:

@@ -18,7 +18,6 @@ from rigflows.select import (
     reported_loads,
     sankey_links,
     unquantified_reports,
-    view_sources,
     vocabulary,
 )
 from rigflows.state import ViewState
@@ -118,6 +117,8 @@ def test_farm_markers_only_with_coordinates_and_filtered(dataset):
 
 
 def test_view_sources_include_originals_of_press_copies(dataset):
+    from rigflows.render import view_sources
+
     sources = view_sources(dataset, ViewState())
     ids = set(sources["source_id"])
     copies = sources[sources["kind"] == "press_copy"]

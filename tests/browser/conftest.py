@@ -7,7 +7,6 @@ and on any console or page error.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
