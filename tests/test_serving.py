@@ -32,6 +32,7 @@ import pytest
 from components import ids
 from conftest import DATA_DIR, edit_table
 from rigflows.config import PROJECT_ROOT
+from tests.dash_requests import callback_body, walk
 from tests.browser.conftest import free_port, wait_until_serving
 
 #: Each test starts and stops its own processes; none may hang the suite.
@@ -135,38 +136,12 @@ def request(port: int, method: str, path: str, body: dict | bytes | None = None,
         connection.close()
 
 
-def dependency(prop_id: str) -> dict:
-    component, prop = prop_id.rsplit(".", 1)
-    return {"id": component, "property": prop}
 
 
-def outputs_of(output: str):
-    if output.startswith("..") and output.endswith(".."):
-        return [dependency(part) for part in output[2:-2].split("...")]
-    return dependency(output)
 
 
-def callback_body(callback: dict, inputs: list, state: list | None = None, changed: list[str] | None = None) -> dict:
-    """A /_dash-update-component body built the way dash-renderer builds it."""
-    body = {
-        "output": callback["output"],
-        "outputs": outputs_of(callback["output"]),
-        "inputs": [{**dep, "value": value} for dep, value in zip(callback["inputs"], inputs, strict=True)],
-        "changedPropIds": changed or [],
-    }
-    if callback["state"]:
-        body["state"] = [{**dep, "value": value} for dep, value in zip(callback["state"], state or [None] * len(callback["state"]), strict=True)]
-    return body
 
 
-def _walk(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
 
 
 @dataclass
@@ -182,7 +157,7 @@ class Page:
         dependencies = request(port, "GET", "/_dash-dependencies").json()
         layout = request(port, "GET", "/_dash-layout").json()
         html = request(port, "GET", "/").body.decode()
-        props = {node["props"]["id"]: node["props"] for node in _walk(layout) if isinstance(node.get("props"), dict) and isinstance(node["props"].get("id"), str)}
+        props = {node["props"]["id"]: node["props"] for node in walk(layout) if isinstance(node.get("props"), dict) and isinstance(node["props"].get("id"), str)}
         files = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/[^"]+)"', html) + ["/assets/topojson/world_110m.json"]
         return cls({callback["output"]: callback for callback in dependencies if not callback["clientside_function"]}, props, files)
 
