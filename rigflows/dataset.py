@@ -43,10 +43,8 @@ class Dataset:
 def _read_and_check(data_dir: Path, topojson_path: Path) -> tuple[dict[str, pd.DataFrame], CountryGeometry, list[DataProblem]]:
     tables, problems = read_tables(Path(data_dir))
     geometry = read_country_geometry(topojson_path)
-    if not problems:
-        # Cross-table rules on half-read tables would only repeat the same faults.
-        problems = check_integrity(tables, geometry)
-    return tables, geometry, problems
+    # Tables that failed are left out; the rules that need them are skipped, the rest still run.
+    return tables, geometry, problems + check_integrity(tables, geometry)
 
 
 def find_problems(data_dir: Path, topojson_path: Path = TOPOJSON_PATH) -> list[DataProblem]:

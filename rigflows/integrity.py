@@ -156,18 +156,22 @@ def check_electricity_coverage(tables: Tables) -> list[DataProblem]:
     return problems
 
 
-RULES: tuple[Callable[[Tables], list[DataProblem]], ...] = (
-    check_source_references,
-    check_id_references,
-    check_flow_countries,
-    check_ranges,
-    check_totals,
-    check_share_sums,
-    check_electricity_coverage,
+#: Each rule with the tables it reads: a rule runs only when all of them loaded, so a broken
+#: file does not hide the problems of the others (the user sees every problem at once).
+RULES: tuple[tuple[Callable[[Tables], list[DataProblem]], tuple[str, ...]], ...] = (
+    (check_source_references, ("sources",)),
+    (check_id_references, ("flows", "farms", "flow_totals")),
+    (check_flow_countries, ("flows", "farms", "flow_totals")),
+    (check_ranges, ("flows", "grid_reports", "cbeci_power")),
+    (check_totals, ("flows", "flow_totals")),
+    (check_share_sums, ("hashrate_share",)),
+    (check_electricity_coverage, ("electricity", "flows", "farms", "hashrate_share")),
 )
 
 
 def check_integrity(tables: Tables, geometry: CountryGeometry) -> list[DataProblem]:
-    """Run every cross-table rule; returns all problems found (empty when the data is sound)."""
-    problems = [problem for rule in RULES for problem in rule(tables)]
-    return problems + check_farm_locations(tables, geometry)
+    """Run every cross-table rule whose tables loaded; returns all problems found."""
+    problems = [problem for rule, needs in RULES if all(name in tables for name in needs) for problem in rule(tables)]
+    if "farms" in tables:
+        problems += check_farm_locations(tables, geometry)
+    return problems

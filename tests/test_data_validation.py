@@ -609,3 +609,13 @@ def test_flow_to_a_farm_or_total_in_another_country_is_reported(data_copy):
     line = 1 + next(i for i, text in enumerate((data_copy / "flows.csv").read_text().splitlines()) if text.startswith("rus_bitriver"))
     assert {(p.line, p.column) for p in problems} >= {(line, "farm_id"), (line, "total_id")}
     assert all("KAZ" in p.message and "RUS" in p.message for p in problems if p.line == line)
+
+
+def test_a_broken_file_does_not_hide_cross_table_problems_in_the_others(data_copy):
+    # events.csv cannot be read at all, and a flow names a source that does not exist:
+    # the user sees both at once instead of fixing the data in two rounds.
+    (data_copy / "events.csv").write_text("")
+    set_cell(data_copy, "flows", "usa_bit_digital", "source_ids", "no_such_source")
+    found = where(find_problems(data_copy))
+    assert ("events.csv", None, None) in found
+    assert ("flows.csv", line_of(data_copy, "flows", "usa_bit_digital"), "source_ids") in found
