@@ -19,6 +19,7 @@ from rigflows.figures.energy import build_energy_figure
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, period_label
 from rigflows.select import (
+    energy_countries,
     energy_series,
     farm_markers,
     flow_lines,
@@ -88,8 +89,13 @@ def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
     if series.empty:
         return Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())
     reported, events = reported_loads(dataset, key), grid_events(dataset, key)
-    figure = build_energy_figure(series, reported, events, key).to_plotly_json()
+    figure = build_energy_figure(series, reported, events, key, colour_order=energy_colour_order(dataset)).to_plotly_json()
     return Chart(figure, _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False)))
+
+
+def energy_colour_order(dataset: Dataset) -> list[str]:
+    """Every country with a load estimate, largest destinations first: the energy chart's colours."""
+    return list(dict.fromkeys([*energy_countries(dataset, ViewState()), *sorted(set(dataset.hashrate_share["iso3"]))]))
 
 
 @lru_cache(maxsize=CACHE_SIZE)

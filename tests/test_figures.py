@@ -434,3 +434,13 @@ def test_flow_lines_are_drawn_from_china_with_widths_in_machines():
     assert all(tuple(trace.lon)[0] == 100.0 for trace in drawn)
     # A click on a line must select its country (the sync callback reads customdata).
     assert {tuple(trace.customdata)[0] for trace in drawn} == {"RUS", "CAN"}
+
+
+def test_energy_colours_follow_the_given_order_and_never_repeat_in_a_view():
+    from rigflows.figures.energy import country_colours
+
+    frame = pd.DataFrame({"iso3": ["KAZ", "RUS"]})
+    colours = country_colours(frame, order=["RUS", "USA", "KAZ"])
+    assert set(colours) == {"KAZ", "RUS"}
+    assert colours["RUS"] != colours["KAZ"]
+    assert colours == country_colours(pd.DataFrame({"iso3": ["RUS", "KAZ"]}), order=["RUS", "USA", "KAZ"])

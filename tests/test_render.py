@@ -36,3 +36,11 @@ def test_an_empty_selection_draws_a_message_and_cites_nothing(dataset):
     chart = sankey_figure(dataset, sankey_key(nothing))
     assert chart.source_ids == ()
     assert "No reported flows" in chart.figure["layout"]["annotations"][0]["text"]
+
+
+def test_a_country_keeps_its_energy_colour_whatever_else_is_selected(dataset):
+    def colour_of(state, country):
+        figure = energy_figure(dataset, energy_key(state)).figure
+        return next(trace["line"]["color"] for trace in figure["data"] if trace.get("name") == f"{country} (model estimate)")
+
+    assert colour_of(ViewState(), "Kazakhstan") == colour_of(ViewState(countries=("KAZ",)), "Kazakhstan") == colour_of(ViewState(countries=("IRN", "KAZ")), "Kazakhstan")

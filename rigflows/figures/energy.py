@@ -44,14 +44,19 @@ _FLAGS = {
 }
 
 
-def build_energy_figure(series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState) -> go.Figure:
+def build_energy_figure(
+    series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState, *, colour_order: list[str] | None = None
+) -> go.Figure:
     """Lines and ranges from `select.energy_series`, markers from `select.reported_loads`,
     event marks from `select.grid_events`, and a line at `state.month`.
+
+    `colour_order` lists every country the chart may ever show, so a country keeps its colour
+    whatever else is selected; without it colours follow the countries in this figure.
 
     The frames are small, so each trace is cut from whole columns with numpy masks: pandas'
     groupby and row filters cost far more than the drawing here.
     """
-    colours = country_colours(series, reported, events)
+    colours = country_colours(series, reported, events, order=colour_order)
     top = _top(series, reported)
     dates = [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"], state.month]]
     heights = _event_heights(events, top, max(dates) - min(dates))
@@ -89,10 +94,12 @@ def build_energy_figure(series: pd.DataFrame, reported: pd.DataFrame, events: pd
     )
 
 
-def country_colours(*frames: pd.DataFrame) -> dict[str, str]:
-    """One Okabe-Ito colour per country, by ISO-3 order, shared by its line, markers and events."""
-    codes = sorted(set().union(*(set(frame["iso3"]) for frame in frames)))
-    return {code: CATEGORY_COLOURS[position % len(CATEGORY_COLOURS)] for position, code in enumerate(codes)}
+def country_colours(*frames: pd.DataFrame, order: list[str] | None = None) -> dict[str, str]:
+    """One Okabe-Ito colour per country, shared by its line, markers and events: by position
+    in `order` when given (stable across views), else by ISO-3 order of the countries drawn."""
+    drawn = sorted(set().union(*(set(frame["iso3"]) for frame in frames)))
+    codes = list(order) + [code for code in drawn if code not in order] if order else drawn
+    return {code: CATEGORY_COLOURS[position % len(CATEGORY_COLOURS)] for position, code in enumerate(codes) if code in drawn}
 
 
 def month_date(value: str) -> pd.Timestamp:

@@ -36,9 +36,9 @@ OKABE_ITO = {
     "black": "#000000",
     "yellow": "#F0E442",
 }
-#: Order for countries and other categories: the first four differ most in hue and lightness;
-#: yellow last because it is faint on white.
-CATEGORY_COLOURS = [OKABE_ITO[name] for name in ("blue", "orange", "green", "purple", "vermillion", "sky_blue", "black", "yellow")]
+#: Order for countries and other categories: the first four differ most in hue and lightness.
+#: Okabe-Ito without its yellow, which is too faint for thin lines on white.
+CATEGORY_COLOURS = [OKABE_ITO[name] for name in ("blue", "orange", "green", "purple", "vermillion", "sky_blue", "black")]
 #: Viridis from light (low) to dark (high): perceptually even and readable in greyscale. Given
 #: as [position, colour] stops, the form plotly's validation would turn a colour list into.
 SEQUENTIAL = [[position / (len(sequential.Viridis) - 1), colour] for position, colour in enumerate(sequential.Viridis[::-1])]
