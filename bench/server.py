@@ -46,18 +46,21 @@ def worker_count() -> int:
     return int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 
 
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path | None = None, timeout: float = 120) -> None:
+    """Poll `url` until it answers 200; fail early if `process` exits. Shared by the benchmark
+    and the tests that start real servers; `log` (the server's output) is quoted on failure."""
+    tail = lambda: f":\n{log.read_text()[-4000:]}" if log is not None and log.exists() else ""  # noqa: E731
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+            raise RuntimeError(f"the server exited with {process.returncode}{tail()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
+    raise TimeoutError(f"{url} did not answer within {timeout}s{tail()}")
 
 
 @contextmanager

@@ -33,7 +33,7 @@ from components import ids
 from conftest import DATA_DIR, edit_table
 from rigflows.config import PROJECT_ROOT
 from tests.dash_requests import callback_body, walk
-from tests.browser.conftest import free_port, wait_until_serving
+from bench.server import free_port, wait_until_serving
 
 #: Each test starts and stops its own processes; none may hang the suite.
 pytestmark = pytest.mark.timeout(240)
@@ -92,10 +92,7 @@ def gunicorn(log_dir: Path, name: str, *args: str, **env: str):
         process = subprocess.Popen(gunicorn_command(*args), cwd=PROJECT_ROOT, env=gunicorn_env(port, **env), stdout=subprocess.DEVNULL, stderr=stderr)
     served = Served(f"http://127.0.0.1:{port}", port, process, log)
     try:
-        try:
-            wait_until_serving(served.url + "/", process, timeout=START_TIMEOUT_S)
-        except (RuntimeError, TimeoutError) as error:
-            raise AssertionError(f"{error}\n{served.log_text()[-3000:]}") from None
+        wait_until_serving(served.url + "/", process, served.log, timeout=START_TIMEOUT_S)
         yield served
     finally:
         stop(process)

@@ -7,15 +7,13 @@ and on any console or page error.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.server import free_port, wait_until_serving
 from rigflows.config import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("RIGFLOWS_CHROMIUM", "/usr/bin/chromium")
@@ -23,36 +21,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
-
-
 @pytest.fixture(scope="session")
-def app_url():
+def app_url(tmp_path_factory):
     """The dashboard under gunicorn, as it is served in production, on a free local port."""
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "2"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen([str(gunicorn), "--config", "gunicorn.conf.py", "app:server"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen([str(gunicorn), "--config", "gunicorn.conf.py", "app:server"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=output)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(url + "/", process)
+        wait_until_serving(url + "/", process, log, timeout=60)
         yield url
     finally:
         process.terminate()
