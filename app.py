@@ -17,11 +17,35 @@ from components.controls import controls_layout, month_layout, register_controls
 from components.sources import register_sources_callbacks, sources_layout
 from components.sync import register_sync_callback
 from components.views import energy_card, map_card, sankey_card
-from rigflows.config import ASSETS_DIR, settings_from_env
+from rigflows.config import ASSETS_DIR, TOPOJSON_PATH, settings_from_env
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.problems import DataError
 
 TITLE = "Rig Flows: where China's crypto-mining machines went after the 2021 ban"
+
+#: Dash's default page plus a preload of the map's topojson, so the browser fetches it while
+#: plotly.js loads instead of when the map first draws. crossorigin="anonymous" gives it the
+#: credentials mode of plotly.js's own request, so that request reuses it. plotly.js itself
+#: comes from assets/plotly-rigflows.min.js (tools/build_plotly_bundle.sh): dcc.Graph uses the
+#: window.Plotly it defines and never fetches the full bundle.
+INDEX_STRING = """<!DOCTYPE html>
+<html>
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        <link rel="preload" href="{%topojson%}" as="fetch" type="application/json" crossorigin="anonymous">
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
 
 
 def build_layout(dataset: Dataset, topojson_url: str) -> html.Div:
@@ -55,6 +79,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}, {"name": "description", "content": TITLE}],
     )
     topojson_url = app.get_asset_url("topojson/")
+    app.index_string = INDEX_STRING.replace("{%topojson%}", app.get_asset_url(TOPOJSON_PATH.relative_to(ASSETS_DIR).as_posix()))
     app.layout = build_layout(dataset, topojson_url)
     register_sync_callback(app, dataset, topojson_url)
     register_controls_callbacks(app, dataset)

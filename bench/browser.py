@@ -41,7 +41,7 @@ _MILESTONES_JS = """() => {
     const callback = path => path === '/_dash-update-component';
     return {
         html_ms: performance.getEntriesByType('navigation')[0].responseEnd,
-        plotly_js_ms: last(path => path.endsWith('plotly.min.js')),
+        plotly_js_ms: last(path => /\/plotly[^/]*\.min\.js$/.test(path)),  // the full bundle or assets/plotly-rigflows.min.js
         layout_ms: last(path => path === '/_dash-layout'),
         first_callback_ms: ends(callback).length ? Math.min(...ends(callback)) : null,
         last_callback_ms: last(callback),

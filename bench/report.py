@@ -93,7 +93,7 @@ def print_table(result: dict) -> None:
         marks = page["milestones_ms_median"]
         drawn = ", ".join(f"{key.split()[1].lstrip('#')} {_ms(value)}" for key, value in marks.items() if key.startswith("drawn "))
         topojson = f", topojson asked {_ms(marks['topojson_start_ms'])} got {_ms(marks['topojson_ms'])}" if marks["topojson_ms"] else ""
-        print(f"    {name}: layout {_ms(marks['layout_ms'])}, plotly.min.js {_ms(marks['plotly_js_ms'])}, callbacks {_ms(marks['first_callback_ms'])}-{_ms(marks['last_callback_ms'])}{topojson}; drawn: {drawn}")
+        print(f"    {name}: layout {_ms(marks['layout_ms'])}, plotly.js {_ms(marks['plotly_js_ms'])}, callbacks {_ms(marks['first_callback_ms'])}-{_ms(marks['last_callback_ms'])}{topojson}; drawn: {drawn}")
     columns = _callback_columns(result)
     print("\nCallback latency: p95 ms of each callback (warm = the captured request again: view cache hits; cold = a new view every time: cache misses; load = 1-min load average after the run)")
     print(f"  {'data':<16}{'interaction':<12}{'mode':<6}{'clients':>7}{'n':>6}{'err':>5}{'req/s':>7}{'load':>6}" + "".join(f"{name.split('.')[0]:>10}" for name in columns))

@@ -1,0 +1,62 @@
+"""The page draws with the small plotly.js bundle and fetches the map's topojson once, early.
+
+dcc.Graph loads the full plotly.js (4.8 MB) unless `window.Plotly` is already defined when a
+graph first renders; assets/plotly-rigflows.min.js defines it. The topojson is preloaded by a
+<link rel="preload"> in the page head (app.INDEX_STRING).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from plotly.offline import get_plotlyjs_version
+
+from tests.browser.pages import wait_until_drawn
+
+pytestmark = pytest.mark.browser
+
+#: Any way of fetching the full plotly.js: Dash's local copy from plotly.py, or Plotly's CDN.
+FULL_PLOTLY = re.compile(r"package_data/plotly|/plotly\.min\.js|cdn\.plot\.ly")
+TOPOJSON = "/assets/topojson/world_110m.json"
+
+
+def record_requests(page) -> list:
+    requests = []
+    page.on("request", lambda request: requests.append(request))
+    return requests
+
+
+def test_charts_draw_with_the_small_bundle_and_the_full_one_is_never_requested(page, app_url):
+    requests = record_requests(page)
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    urls = [request.url for request in requests]
+    assert [url for url in urls if FULL_PLOTLY.search(url)] == []
+    assert any("/assets/plotly-rigflows.min.js" in url for url in urls)
+
+    assert page.evaluate("window.Plotly.version") == get_plotlyjs_version()
+    registered = set(page.evaluate("Object.keys(window.Plotly.PlotSchema.get().traces)"))
+    drawn = set(page.eval_on_selector_all(".js-plotly-plot", "charts => charts.flatMap(gd => gd._fullData.map(trace => trace.type))"))
+    assert {"choropleth", "scattergeo", "sankey", "scatter"} <= drawn
+    # Ours, not the full plotly.js (about 50 trace types), and every drawn type is in it.
+    assert registered == drawn
+
+
+def test_topojson_is_preloaded_before_any_callback_and_downloaded_once(page, app_url):
+    requests = record_requests(page)
+    warnings = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    page.wait_for_timeout(3500)  # Chromium warns about an unused preload a few seconds after load.
+
+    urls = [request.url for request in requests]
+    topojson = [index for index, url in enumerate(urls) if url.endswith(TOPOJSON)]
+    assert len(topojson) == 1, f"world_110m.json requested {len(topojson)} times, as {[requests[i].resource_type for i in topojson]}"
+    first_callback = next(index for index, url in enumerate(urls) if "/_dash-update-component" in url)
+    assert topojson[0] < first_callback, "the topojson waited for the first callback"
+
+    entries = page.evaluate(f"performance.getEntriesByType('resource').filter(e => e.name.endsWith('{TOPOJSON}')).map(e => e.initiatorType)")
+    assert entries == ["link"], f"fetched by {entries}, not once by the preload"
+    assert [text for text in warnings if "preload" in text] == []
