@@ -54,11 +54,17 @@ class ViewState:
     def slug(self) -> str:
         """A filename fragment that says what the view shows, e.g. 'share_2021-08_KAZ-RUS'."""
         parts = [self.metric, self.month] if self.metric != "machines" else [self.metric]
+        return ("_".join(parts) + self.filter_slug())[:120]
+
+    def filter_slug(self) -> str:
+        """The filters' part of `slug` ('_KAZ-RUS_Bit-Cluster', or ''): the browser adds the
+        metric and month it shows when it names a download (assets/views.js)."""
+        parts = []
         if self.countries:
             parts.append("-".join(self.countries))
         if self.firms:
             parts.append("-".join(_slugify(firm) for firm in self.firms))
-        return "_".join(parts)[:120]
+        return "".join(f"_{part}" for part in parts)
 
 
 @dataclass(frozen=True)
