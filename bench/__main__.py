@@ -49,6 +49,8 @@ def latency(url: str, captured: dict, data_dir: Path, settings: dict) -> dict:
     drawn = replay.drawn_searches(captured)
     results = {}
     for interaction, requests in captured.items():
+        if not requests:  # drawn in the browser: nothing to replay
+            continue
         warm = replay.warm_requests(requests)
         replay.warm_up(url, warm, clients=2 * server.worker_count())
         cold = replay.cold_interactions(requests, interaction, months, countries, drawn)

@@ -174,7 +174,8 @@ INTERACTIONS = {
 
 def capture(browser, url: str) -> dict:
     """For each interaction: the POST requests the browser sends, in order, with how many outputs
-    each answer updated (0 when the chart's view did not change: Dash answers an empty update)."""
+    each answer updated (0 when the chart's view did not change: Dash answers an empty update).
+    Month and metric are drawn in the browser: their list is empty when nothing reaches the server."""
     captured = {}
     for name, (start, action, expected) in INTERACTIONS.items():
         context = browser.new_context(viewport=VIEWPORT)
@@ -190,8 +191,8 @@ def capture(browser, url: str) -> dict:
             action(page)
             page.wait_for_function("expected => window.location.search.includes(expected)", arg=expected, timeout=TIMEOUT_MS)
             _wait_for_answers(page, sent, answers)
-            if not sent:
-                raise RuntimeError(f"the {name} interaction sent no callback request")
+            if not sent and name == "filter":
+                raise RuntimeError("the filter interaction sent no callback request")
             captured[name] = [_captured(request, request.response()) for request in sent]
         finally:
             context.close()

@@ -54,6 +54,10 @@ def budgets(result: dict) -> list[dict]:
                     continue
                 name, stats = slowest(run)
                 rows.append({"budget": f"filter p95 at {clients} clients under {limit:g} ms ({data}, {mode}; slowest: {name})", "value": stats["p95"], "limit": limit, "unit": "ms"})
+    for interaction in ("month", "metric"):
+        sent = [len(captured.get(interaction, [])) for captured in result.get("captured", {}).values()]
+        if sent:
+            rows.append({"budget": f"{interaction} change: 0 requests to the server", "value": max(sent), "limit": 1, "unit": " requests"})
     for row in rows:
         row["holds"] = row["value"] is not None and row["value"] < row["limit"] if row["unit"] != "x" else row["value"] <= row["limit"]
     return rows

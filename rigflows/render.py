@@ -36,6 +36,7 @@ from rigflows.select import (
     model_source_ids,
     reported_loads,
     sankey_links,
+    selected_countries,
     sources_with_originals,
 )
 from rigflows.state import METRICS, ViewState
@@ -95,13 +96,44 @@ def sources_key(state: ViewState) -> ViewState:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def map_figure(dataset: Dataset, key: ViewState) -> Chart:
-    rows = map_rows(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
+    return _map_chart(dataset, key, map_rows(dataset, key), farms, period_label(flows_period(dataset, key)))
+
+
+def _map_chart(dataset: Dataset, key: ViewState, rows: pd.DataFrame, farms: pd.DataFrame | None, period: str) -> Chart:
     if rows.empty and (farms is None or farms.empty):
         return Chart(empty_figure(f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json())
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
-    figure = build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines).to_plotly_json()
+    figure = build_choropleth_figure(rows, farms, key, period=period, lines=lines).to_plotly_json()
     return Chart(figure, _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else [])))
+
+
+#: The map metrics that have a month; their rows do not depend on the filters, which only pick countries.
+MONTHLY_METRICS = tuple(metric for metric in METRICS if metric != "machines")
+
+
+@lru_cache(maxsize=len(MONTHLY_METRICS) * 240)
+def every_country_rows(dataset: Dataset, metric: str, month: str) -> pd.DataFrame:
+    """`select.map_rows` of the unfiltered view, for a monthly metric: computed once per
+    dataset, so a new filter's map costs what it draws, not a pass over the tables."""
+    return map_rows(dataset, ViewState(metric=metric, month=month))
+
+
+def _rows_of(dataset: Dataset, metric: str, month: str, countries: set[str] | None) -> pd.DataFrame:
+    """`select.map_rows` for a monthly metric: the unfiltered rows, limited to the filter's countries."""
+    rows = every_country_rows(dataset, metric, month)
+    return rows if countries is None else rows[rows["iso3"].isin(countries)].reset_index(drop=True)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def map_source_ids(dataset: Dataset, key: ViewState) -> tuple[str, ...]:
+    """The sources of the map of filter `key` (a `map_frames_key`) in every metric and month."""
+    countries = selected_countries(dataset, key)
+    columns = [map_rows(dataset, replace(key, metric="machines"))["source_ids"]]
+    columns += [_rows_of(dataset, metric, month, countries)["source_ids"] for metric in MONTHLY_METRICS for month in dataset.months]
+    if key.show_farms:
+        columns.append(farm_markers(dataset, key)["source_ids"])
+    return _ids(*columns)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -114,14 +146,22 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
+    return _energy_charts(dataset, key, [key.month])[key.month]
+
+
+def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[str, Chart]:
+    """The energy chart of `key` at each of `months`: the rows are the same in every month,
+    so they are selected once and only drawn per month."""
     series = energy_series(dataset, key)
     if series.empty:
-        return Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())
-    reported, events = reported_loads(dataset, key), grid_events(dataset, key)
-    figure = build_energy_figure(series, reported, events, key, colour_order=energy_colour_order(dataset)).to_plotly_json()
-    return Chart(figure, _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False)))
+        message = Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())
+        return dict.fromkeys(months, message)
+    reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
+    source_ids = _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
+    return {month: Chart(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours).to_plotly_json(), source_ids) for month in months}
 
 
+@lru_cache(maxsize=4)
 def energy_colour_order(dataset: Dataset) -> list[str]:
     """Every country with a load estimate, largest destinations first: the energy chart's colours."""
     return list(dict.fromkeys([*energy_countries(dataset, ViewState()), *sorted(set(dataset.hashrate_share["iso3"]))]))
@@ -137,12 +177,10 @@ class Frames:
     `data` is plain JSON: {"key": the filter's query, "groups": {group: {"base": figure,
     "diffs": {month: {"data": [trace or null], "layout": {changed keys}, "drop": [keys]}}}}}.
     A group is a map metric (or "all" for the energy chart); a diff lists only what differs
-    from its group's base figure, a null trace meaning "the base's trace". `source_ids` are
-    those of every frame.
+    from its group's base figure, a null trace meaning "the base's trace".
     """
 
     data: dict
-    source_ids: tuple[str, ...]
 
 
 def plain(figure: dict) -> dict:
@@ -173,34 +211,39 @@ def apply_diff(base: dict, diff: dict) -> dict:
     return {"data": data, "layout": layout}
 
 
-def _frames(key: ViewState, groups: dict[str, dict[str, Chart]]) -> Frames:
-    out, source_ids = {}, set()
-    for group, charts in groups.items():
-        figures = {month: plain(chart.figure) for month, chart in charts.items()}
+def _frames(key: ViewState, groups: dict[str, dict[str, dict]]) -> Frames:
+    out = {}
+    for group, figures in groups.items():
+        figures = {month: plain(figure) for month, figure in figures.items()}
         base = next(iter(figures.values()))
         out[group] = {"base": base, "diffs": {month: figure_diff(base, figure) for month, figure in figures.items()}}
-        source_ids |= {source_id for chart in charts.values() for source_id in chart.source_ids}
-    return Frames({"key": key.to_query(), "groups": out}, tuple(sorted(source_ids)))
+    return Frames({"key": key.to_query(), "groups": out})
 
 
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)
 def map_frames(dataset: Dataset, key: ViewState) -> Frames:
     """The map of filter `key` (a `map_frames_key`) for every metric and month.
 
-    Built without the per-view cache (`__wrapped__`), so a filter's 88 frames do not push the
-    views readers asked for out of it.
+    The monthly metrics' rows come from `every_country_rows`; the farms and the period are the
+    same in every month. Nothing goes through the per-view cache, so a filter's 88 frames do
+    not push out the views readers asked for.
     """
-    groups = {}
-    for metric in METRICS:
-        months = [ViewState().month] if metric == "machines" else dataset.months
-        groups[metric] = {month: map_figure.__wrapped__(dataset, map_key(replace(key, metric=metric, month=month))) for month in months}
+    countries = selected_countries(dataset, key)
+    farms = farm_markers(dataset, key) if key.show_farms else None
+    period = period_label(flows_period(dataset, key))
+    groups = {"machines": {ViewState().month: map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure}}
+    for metric in MONTHLY_METRICS:
+        groups[metric] = {
+            month: _map_chart(dataset, map_key(replace(key, metric=metric, month=month)), _rows_of(dataset, metric, month, countries), farms, period).figure
+            for month in dataset.months
+        }
     return _frames(key, groups)
 
 
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)
 def energy_frames(dataset: Dataset, key: ViewState) -> Frames:
     """The energy chart of filter `key` (an `energy_frames_key`) with its marker at every month."""
-    return _frames(key, {"all": {month: energy_figure.__wrapped__(dataset, replace(key, month=month)) for month in dataset.months}})
+    return _frames(key, {"all": {month: chart.figure for month, chart in _energy_charts(dataset, key, dataset.months).items()}})
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -211,7 +254,7 @@ def view_sources(dataset: Dataset, key: ViewState) -> pd.DataFrame:
     Taken from the charts themselves (cached), so the list says exactly what the page can draw.
     """
     source_ids = [
-        *map_frames(dataset, map_frames_key(key)).source_ids,
+        *map_source_ids(dataset, map_frames_key(key)),
         *sankey_figure(dataset, sankey_key(key)).source_ids,
         *energy_figure(dataset, energy_key(key)).source_ids,  # the same in every month
     ]

@@ -17,6 +17,7 @@ from rigflows.render import (
     map_frames,
     map_frames_key,
     map_key,
+    map_source_ids,
     plain,
     sankey_figure,
     sankey_key,
@@ -89,7 +90,7 @@ def test_the_sources_panel_lists_what_any_month_or_metric_of_the_filter_draws(da
     assert set(energy_figure(dataset, energy_key(state)).source_ids) <= listed
     assert "owid_energy_2022" in listed  # strain is computed against OWID demand
     # Nothing that no chart draws: each listed source is drawn, or the original of a drawn press copy.
-    drawn = set(map_frames(dataset, map_frames_key(state)).source_ids) | set(sankey_figure(dataset, sankey_key(state)).source_ids) | set(energy_figure(dataset, energy_key(state)).source_ids)
+    drawn = set(map_source_ids(dataset, map_frames_key(state))) | set(sankey_figure(dataset, sankey_key(state)).source_ids) | set(energy_figure(dataset, energy_key(state)).source_ids)
     originals = set(dataset.sources.set_index("source_id").loc[sorted(drawn), "original_id"].dropna())
     assert listed == drawn | originals
 
