@@ -20,7 +20,7 @@ from components.views import state_keys
 from rigflows.actions import ClickCountry, ClickFirm, OpenLink, Reset, SetFilters, SetToggles, apply
 from rigflows.dataset import Dataset
 from rigflows.select import country_options, vocabulary
-from rigflows.state import ViewState, Vocabulary, clean_state, parse_query
+from rigflows.state import FLAGS, ViewState, Vocabulary, clean_state, parse_query
 
 
 def _clicked(click_data, field: str) -> str | None:
@@ -34,13 +34,13 @@ def _clicked(click_data, field: str) -> str | None:
 
 def toggles_value(state: ViewState) -> list[str]:
     """The overlay checklist's value for `state`."""
-    return [value for value, on in ((ids.SHOW_FARMS, state.show_farms), (ids.SHOW_REMAINDERS, state.show_remainders)) if on]
+    return [param for name, param in FLAGS.items() if getattr(state, name)]
 
 
 def filter_data(state: ViewState, vocab: Vocabulary) -> dict:
     """The FILTER Store: the URL's filter part and the keys the page checks its frames against."""
     keys = state_keys(state)
-    tail = ViewState(countries=state.countries, firms=state.firms, show_farms=state.show_farms, show_remainders=state.show_remainders, month=vocab.default_month)
+    tail = replace(state, metric=ViewState().metric, month=vocab.default_month)
     return {"tail": tail.to_query().lstrip("?"), "map": keys[ids.MAP_FRAMES].to_query(), "energy": keys[ids.ENERGY_FRAMES].to_query(), "slug": state.filter_slug()}
 
 
@@ -78,7 +78,7 @@ def register_state_callback(app, dataset: Dataset) -> None:
         trigger = callback_context.triggered_id
         toggles = toggles if isinstance(toggles, list) else []
         month = months[month_index] if isinstance(month_index, int) and not isinstance(month_index, bool) and 0 <= month_index < len(months) else None
-        now, notices = clean_state(vocab, metric, month, countries, firms, ids.SHOW_FARMS in toggles, ids.SHOW_REMAINDERS in toggles)
+        now, notices = clean_state(vocab, metric, month, countries, firms, **{name: param in toggles for name, param in FLAGS.items()})
         # The overlay as it was before this event: the map frames' key remembers it.
         frames_key = drawn_keys[ids.KEYED.index(ids.MAP_FRAMES)]
         before = replace(now, show_farms=parse_query(frames_key if isinstance(frames_key, str) else "", vocab)[0].show_farms)
@@ -89,7 +89,7 @@ def register_state_callback(app, dataset: Dataset) -> None:
         elif trigger in (ids.COUNTRIES, ids.FIRMS):
             event = SetFilters(now.countries, now.firms)
         elif trigger == ids.TOGGLES:
-            event = SetToggles(now.show_farms, now.show_remainders)
+            event = SetToggles(frozenset(name for name in FLAGS if getattr(now, name)))
         elif trigger == ids.RESET:
             event, notices = Reset(), []
         elif trigger == ids.MAP:

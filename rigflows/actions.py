@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from rigflows.state import METRICS, ViewState, Vocabulary, next_month, toggle_country, toggle_firm
+from rigflows.state import FLAGS, METRICS, ViewState, Vocabulary, next_month, toggle_country, toggle_firm
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,9 @@ class SetFilters:
 
 @dataclass(frozen=True)
 class SetToggles:
-    """The checklist of overlays."""
+    """The checklist of overlays: the `state.FLAGS` fields that are on; the others are off."""
 
-    show_farms: bool
-    show_remainders: bool
+    on: frozenset[str]
 
 
 Event = Reset | OpenLink | ClickCountry | ClickFirm | Tick | SetMetric | SetMonth | SetFilters | SetToggles
@@ -92,8 +91,8 @@ def apply(event: Event, state: ViewState, vocabulary: Vocabulary) -> ViewState:
             return replace(state, month=month)
         case SetFilters(countries=countries, firms=firms):
             return replace(state, countries=tuple(countries), firms=tuple(firms))
-        case SetToggles(show_farms=farms, show_remainders=remainders):
+        case SetToggles(on=on):
             # Turning the energy overlay on shows the farms where they matter: on the strain map.
-            metric = "strain" if farms and not state.show_farms else state.metric
-            return replace(state, show_farms=farms, show_remainders=remainders, metric=metric)
+            metric = "strain" if "show_farms" in on and not state.show_farms else state.metric
+            return replace(state, **{name: name in on for name in FLAGS}, metric=metric)
     return state
