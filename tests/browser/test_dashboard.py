@@ -281,3 +281,29 @@ def test_copy_link_gives_the_address_of_the_view(browser, app_url):
     copied = page.evaluate("navigator.clipboard.readText()")
     context.close()
     assert copied == app_url + "/?metric=load&country=KAZ"
+
+
+def test_the_first_view_draws_with_every_callback_held_back(page, app_url):
+    """The page for a link already holds its charts: nothing waits for the server's callbacks."""
+    held = []
+    page.route("**/_dash-update-component", lambda route: held.append(route))  # never answered
+    page.goto(app_url + "/?metric=share&month=2021-10&country=KAZ,RUS")
+    wait_until_drawn(page)
+    title = page.eval_on_selector(f"#{ids.MAP} .gtitle", "title => title.textContent")
+    assert "Oct 2021" in title and "hashrate" in title
+    assert map_locations(page) == 2
+    assert "Selected: Oct 2021" in energy_marker(page)
+    assert "Kazakhstan" in sankey_labels(page) and "Russia" in sankey_labels(page)
+    page.unroute("**/_dash-update-component")
+
+
+def test_back_returns_to_the_previous_filter(page, app_url):
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    choose(page, ids.COUNTRIES, "Kazakh", "Kazakhstan")
+    page.wait_for_function("() => window.location.search === '?country=KAZ'")
+    page.wait_for_function(f"() => !Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'Russia')")
+    page.go_back()
+    page.wait_for_function(f"() => Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'Russia')")
+    assert page.evaluate("window.location.search") == ""
+    assert "Kazakhstan" not in page.inner_text(f"#{ids.COUNTRIES}")
