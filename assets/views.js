@@ -4,6 +4,7 @@
 // chart (rigflows/render.py, Frames: a base figure per group plus what each month changes).
 // `view` draws from them, or from the figure the server just drew for a new filter, and writes
 // the URL: the filter part comes from the server (the FILTER Store), metric and month from here.
+// Component ids ('filter', 'play', 'navigate') are those of components/ids.py.
 (function () {
   const clientside = (window.dash_clientside = window.dash_clientside || {});
   const noUpdate = () => clientside.no_update;

@@ -29,6 +29,8 @@ UNQUANTIFIED = "unquantified"
 ENERGY = "energy"
 
 SOURCES = "sources"
+#: The source ids the sources panel lists now ('|'-joined), so an unchanged list is not resent.
+SOURCES_SHOWN = "sources-shown"
 DOWNLOAD_CSV = "download-csv"
 CSV_FILE = "csv-file"
 DOWNLOAD_PNGS = "download-pngs"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from components import ids
 from components.graph_config import graph_config
@@ -31,6 +31,7 @@ from rigflows.render import (
     sankey_figure,
     sankey_key,
     sources_key,
+    view_sources,
 )
 from rigflows.select import unquantified_reports, vocabulary
 from rigflows.state import ViewState, parse_query
@@ -74,7 +75,8 @@ def energy_card(figure: dict) -> html.Section:
 def key_stores(state: ViewState) -> list[dcc.Store]:
     """The key Store of each keyed part, holding the view's key, and the Stores the server fills."""
     stores = [dcc.Store(id=ids.key(part), data=key.to_query()) for part, key in state_keys(state).items()]
-    return stores + [dcc.Store(id=ids.served(ids.MAP)), dcc.Store(id=ids.served(ids.ENERGY)), dcc.Store(id=ids.frames(ids.MAP)), dcc.Store(id=ids.frames(ids.ENERGY))]
+    fills = [ids.served(ids.MAP), ids.served(ids.ENERGY), ids.frames(ids.MAP), ids.frames(ids.ENERGY), ids.SOURCES_SHOWN]
+    return stores + [dcc.Store(id=store) for store in fills]
 
 
 def state_keys(state: ViewState) -> dict[str, ViewState]:
@@ -134,6 +136,11 @@ def register_view_callbacks(app, dataset: Dataset) -> None:
     def fill_energy_frames(query):
         return energy_frames(dataset, energy_frames_key(state_of(query))).data
 
-    @app.callback(Output(ids.SOURCES, "children"), Input(ids.key(ids.SOURCES), "data"))
-    def list_sources(query):
-        return sources_panel(dataset, sources_key(state_of(query)))
+    @app.callback(Output(ids.SOURCES, "children"), Output(ids.SOURCES_SHOWN, "data"), Input(ids.key(ids.SOURCES), "data"), State(ids.SOURCES_SHOWN, "data"))
+    def list_sources(query, shown):
+        """The panel is sent only when the list of sources differs from the one on the page."""
+        key = sources_key(state_of(query))
+        listed = "|".join(view_sources(dataset, key)["source_id"])
+        if listed == shown:
+            return no_update, no_update
+        return sources_panel(dataset, key), listed
