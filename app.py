@@ -8,18 +8,36 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import flask
 from dash import Dash, dcc, html
 
 from components import ids
 from components.hardening import harden
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
-from components.sync import register_sync_callback
-from components.views import energy_card, map_card, sankey_card
+from components.sync import filter_data, notices_list, register_state_callback, toggles_value
+from components.views import energy_card, key_stores, map_card, register_view_callbacks, sankey_card, unquantified_listing
 from rigflows.config import ASSETS_DIR, TOPOJSON_PATH, settings_from_env
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.problems import DataError
+from rigflows.render import (
+    energy_figure,
+    energy_frames,
+    energy_frames_key,
+    energy_key,
+    map_figure,
+    map_frames,
+    map_frames_key,
+    map_key,
+    sankey_figure,
+    sankey_key,
+    sources_key,
+    view_sources,
+)
+from rigflows.select import vocabulary
+from rigflows.state import ViewState, parse_query
 
 TITLE = "Rig Flows: where China's crypto-mining machines went after the 2021 ban"
 
@@ -48,26 +66,54 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
-def build_layout(dataset: Dataset, topojson_url: str) -> html.Div:
+def requested_query() -> str:
+    """The query string of the page being built: its own, or for dash-renderer's /_dash-layout
+    request, that of the page that asked (its Referer: same origin, so the browser sends it)."""
+    if not flask.has_request_context():
+        return ""
+    if flask.request.query_string:
+        return "?" + flask.request.query_string.decode("utf-8", errors="replace")
+    return "?" + urlsplit(flask.request.referrer or "").query
+
+
+def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.Div:
+    """The page for URL query `query`, with every chart and control already showing its view:
+    the first paint needs no callback. A bad value falls back with a visible notice."""
+    vocab = vocabulary(dataset)
+    state, notices = parse_query(query, vocab)
+    sankey = sankey_key(state)
     return html.Div(
         className="page",
         children=[
-            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            dcc.Location(id=ids.URL, search=state.to_query(), refresh=False),
+            dcc.Store(id=ids.NAVIGATE),
+            dcc.Store(id=ids.SETTINGS, data={"months": list(vocab.months), "metric": ViewState().metric, "month": vocab.default_month}),
+            dcc.Store(id=ids.FILTER, data=filter_data(state, vocab)),
+            *key_stores(state),
             html.Header(className="page-header", children=[
                 html.H1("Rig Flows"),
                 html.P("Where China's crypto-mining machines went after the May 2021 ban: who shipped them, which farms took them, and what the new load did to the grids. Every number links to its source; estimates are labelled as such.", className="lede"),
             ]),
-            html.Div(id=ids.NOTICES, className="notices", role="status"),
-            controls_layout(dataset),
+            html.Div(notices_list(notices), id=ids.NOTICES, className="notices", role="status"),
+            controls_layout(dataset, state, toggles_value(state)),
             html.Main(className="views", children=[
-                map_card(dataset, topojson_url, month_layout(dataset)),
-                sankey_card(),
-                energy_card(),
+                map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)),
+                sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)),
+                energy_card(energy_figure(dataset, energy_key(state)).figure),
                 sources_layout(),
             ]),
             html.Footer("Data: Financial Times reporting (via press copies), Cambridge Centre for Alternative Finance (CBECI), Our World in Data, company and government statements. Map outlines: Natural Earth via plotly.js.", className="page-footer"),
         ],
     )
+
+
+def warm_default_view(dataset: Dataset) -> None:
+    """Build the default view's frames and sources before gunicorn forks (preload_app), so every
+    worker starts with them in memory instead of each building them on its first request."""
+    default = ViewState()
+    map_frames(dataset, map_frames_key(default))
+    energy_frames(dataset, energy_frames_key(default))
+    view_sources(dataset, sources_key(default))
 
 
 def create_app(data_dir: Path | None = None) -> Dash:
@@ -80,9 +126,11 @@ def create_app(data_dir: Path | None = None) -> Dash:
     )
     topojson_url = app.get_asset_url("topojson/")
     app.index_string = INDEX_STRING.replace("{%topojson%}", app.get_asset_url(TOPOJSON_PATH.relative_to(ASSETS_DIR).as_posix()))
-    app.layout = build_layout(dataset, topojson_url)
-    register_sync_callback(app, dataset, topojson_url)
-    register_controls_callbacks(app, dataset)
+    app.layout = lambda: build_layout(dataset, topojson_url, requested_query())
+    warm_default_view(dataset)
+    register_state_callback(app, dataset)
+    register_view_callbacks(app, dataset)
+    register_controls_callbacks(app)
     register_sources_callbacks(app, dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app

@@ -5,11 +5,11 @@ window.rigflows = {
     if (!nClicks) { return window.dash_clientside.no_update; }
     const charts = Array.from(document.querySelectorAll('.js-plotly-plot'));
     for (const gd of charts) {
-      const options = (gd._context && gd._context.toImageButtonOptions) || {};
+      const chart = gd.closest('.chart');
       await window.Plotly.downloadImage(gd, {
         format: 'png',
-        scale: options.scale || 2,
-        filename: options.filename || gd.id,
+        scale: 2,
+        filename: window.rigflowsFilename(chart ? chart.id : gd.id),
       });
     }
     return 'Downloaded ' + charts.length + ' charts as PNG.';

@@ -20,8 +20,8 @@ DEFAULT_OUT = server.PROJECT_ROOT / "bench" / "results" / "latest.json"
 LEVELS = (1, 8, 32)
 #: Per mode: cold page loads, loads of the synthetic page, seconds and interactions per replay run.
 MODES = {
-    "full": {"loads": 5, "synthetic_loads": 3, "seconds": 2.5, "max_interactions": 2000},
-    "quick": {"loads": 2, "synthetic_loads": 1, "seconds": 1.0, "max_interactions": 150},
+    "full": {"loads": 5, "synthetic_loads": 3, "seconds": 2.5, "max_interactions": 2000, "redraws": 40},
+    "quick": {"loads": 2, "synthetic_loads": 1, "seconds": 1.0, "max_interactions": 150, "redraws": 10},
 }
 
 
@@ -49,6 +49,8 @@ def latency(url: str, captured: dict, data_dir: Path, settings: dict) -> dict:
     drawn = replay.drawn_searches(captured)
     results = {}
     for interaction, requests in captured.items():
+        if not requests:  # drawn in the browser: nothing to replay
+            continue
         warm = replay.warm_requests(requests)
         replay.warm_up(url, warm, clients=2 * server.worker_count())
         cold = replay.cold_interactions(requests, interaction, months, countries, drawn)
@@ -82,6 +84,8 @@ def main(argv=None) -> int:
                     result["readiness"] = browser.readiness(chromium, pages, settings["loads"])
                 with phase(result, "bundled data: capture callback requests"):
                     captured = browser.capture(chromium, url)
+                with phase(result, "bundled data: month and metric redrawn in the browser"):
+                    result["clientside"] = browser.clientside_redraws(chromium, url, settings["redraws"])
             with phase(result, "bundled data: replay"):
                 result["latency"] = {"bundled": latency(url, captured, server.PROJECT_ROOT / "data", settings)}
         result["captured"] = {"bundled": captured}

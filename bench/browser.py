@@ -174,7 +174,8 @@ INTERACTIONS = {
 
 def capture(browser, url: str) -> dict:
     """For each interaction: the POST requests the browser sends, in order, with how many outputs
-    each answer updated (0 when the chart's view did not change: Dash answers an empty update)."""
+    each answer updated (0 when the chart's view did not change: Dash answers an empty update).
+    Month and metric are drawn in the browser: their list is empty when nothing reaches the server."""
     captured = {}
     for name, (start, action, expected) in INTERACTIONS.items():
         context = browser.new_context(viewport=VIEWPORT)
@@ -190,8 +191,8 @@ def capture(browser, url: str) -> dict:
             action(page)
             page.wait_for_function("expected => window.location.search.includes(expected)", arg=expected, timeout=TIMEOUT_MS)
             _wait_for_answers(page, sent, answers)
-            if not sent:
-                raise RuntimeError(f"the {name} interaction sent no callback request")
+            if not sent and name == "filter":
+                raise RuntimeError("the filter interaction sent no callback request")
             captured[name] = [_captured(request, request.response()) for request in sent]
         finally:
             context.close()
@@ -222,3 +223,47 @@ def _wait_for_answers(page, sent: list, answers: list, quiet_s: float = 0.8, lim
         if len(answers) >= len(sent) and time.monotonic() - last_change >= quiet_s:
             return
     raise TimeoutError(f"callbacks did not settle: {len(sent)} sent, {len(answers)} answered")
+
+
+# --- month and metric, drawn in the browser ------------------------------------------------------
+
+#: Note each reader input (capture phase) and the map's first redraw after it (ms apart).
+_REDRAW_WATCH_JS = """map => {
+    window.__redrawMs = [];
+    window.__inputAt = null;
+    const gd = document.querySelector(map + ' .js-plotly-plot');
+    gd.on('plotly_afterplot', () => {
+        if (window.__inputAt !== null) { window.__redrawMs.push(performance.now() - window.__inputAt); window.__inputAt = null; }
+    });
+    for (const kind of ['keydown', 'click']) {
+        document.addEventListener(kind, () => { window.__inputAt = performance.now(); }, true);
+    }
+}"""
+
+
+def clientside_redraws(browser, url: str, steps: int) -> dict:
+    """Month and metric changes in the browser: ms from the input to the map's redraw, and the
+    callback requests they sent (should be none)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(url + "/?metric=share&country=KAZ,RUS,USA", timeout=TIMEOUT_MS)
+        for selector in DASHBOARD_DRAWN:
+            page.wait_for_selector(selector, timeout=TIMEOUT_MS)
+        page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)  # the filter's frames are in
+        sent = []
+        page.on("request", lambda request: sent.append(request.url) if urlsplit(request.url).path == UPDATE_PATH else None)
+        page.evaluate(_REDRAW_WATCH_JS, f"#{ids.MAP}")
+        results = {}
+        for name, act in (("month", lambda i: (page.focus(f"#{ids.MONTH} [role=slider]"), page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft"))),
+                          ("metric", lambda i: page.click(f"#{ids.METRIC} input[value={('load', 'strain', 'share')[i % 3]}]"))):
+            page.evaluate("() => { window.__redrawMs = []; }")
+            for step in range(steps):
+                act(step)
+                page.wait_for_function("n => window.__redrawMs.length >= n", arg=step + 1, timeout=TIMEOUT_MS)
+            values = sorted(page.evaluate("window.__redrawMs"))
+            results[name] = {"n": len(values), "p50": round(statistics.median(values), 1), "p95": round(values[min(len(values) - 1, int(0.95 * len(values)))], 1)}
+        results["requests"] = len(sent)
+        return results
+    finally:
+        context.close()

@@ -1,5 +1,8 @@
 """Replay captured callback requests with N concurrent clients, bounded in count and time.
 
+Only filter changes reach the server (the state callback, then one callback per chart whose
+key changed); month, metric and Play are drawn in the browser and capture no request.
+
 Each client replays one interaction at a time: its requests one after another, as captured
 (one request in flight per client). "Warm" replays the captured bodies themselves: after a
 warm-up, every chart comes from the workers' view cache. "Cold" rewrites the bodies to a new,
@@ -18,6 +21,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from components import ids
+from components.views import state_keys
 from rigflows.state import ViewState
 
 REQUEST_TIMEOUT_S = 30
@@ -83,28 +87,45 @@ def _control_values(state: ViewState, months: list[str]) -> dict[str, object]:
     return {ids.METRIC: state.metric, ids.MONTH: months.index(state.month), ids.COUNTRIES: list(state.countries), ids.FIRMS: list(state.firms), ids.TOGGLES: toggles}
 
 
+def _keys(state: ViewState) -> dict[str, str]:
+    """{key Store id: its value} for `state`: what the state callback writes, each chart reads."""
+    return {ids.key(part): key.to_query() for part, key in state_keys(state).items()}
+
+
 def rewrite(body: dict, before: ViewState, after: ViewState, months: list[str]) -> dict:
     """The same callback request, for the move `before` → `after`.
 
-    The callback that writes the URL sees the old URL and the new control values; every
-    callback that reads the URL sees the new one.
+    The state callback sees the new control values and the key Stores of `before` (what was
+    drawn); each chart's callback reads the key Store of `after`.
     """
-    writes_url = any(output == {"id": ids.URL, "property": "search"} for output in (body["outputs"] if isinstance(body["outputs"], list) else [body["outputs"]]))
-    controls = _control_values(after, months)
-    inputs = []
-    for item in body["inputs"]:
-        item = dict(item)
-        if item["id"] == ids.URL and item["property"] == "search":
-            item["value"] = before.to_query() if writes_url else after.to_query()
-        elif item["id"] in controls and item["property"] == "value":
-            item["value"] = controls[item["id"]]
-        inputs.append(item)
-    return {**body, "inputs": inputs}
+    controls, drawn, wanted = _control_values(after, months), _keys(before), _keys(after)
+
+    def moved(items: list[dict], keys: dict[str, str]) -> list[dict]:
+        out = []
+        for item in items:
+            item = dict(item)
+            if item["id"] in keys and item["property"] == "data":
+                item["value"] = keys[item["id"]]
+            elif item["id"] in controls and item["property"] == "value":
+                item["value"] = controls[item["id"]]
+            out.append(item)
+        return out
+
+    rewritten = {**body, "inputs": moved(body["inputs"], wanted)}
+    if body.get("state"):
+        rewritten["state"] = moved(body["state"], drawn)
+    return rewritten
 
 
 def drawn_searches(captured: dict[str, list[dict]]) -> set[str]:
-    """Every URL search the captured requests carry: views the browser already had drawn."""
-    return {item["value"] for requests in captured.values() for request in requests for item in json.loads(request["body"])["inputs"] if item["id"] == ids.URL and item["property"] == "search"}
+    """Every view key the captured requests carry: views the browser already had drawn."""
+    return {
+        item["value"]
+        for requests in captured.values()
+        for request in requests
+        for item in json.loads(request["body"])["inputs"] + json.loads(request["body"]).get("state", [])
+        if isinstance(item.get("id"), str) and item["id"].endswith("-key") and isinstance(item.get("value"), str)
+    }
 
 
 def cold_interactions(captured: list[dict], interaction: str, months: list[str], countries: list[str], drawn: set[str]):

@@ -1,11 +1,12 @@
-"""Filters, metric, month and toggles (their layout), and the play button's ticker.
+"""Filters, metric, month and toggles (their layout, set to the requested view), Play, and the
+clientside callbacks that change metric and month without the server.
 
-What a control change does to the URL and the views is in `components.sync`.
+What a filter change does is in `components.sync`; what month and metric do, in assets/views.js.
 """
 
 from __future__ import annotations
 
-from dash import Input, Output, State, callback_context, dcc, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from components import ids
 from rigflows.dataset import Dataset
@@ -22,7 +23,7 @@ def month_marks(months: list[str]) -> dict[int, str]:
     return marks
 
 
-def controls_layout(dataset: Dataset) -> html.Div:
+def controls_layout(dataset: Dataset, state: ViewState, toggles: list[str]) -> html.Div:
     countries = country_options(dataset)
     return html.Div(
         className="controls",
@@ -31,21 +32,21 @@ def controls_layout(dataset: Dataset) -> html.Div:
                 className="control",
                 children=[
                     html.Label("Map shows", htmlFor=ids.METRIC),
-                    dcc.RadioItems(id=ids.METRIC, options=[{"label": label, "value": key} for key, label in METRICS.items()], value=ViewState().metric, className="metric-options"),
+                    dcc.RadioItems(id=ids.METRIC, options=[{"label": label, "value": key} for key, label in METRICS.items()], value=state.metric, className="metric-options"),
                 ],
             ),
             html.Div(
                 className="control",
                 children=[
                     html.Label("Countries", htmlFor=ids.COUNTRIES),
-                    dcc.Dropdown(id=ids.COUNTRIES, options=[{"label": name, "value": code} for code, name in countries.items()], value=[], multi=True, searchable=True, placeholder="All countries (type to search)"),
+                    dcc.Dropdown(id=ids.COUNTRIES, options=[{"label": name, "value": code} for code, name in countries.items()], value=list(state.countries), multi=True, searchable=True, placeholder="All countries (type to search)"),
                 ],
             ),
             html.Div(
                 className="control",
                 children=[
                     html.Label("Firms (sellers, receivers, farm operators)", htmlFor=ids.FIRMS),
-                    dcc.Dropdown(id=ids.FIRMS, options=[{"label": firm, "value": firm} for firm in firm_options(dataset)], value=[], multi=True, searchable=True, placeholder="All firms (type to search)"),
+                    dcc.Dropdown(id=ids.FIRMS, options=[{"label": firm, "value": firm} for firm in firm_options(dataset)], value=list(state.firms), multi=True, searchable=True, placeholder="All firms (type to search)"),
                 ],
             ),
             html.Div(
@@ -57,16 +58,23 @@ def controls_layout(dataset: Dataset) -> html.Div:
                             {"label": "Energy overlay: farm sites sized by MW, on the grid-strain map", "value": ids.SHOW_FARMS},
                             {"label": "Untracked remainders in the Sankey", "value": ids.SHOW_REMAINDERS},
                         ],
-                        value=[ids.SHOW_REMAINDERS],
+                        value=toggles,
                     ),
                     html.Button("Reset all filters", id=ids.RESET, className="button-secondary", n_clicks=0),
+                    html.Button("Copy link to this view", id=ids.SHARE, className="button-secondary", n_clicks=0, title="Copy this page's address, which restores exactly this view"),
+                    html.Span(id=ids.SHARE_STATUS, className="share-status", **{"aria-live": "polite"}),
                 ],
             ),
         ],
     )
 
 
-def month_layout(dataset: Dataset) -> html.Div:
+def month_label(state: ViewState) -> str:
+    """The text above the slider (assets/views.js writes the same text as the month moves)."""
+    return f"Month: {state.month}" + (" (not used by the machines map)" if state.metric == "machines" else "")
+
+
+def month_layout(dataset: Dataset, state: ViewState) -> html.Div:
     months = dataset.months
     return html.Div(
         className="month-row",
@@ -75,8 +83,8 @@ def month_layout(dataset: Dataset) -> html.Div:
             html.Div(
                 className="month-slider",
                 children=[
-                    html.Span(id=ids.MONTH_LABEL, className="month-label", **{"aria-live": "polite"}),
-                    dcc.Slider(id=ids.MONTH, min=0, max=len(months) - 1, step=1, value=months.index(ViewState().month), marks=month_marks(months), updatemode="mouseup", allow_direct_input=False),
+                    html.Span(month_label(state), id=ids.MONTH_LABEL, className="month-label", **{"aria-live": "polite"}),
+                    dcc.Slider(id=ids.MONTH, min=0, max=len(months) - 1, step=1, value=months.index(state.month), marks=month_marks(months), updatemode="mouseup", allow_direct_input=False),
                 ],
             ),
             dcc.Interval(id=ids.TICK, interval=900, disabled=True),
@@ -84,25 +92,38 @@ def month_layout(dataset: Dataset) -> html.Div:
     )
 
 
-def register_controls_callbacks(app, dataset: Dataset) -> None:
-    last_month = len(dataset.months) - 1
-
-    @app.callback(
+def register_controls_callbacks(app) -> None:
+    """Play, the month and metric, and the share link: all in the browser (assets/views.js)."""
+    app.clientside_callback(
+        ClientsideFunction("rigflows", "play"),
+        Output(ids.MONTH, "value", allow_duplicate=True),
         Output(ids.TICK, "disabled"),
         Output(ids.PLAY, "children"),
         Input(ids.PLAY, "n_clicks"),
         Input(ids.TICK, "n_intervals"),
         State(ids.MONTH, "value"),
         State(ids.TICK, "disabled"),
+        State(ids.SETTINGS, "data"),
         prevent_initial_call=True,
     )
-    def play_or_pause(_clicks, _ticks, month_index, disabled):
-        """Play toggles the ticker; a tick that reaches the last month stops it.
-
-        Only the button and the ticker trigger it, so ordinary filter changes cost no request.
-        """
-        if callback_context.triggered_id == ids.PLAY:
-            playing = bool(disabled)
-        else:
-            playing = not disabled and month_index != last_month - 1
-        return (not playing, "❚❚ Pause" if playing else "▶ Play")
+    app.clientside_callback(
+        ClientsideFunction("rigflows", "view"),
+        Output(ids.URL, "search"),
+        Output(ids.MAP, "figure"),
+        Output(ids.ENERGY, "figure"),
+        Output(ids.MONTH_LABEL, "children"),
+        Input(ids.METRIC, "value"),
+        Input(ids.MONTH, "value"),
+        Input(ids.FILTER, "data"),
+        Input(ids.served(ids.MAP), "data"),
+        Input(ids.served(ids.ENERGY), "data"),
+        Input(ids.frames(ids.MAP), "data"),
+        Input(ids.frames(ids.ENERGY), "data"),
+        State(ids.SETTINGS, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("rigflows", "copyLink"),
+        Output(ids.SHARE_STATUS, "children"),
+        Input(ids.SHARE, "n_clicks"),
+        prevent_initial_call=True,
+    )

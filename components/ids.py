@@ -1,7 +1,15 @@
 """Every component id in one place, so layout, callbacks and browser tests agree."""
 
 URL = "url"
+#: Set by assets/views.js when the reader goes back or forward: the query to show.
+NAVIGATE = "navigate"
+#: The filter part of the state, as the page's clientside code needs it (see components.sync).
+FILTER = "filter"
+#: What the page's clientside code needs to know about the dataset: months and defaults.
+SETTINGS = "page-settings"
 NOTICES = "notices"
+SHARE = "share-link"
+SHARE_STATUS = "share-status"
 
 METRIC = "metric"
 COUNTRIES = "country-filter"
@@ -21,6 +29,8 @@ UNQUANTIFIED = "unquantified"
 ENERGY = "energy"
 
 SOURCES = "sources"
+#: The source ids the sources panel lists now ('|'-joined), so an unchanged list is not resent.
+SOURCES_SHOWN = "sources-shown"
 DOWNLOAD_CSV = "download-csv"
 CSV_FILE = "csv-file"
 DOWNLOAD_PNGS = "download-pngs"
@@ -31,6 +41,23 @@ SHOW_FARMS = "farms"
 SHOW_REMAINDERS = "remainders"
 
 
-def drawn(chart_id: str) -> str:
-    """The Store beside a chart that remembers which view it last drew."""
-    return f"{chart_id}-drawn"
+#: Parts of the state with their own key Store (the first three are the charts' ids).
+MAP_FRAMES = "map-frames"
+ENERGY_FRAMES = "energy-frames"
+KEYED = (MAP, SANKEY, ENERGY, MAP_FRAMES, ENERGY_FRAMES, SOURCES)
+
+
+def key(part: str) -> str:
+    """The Store holding the part of the state that `part` draws, as a query string: its
+    callback runs only when this changes."""
+    return f"{part}-key"
+
+
+def served(chart_id: str) -> str:
+    """The Store the server writes a chart's figure into; the page's clientside code draws it."""
+    return f"{chart_id}-served"
+
+
+def frames(chart_id: str) -> str:
+    """The Store with every month and metric of a chart for the current filter."""
+    return f"{chart_id}-frames"

@@ -1,23 +1,26 @@
-"""The page's one callback: whatever the reader did, one request updates the URL, the controls
-and every view.
+"""The state callback: a filter control, a click, Reset or the back button becomes a ViewState.
 
-The URL's query string is the single source of truth: a control change or a click becomes a
-ViewState, which is written to the URL and rendered; opening a link (or going back) parses the
-URL into the same ViewState. Charts whose part of the state did not change answer no_update.
+It is the one place the server learns what the reader did. It parses what the components
+sent into an event (`rigflows.actions`) at the edge, applies it, sets the controls, and writes
+each chart's key Store only when the part of the state that chart draws has changed
+(`components.views` draws them, one callback per chart). Metric and month are read, never
+sent by themselves: the page changes them clientside (assets/views.js), which also writes the
+URL, from the FILTER Store written here. The URL's query string stays the single source of
+truth: the page is built from it (`app.build_layout`) and always shows it.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import Input, Output, callback_context, html, no_update
+from dash import Input, Output, State, callback_context, html, no_update
 
 from components import ids
-from components.sources import sources_panel
-from components.views import render_views, view_outputs, view_states
+from components.views import state_keys
+from rigflows.actions import ClickCountry, ClickFirm, OpenLink, Reset, SetFilters, SetToggles, apply
 from rigflows.dataset import Dataset
 from rigflows.select import country_options, vocabulary
-from rigflows.state import ViewState, clean_state, next_month, parse_query, toggle_country, toggle_firm
+from rigflows.state import FLAGS, ViewState, Vocabulary, clean_state, parse_query
 
 
 def _clicked(click_data, field: str) -> str | None:
@@ -29,74 +32,85 @@ def _clicked(click_data, field: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def register_sync_callback(app, dataset: Dataset, topojson_url: str) -> None:
+def toggles_value(state: ViewState) -> list[str]:
+    """The overlay checklist's value for `state`."""
+    return [param for name, param in FLAGS.items() if getattr(state, name)]
+
+
+def filter_data(state: ViewState, vocab: Vocabulary) -> dict:
+    """The FILTER Store: the URL's filter part and the keys the page checks its frames against."""
+    keys = state_keys(state)
+    tail = replace(state, metric=ViewState().metric, month=vocab.default_month)
+    return {"tail": tail.to_query().lstrip("?"), "map": keys[ids.MAP_FRAMES].to_query(), "energy": keys[ids.ENERGY_FRAMES].to_query(), "slug": state.filter_slug()}
+
+
+def notices_list(notices: list[str]):
+    return html.Ul([html.Li(text) for text in notices], className="notices-list") if notices else None
+
+
+def register_state_callback(app, dataset: Dataset) -> None:
     vocab = vocabulary(dataset)
-    months = vocab.months
+    months = list(vocab.months)
     country_by_name = {name: code for code, name in country_options(dataset).items()}
 
-    def state_from_url(search) -> tuple[ViewState, list[str]]:
-        return parse_query(search if isinstance(search, str) else "", vocab)
-
     @app.callback(
-        Output(ids.URL, "search"),
         Output(ids.METRIC, "value"),
         Output(ids.MONTH, "value"),
         Output(ids.COUNTRIES, "value"),
         Output(ids.FIRMS, "value"),
         Output(ids.TOGGLES, "value"),
-        Output(ids.MONTH_LABEL, "children"),
         Output(ids.NOTICES, "children"),
-        Output(ids.SOURCES, "children"),
-        *view_outputs(),
-        Input(ids.URL, "search"),
-        Input(ids.METRIC, "value"),
-        Input(ids.MONTH, "value"),
+        Output(ids.FILTER, "data"),
+        *[Output(ids.key(part), "data") for part in ids.KEYED],
+        Input(ids.NAVIGATE, "data"),
         Input(ids.COUNTRIES, "value"),
         Input(ids.FIRMS, "value"),
         Input(ids.TOGGLES, "value"),
         Input(ids.RESET, "n_clicks"),
         Input(ids.MAP, "clickData"),
         Input(ids.SANKEY, "clickData"),
-        Input(ids.TICK, "n_intervals"),
-        *view_states(),
+        State(ids.METRIC, "value"),
+        State(ids.MONTH, "value"),
+        *[State(ids.key(part), "data") for part in ids.KEYED],
+        prevent_initial_call=True,
     )
-    def sync_state(search, metric, month_index, countries, firms, toggles, _reset, map_click, sankey_click, _tick, *drawn):
+    def on_reader_action(navigate, countries, firms, toggles, _reset, map_click, sankey_click, metric, month_index, *drawn_keys):
         trigger = callback_context.triggered_id
-        if trigger in (None, ids.URL):
-            state, notices = state_from_url(search)
-        else:
-            toggles = toggles if isinstance(toggles, list) else []
-            month = months[month_index] if isinstance(month_index, int) and 0 <= month_index < len(months) else None
-            state, notices = clean_state(vocab, metric, month, countries, firms, ids.SHOW_FARMS in toggles, ids.SHOW_REMAINDERS in toggles)
-            if trigger == ids.RESET:
-                state, notices = ViewState(month=vocab.default_month), []
-            elif trigger == ids.MAP:
-                # A country, or a flow line (whose customdata is its destination's code).
-                country = _clicked(map_click, "location") or _clicked(map_click, "customdata")
-                state = toggle_country(state, country) if country in vocab.countries else state
-            elif trigger == ids.SANKEY:
-                label = _clicked(sankey_click, "label")
-                if label in country_by_name:
-                    state = toggle_country(state, country_by_name[label])
-                elif label in vocab.firms:
-                    state = toggle_firm(state, label)
-            elif trigger == ids.TICK:
-                state = next_month(state, months)
-            elif trigger == ids.TOGGLES and state.show_farms and not state_from_url(search)[0].show_farms:
-                # Turning the energy overlay on shows the farms on the strain map.
-                state = replace(state, metric="strain")
-        query = state.to_query()
-        toggles_out = [value for value, on in ((ids.SHOW_FARMS, state.show_farms), (ids.SHOW_REMAINDERS, state.show_remainders)) if on]
-        notice_items = [html.Li(text) for text in notices]
+        toggles = toggles if isinstance(toggles, list) else []
+        month = months[month_index] if isinstance(month_index, int) and not isinstance(month_index, bool) and 0 <= month_index < len(months) else None
+        now, notices = clean_state(vocab, metric, month, countries, firms, **{name: param in toggles for name, param in FLAGS.items()})
+        # The overlay as it was before this event: the map frames' key remembers it.
+        frames_key = drawn_keys[ids.KEYED.index(ids.MAP_FRAMES)]
+        before = replace(now, show_farms=parse_query(frames_key if isinstance(frames_key, str) else "", vocab)[0].show_farms)
+        event = None
+        if trigger == ids.NAVIGATE:
+            linked, notices = parse_query(navigate if isinstance(navigate, str) else "", vocab)
+            event = OpenLink(linked)
+        elif trigger in (ids.COUNTRIES, ids.FIRMS):
+            event = SetFilters(now.countries, now.firms)
+        elif trigger == ids.TOGGLES:
+            event = SetToggles(frozenset(name for name in FLAGS if getattr(now, name)))
+        elif trigger == ids.RESET:
+            event, notices = Reset(), []
+        elif trigger == ids.MAP:
+            # A country, or a flow line (whose customdata is its destination's code).
+            event = ClickCountry(_clicked(map_click, "location") or _clicked(map_click, "customdata") or "")
+        elif trigger == ids.SANKEY:
+            label = _clicked(sankey_click, "label")
+            event = ClickCountry(country_by_name[label]) if label in country_by_name else ClickFirm(label or "")
+        state = apply(event, before, vocab) if event else before
+
+        def changed(value, sent):
+            return no_update if value == sent else value
+
+        keys = [key.to_query() for key in state_keys(state).values()]
         return (
-            no_update if query == (search or "") else query,
-            state.metric,
-            months.index(state.month),
-            list(state.countries),
-            list(state.firms),
-            toggles_out,
-            f"Month: {state.month}" + (" (not used by the machines map)" if state.metric == "machines" else ""),
-            html.Ul(notice_items, className="notices-list") if notice_items else None,
-            sources_panel(dataset, state),
-            *render_views(dataset, state, list(drawn), topojson_url),
+            changed(state.metric, metric),
+            changed(months.index(state.month), month_index),
+            changed(list(state.countries), countries),
+            changed(list(state.firms), firms),
+            changed(toggles_value(state), toggles),
+            notices_list(notices),
+            filter_data(state, vocab),
+            *[changed(key, drawn) for key, drawn in zip(keys, drawn_keys)],
         )

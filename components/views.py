@@ -1,93 +1,95 @@
-"""The three charts (map, Sankey, energy): their cards, and what one render writes into them.
+"""The three charts (map, Sankey, energy): their cards, and one server callback per chart.
 
-`render_views` is called by the page's single callback (`components.sync`) with the ViewState:
-each chart is redrawn only when the part of the state it draws has changed, from the pure,
-cached figure functions in `rigflows.render`.
+Each chart's callback listens to its own key Store (`ids.key`), which the state callback
+(`components.sync`) writes only when the part of the state that chart draws has changed: an
+unchanged chart costs no request, and gunicorn workers draw the charts of one interaction in
+parallel. The map and energy figures go to Stores the page's clientside code draws from
+(assets/views.js), together with every month and metric of the filter (`ids.frames`), so
+month, metric and Play never reach the server.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from dash import Output, State, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from components import ids
 from components.graph_config import graph_config
+from components.sources import sources_panel
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
-from rigflows.render import energy_figure, energy_key, map_figure, map_key, sankey_figure, sankey_key
-from rigflows.select import unquantified_reports
-from rigflows.state import ViewState
+from rigflows.render import (
+    energy_figure,
+    energy_frames,
+    energy_frames_key,
+    energy_key,
+    map_figure,
+    map_frames,
+    map_frames_key,
+    map_key,
+    sankey_figure,
+    sankey_key,
+    sources_key,
+    view_sources,
+)
+from rigflows.select import unquantified_reports, vocabulary
+from rigflows.state import ViewState, parse_query
 
 
 def _card(title: str, intro: str, *children, class_name: str = "") -> html.Section:
     return html.Section(className=f"card {class_name}".strip(), children=[html.H2(title), html.P(intro, className="card-intro"), *children])
 
 
-def _graph(graph_id: str, state: ViewState, topojson_url: str, height: str) -> html.Div:
-    return html.Div([
-        dcc.Graph(id=graph_id, config=graph_config(graph_id, state, topojson_url), style={"height": height}, className="chart"),
-        dcc.Store(id=ids.drawn(graph_id)),
-    ])
+def _graph(graph_id: str, figure: dict, topojson_url: str, height: str) -> dcc.Graph:
+    return dcc.Graph(id=graph_id, figure=figure, config=graph_config(graph_id, topojson_url), style={"height": height}, className="chart")
 
 
-def map_card(dataset: Dataset, topojson_url: str, month_controls) -> html.Section:
+def map_card(figure: dict, topojson_url: str, month_controls) -> html.Section:
     return _card(
         "Where the machines went",
         "Click a country to filter every view by it. Grey countries have no data for this metric, which is not the same as zero.",
-        _graph(ids.MAP, ViewState(), topojson_url, "520px"),
+        _graph(ids.MAP, figure, topojson_url, "520px"),
         month_controls,
     )
 
 
-def sankey_card() -> html.Section:
+def sankey_card(figure: dict, unquantified: list | None) -> html.Section:
     return _card(
         "Who moved machines to whom",
         "Chinese seller or shipper → destination country → receiving farm or operator. Link widths are machines. Click a country or firm to filter.",
-        _graph(ids.SANKEY, ViewState(), "", "620px"),
-        html.Div(id=ids.UNQUANTIFIED, className="unquantified"),
+        _graph(ids.SANKEY, figure, "", "620px"),
+        html.Div(unquantified, id=ids.UNQUANTIFIED, className="unquantified"),
     )
 
 
-def energy_card() -> html.Section:
+def energy_card(figure: dict) -> html.Section:
     return _card(
         "What the new load did to the grids",
         "Estimated mining load over time for the selected countries (the four largest destinations when none is selected), against loads reported by officials and companies, with grid events marked.",
-        _graph(ids.ENERGY, ViewState(), "", "480px"),
+        _graph(ids.ENERGY, figure, "", "480px"),
         html.Details([html.Summary("How the load is estimated"), html.P(METHOD_NOTE)], className="method-note", open=True),
     )
 
 
-#: (chart id, the part of the state it draws, its cached figure)
-CHARTS = ((ids.MAP, map_key, map_figure), (ids.SANKEY, sankey_key, sankey_figure), (ids.ENERGY, energy_key, energy_figure))
+def key_stores(state: ViewState) -> list[dcc.Store]:
+    """The key Store of each keyed part, holding the view's key, and the Stores the server fills."""
+    stores = [dcc.Store(id=ids.key(part), data=key.to_query()) for part, key in state_keys(state).items()]
+    fills = [ids.served(ids.MAP), ids.served(ids.ENERGY), ids.frames(ids.MAP), ids.frames(ids.ENERGY), ids.SOURCES_SHOWN]
+    return stores + [dcc.Store(id=store) for store in fills]
 
 
-def view_outputs() -> list[Output]:
-    """What `render_views` writes, in order: figure, config and drawn key of each chart, then
-    the Sankey's list of flows without a count."""
-    outputs = []
-    for chart_id, _, _ in CHARTS:
-        outputs += [Output(chart_id, "figure"), Output(chart_id, "config"), Output(ids.drawn(chart_id), "data")]
-    return outputs + [Output(ids.UNQUANTIFIED, "children")]
-
-
-def view_states() -> list[State]:
-    """The view each chart last drew (its key as a query string), in CHARTS order."""
-    return [State(ids.drawn(chart_id), "data") for chart_id, _, _ in CHARTS]
-
-
-def render_views(dataset: Dataset, state: ViewState, drawn: list, topojson_url: str) -> list:
-    """Values for `view_outputs()`: no_update for every chart whose part of the state is unchanged."""
-    values = []
-    sankey_changed = False
-    for (chart_id, key_of, figure_of), last in zip(CHARTS, drawn):
-        key = key_of(state)
-        if last == key.to_query():
-            values += [no_update] * 3
-            continue
-        sankey_changed |= chart_id == ids.SANKEY
-        values += [figure_of(dataset, key).figure, graph_config(chart_id, key, topojson_url), key.to_query()]
-    return values + [unquantified_listing(dataset, sankey_key(state)) if sankey_changed else no_update]
+def state_keys(state: ViewState) -> dict[str, ViewState]:
+    """{keyed part: the part of `state` it draws}, in `ids.KEYED` order."""
+    keys = {
+        ids.MAP: map_key(state),
+        ids.SANKEY: sankey_key(state),
+        ids.ENERGY: energy_key(state),
+        ids.MAP_FRAMES: map_frames_key(state),
+        ids.ENERGY_FRAMES: energy_frames_key(state),
+        ids.SOURCES: sources_key(state),
+    }
+    return {part: keys[part] for part in ids.KEYED}
 
 
 @lru_cache(maxsize=256)
@@ -101,3 +103,44 @@ def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
         for row in unquantified.itertuples()
     ]
     return [html.H3("Reported without a machine count"), html.Ul(items)]
+
+
+def register_view_callbacks(app, dataset: Dataset) -> None:
+    vocab = vocabulary(dataset)
+
+    def state_of(query) -> ViewState:
+        """A key Store's query: written by the state callback, parsed like any URL anyway."""
+        return parse_query(query if isinstance(query, str) else "", vocab)[0]
+
+    @app.callback(Output(ids.served(ids.MAP), "data"), Input(ids.key(ids.MAP), "data"), prevent_initial_call=True)
+    def draw_map(query):
+        state = state_of(query)
+        return {"key": map_frames_key(state).to_query(), "figure": map_figure(dataset, map_key(state)).figure}
+
+    @app.callback(Output(ids.SANKEY, "figure"), Output(ids.UNQUANTIFIED, "children"), Input(ids.key(ids.SANKEY), "data"), prevent_initial_call=True)
+    def draw_sankey(query):
+        key = sankey_key(state_of(query))
+        return sankey_figure(dataset, key).figure, unquantified_listing(dataset, key)
+
+    @app.callback(Output(ids.served(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY), "data"), prevent_initial_call=True)
+    def draw_energy(query):
+        state = state_of(query)
+        return {"key": energy_frames_key(state).to_query(), "figure": energy_figure(dataset, energy_key(state)).figure}
+
+    # Filled on load and after each filter change; the page draws every month and metric from them.
+    @app.callback(Output(ids.frames(ids.MAP), "data"), Input(ids.key(ids.MAP_FRAMES), "data"))
+    def fill_map_frames(query):
+        return map_frames(dataset, map_frames_key(state_of(query))).data
+
+    @app.callback(Output(ids.frames(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY_FRAMES), "data"))
+    def fill_energy_frames(query):
+        return energy_frames(dataset, energy_frames_key(state_of(query))).data
+
+    @app.callback(Output(ids.SOURCES, "children"), Output(ids.SOURCES_SHOWN, "data"), Input(ids.key(ids.SOURCES), "data"), State(ids.SOURCES_SHOWN, "data"))
+    def list_sources(query, shown):
+        """The panel is sent only when the list of sources differs from the one on the page."""
+        key = sources_key(state_of(query))
+        listed = "|".join(view_sources(dataset, key)["source_id"])
+        if listed == shown:
+            return no_update, no_update
+        return sources_panel(dataset, key), listed

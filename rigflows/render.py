@@ -2,8 +2,14 @@
 
 A chart depends on only part of the state (the Sankey ignores metric and month, the energy
 chart ignores the metric), so each function first reduces the state to the part it draws:
-changing the month then reuses the cached Sankey instead of rebuilding it. Caches are per
-process; see the README for a shared cache across workers.
+changing the month then reuses the cached Sankey instead of rebuilding it. Keys are
+ViewStates, whose filters are kept sorted (`canonical`), so the same view is one cache entry
+whatever order it was picked in. Caches are bounded per process; see the README for a shared
+cache across workers.
+
+Month and metric changes never reach the server: for a filter, `map_frames` and
+`energy_frames` hold every (metric, month) view of the chart as one base figure per group plus
+what each month changes, and the page's clientside code (assets/views.js) draws from them.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import orjson
 import pandas as pd
 
 from rigflows.dataset import Dataset
@@ -29,6 +36,7 @@ from rigflows.select import (
     model_source_ids,
     reported_loads,
     sankey_links,
+    selected_countries,
     sources_with_originals,
 )
 from rigflows.state import METRICS, ViewState
@@ -48,31 +56,84 @@ def _ids(*columns: pd.Series | str) -> tuple[str, ...]:
 
 #: Views kept per chart and process: 29 months × 4 metrics fit, with room for filters.
 CACHE_SIZE = 512
+#: Filters whose every-month frames are kept per process (each is about 1 MB of figure JSON).
+FRAMES_CACHE_SIZE = 32
+
+
+def canonical(state: ViewState) -> ViewState:
+    """The same view whatever order its filters were picked in: one cache entry, not n!."""
+    return replace(state, countries=tuple(sorted(state.countries)), firms=tuple(sorted(state.firms)))
 
 
 def map_key(state: ViewState) -> ViewState:
     """The map draws everything but the Sankey's remainder toggle; the machines map has no month."""
-    key = replace(state, show_remainders=True)
+    key = replace(canonical(state), show_remainders=True)
     return replace(key, month=ViewState().month) if state.metric == "machines" else key
 
 
 def sankey_key(state: ViewState) -> ViewState:
-    return ViewState(countries=state.countries, firms=state.firms, show_remainders=state.show_remainders)
+    return canonical(ViewState(countries=state.countries, firms=state.firms, show_remainders=state.show_remainders))
 
 
 def energy_key(state: ViewState) -> ViewState:
-    return ViewState(month=state.month, countries=state.countries, firms=state.firms)
+    return canonical(ViewState(month=state.month, countries=state.countries, firms=state.firms))
+
+
+def map_frames_key(state: ViewState) -> ViewState:
+    """What the map's every-month frames depend on: the filters and the farm overlay."""
+    return canonical(ViewState(countries=state.countries, firms=state.firms, show_farms=state.show_farms))
+
+
+def energy_frames_key(state: ViewState) -> ViewState:
+    return canonical(ViewState(countries=state.countries, firms=state.firms))
+
+
+def sources_key(state: ViewState) -> ViewState:
+    """The sources panel lists what any metric or month of the filter draws: the page can show
+    all of them without asking the server again."""
+    return canonical(replace(state, metric=ViewState().metric, month=ViewState().month))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def map_figure(dataset: Dataset, key: ViewState) -> Chart:
-    rows = map_rows(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
+    return _map_chart(dataset, key, map_rows(dataset, key), farms, period_label(flows_period(dataset, key)))
+
+
+def _map_chart(dataset: Dataset, key: ViewState, rows: pd.DataFrame, farms: pd.DataFrame | None, period: str) -> Chart:
     if rows.empty and (farms is None or farms.empty):
         return Chart(empty_figure(f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json())
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
-    figure = build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines).to_plotly_json()
+    figure = build_choropleth_figure(rows, farms, key, period=period, lines=lines).to_plotly_json()
     return Chart(figure, _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else [])))
+
+
+#: The map metrics that have a month; their rows do not depend on the filters, which only pick countries.
+MONTHLY_METRICS = tuple(metric for metric in METRICS if metric != "machines")
+
+
+@lru_cache(maxsize=len(MONTHLY_METRICS) * 240)
+def every_country_rows(dataset: Dataset, metric: str, month: str) -> pd.DataFrame:
+    """`select.map_rows` of the unfiltered view, for a monthly metric: computed once per
+    dataset, so a new filter's map costs what it draws, not a pass over the tables."""
+    return map_rows(dataset, ViewState(metric=metric, month=month))
+
+
+def _rows_of(dataset: Dataset, metric: str, month: str, countries: set[str] | None) -> pd.DataFrame:
+    """`select.map_rows` for a monthly metric: the unfiltered rows, limited to the filter's countries."""
+    rows = every_country_rows(dataset, metric, month)
+    return rows if countries is None else rows[rows["iso3"].isin(countries)].reset_index(drop=True)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def map_source_ids(dataset: Dataset, key: ViewState) -> tuple[str, ...]:
+    """The sources of the map of filter `key` (a `map_frames_key`) in every metric and month."""
+    countries = selected_countries(dataset, key)
+    columns = [map_rows(dataset, replace(key, metric="machines"))["source_ids"]]
+    columns += [_rows_of(dataset, metric, month, countries)["source_ids"] for metric in MONTHLY_METRICS for month in dataset.months]
+    if key.show_farms:
+        columns.append(farm_markers(dataset, key)["source_ids"])
+    return _ids(*columns)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -85,24 +146,116 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
+    return _energy_charts(dataset, key, [key.month])[key.month]
+
+
+def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[str, Chart]:
+    """The energy chart of `key` at each of `months`: the rows are the same in every month,
+    so they are selected once and only drawn per month."""
     series = energy_series(dataset, key)
     if series.empty:
-        return Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())
-    reported, events = reported_loads(dataset, key), grid_events(dataset, key)
-    figure = build_energy_figure(series, reported, events, key, colour_order=energy_colour_order(dataset)).to_plotly_json()
-    return Chart(figure, _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False)))
+        message = Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())
+        return dict.fromkeys(months, message)
+    reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
+    source_ids = _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
+    return {month: Chart(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours).to_plotly_json(), source_ids) for month in months}
 
 
+@lru_cache(maxsize=4)
 def energy_colour_order(dataset: Dataset) -> list[str]:
     """Every country with a load estimate, largest destinations first: the energy chart's colours."""
     return list(dict.fromkeys([*energy_countries(dataset, ViewState()), *sorted(set(dataset.hashrate_share["iso3"]))]))
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def view_sources(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """Every source behind the three charts of a view, originals of press copies included.
+# --- frames: every month and metric of a filter, for the clientside month and metric ----------
 
-    Taken from the charts themselves (cached), so the list says exactly what is drawn.
+
+@dataclass(frozen=True)
+class Frames:
+    """Every view of one chart for one filter, as the page's clientside code draws them.
+
+    `data` is plain JSON: {"key": the filter's query, "groups": {group: {"base": figure,
+    "diffs": {month: {"data": [trace or null], "layout": {changed keys}, "drop": [keys]}}}}}.
+    A group is a map metric (or "all" for the energy chart); a diff lists only what differs
+    from its group's base figure, a null trace meaning "the base's trace".
     """
-    charts = (map_figure(dataset, map_key(state)), sankey_figure(dataset, sankey_key(state)), energy_figure(dataset, energy_key(state)))
-    return sources_with_originals(dataset, [source_id for chart in charts for source_id in chart.source_ids])
+
+    data: dict
+
+
+def plain(figure: dict) -> dict:
+    """A figure as plain JSON values (numpy arrays to lists, NaN to null), comparable with ==."""
+    return orjson.loads(orjson.dumps(figure, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS))
+
+
+def figure_diff(base: dict, figure: dict) -> dict:
+    """What `figure` changes in `base` (see `Frames`); {} when they are the same."""
+    diff = {}
+    base_data, data = base.get("data", []), figure.get("data", [])
+    if data != base_data:
+        diff["data"] = [None if index < len(base_data) and trace == base_data[index] else trace for index, trace in enumerate(data)]
+    base_layout, layout = base.get("layout", {}), figure.get("layout", {})
+    changed = {name: value for name, value in layout.items() if base_layout.get(name) != value}
+    if changed:
+        diff["layout"] = changed
+    dropped = [name for name in base_layout if name not in layout]
+    if dropped:
+        diff["drop"] = dropped
+    return diff
+
+
+def apply_diff(base: dict, diff: dict) -> dict:
+    """The figure a frame stands for (what assets/views.js does), for tests and the first paint."""
+    data = [base["data"][index] if trace is None else trace for index, trace in enumerate(diff["data"])] if "data" in diff else base.get("data", [])
+    layout = {name: value for name, value in {**base.get("layout", {}), **diff.get("layout", {})}.items() if name not in diff.get("drop", [])}
+    return {"data": data, "layout": layout}
+
+
+def _frames(key: ViewState, groups: dict[str, dict[str, dict]]) -> Frames:
+    out = {}
+    for group, figures in groups.items():
+        figures = {month: plain(figure) for month, figure in figures.items()}
+        base = next(iter(figures.values()))
+        out[group] = {"base": base, "diffs": {month: figure_diff(base, figure) for month, figure in figures.items()}}
+    return Frames({"key": key.to_query(), "groups": out})
+
+
+@lru_cache(maxsize=FRAMES_CACHE_SIZE)
+def map_frames(dataset: Dataset, key: ViewState) -> Frames:
+    """The map of filter `key` (a `map_frames_key`) for every metric and month.
+
+    The monthly metrics' rows come from `every_country_rows`; the farms and the period are the
+    same in every month. Nothing goes through the per-view cache, so a filter's 88 frames do
+    not push out the views readers asked for.
+    """
+    countries = selected_countries(dataset, key)
+    farms = farm_markers(dataset, key) if key.show_farms else None
+    period = period_label(flows_period(dataset, key))
+    groups = {"machines": {ViewState().month: map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure}}
+    for metric in MONTHLY_METRICS:
+        groups[metric] = {
+            month: _map_chart(dataset, map_key(replace(key, metric=metric, month=month)), _rows_of(dataset, metric, month, countries), farms, period).figure
+            for month in dataset.months
+        }
+    return _frames(key, groups)
+
+
+@lru_cache(maxsize=FRAMES_CACHE_SIZE)
+def energy_frames(dataset: Dataset, key: ViewState) -> Frames:
+    """The energy chart of filter `key` (an `energy_frames_key`) with its marker at every month."""
+    return _frames(key, {"all": {month: chart.figure for month, chart in _energy_charts(dataset, key, dataset.months).items()}})
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def view_sources(dataset: Dataset, key: ViewState) -> pd.DataFrame:
+    """Every source behind the charts of a filter (a `sources_key`) in any metric or month,
+    originals of press copies included.
+
+    Taken from the charts themselves (cached), so the list says exactly what the page can draw.
+    """
+    source_ids = [
+        *map_source_ids(dataset, map_frames_key(key)),
+        *sankey_figure(dataset, sankey_key(key)).source_ids,
+        *energy_figure(dataset, energy_key(key)).source_ids,  # the same in every month
+    ]
+    return sources_with_originals(dataset, source_ids)

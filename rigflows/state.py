@@ -19,6 +19,11 @@ METRICS = {
 DEFAULT_METRIC = "machines"
 DEFAULT_MONTH = "2021-08"
 
+#: The on/off settings: ViewState field → URL parameter (also the overlay checklist's value).
+#: A new toggle is a field with its default plus one entry here; the URL, parsing, cleaning
+#: and the checklist follow.
+FLAGS = {"show_farms": "farms", "show_remainders": "remainders"}
+
 #: Longest list and string a URL or callback may pass before it is refused as hostile.
 MAX_ITEMS = 50
 MAX_TEXT = 120
@@ -45,20 +50,25 @@ class ViewState:
             params["country"] = ",".join(self.countries)
         if self.firms:
             params["firm"] = "|".join(self.firms)
-        if self.show_farms:
-            params["farms"] = "1"
-        if not self.show_remainders:
-            params["remainders"] = "0"
+        for name, param in FLAGS.items():
+            if getattr(self, name) != getattr(default, name):
+                params[param] = "1" if getattr(self, name) else "0"
         return "?" + urlencode(params, safe=",|") if params else ""
 
     def slug(self) -> str:
         """A filename fragment that says what the view shows, e.g. 'share_2021-08_KAZ-RUS'."""
         parts = [self.metric, self.month] if self.metric != "machines" else [self.metric]
+        return ("_".join(parts) + self.filter_slug())[:120]
+
+    def filter_slug(self) -> str:
+        """The filters' part of `slug` ('_KAZ-RUS_Bit-Cluster', or ''): the browser adds the
+        metric and month it shows when it names a download (assets/views.js)."""
+        parts = []
         if self.countries:
             parts.append("-".join(self.countries))
         if self.firms:
             parts.append("-".join(_slugify(firm) for firm in self.firms))
-        return "_".join(parts)[:120]
+        return "".join(f"_{part}" for part in parts)
 
 
 @dataclass(frozen=True)
@@ -96,10 +106,12 @@ def clean_state(
     month: object = None,
     countries: object = None,
     firms: object = None,
-    show_farms: object = False,
-    show_remainders: object = True,
+    **flags: object,
 ) -> tuple[ViewState, list[str]]:
-    """Build a ViewState from untrusted values (callback inputs): bad parts fall back, with notices."""
+    """Build a ViewState from untrusted values (callback inputs): bad parts fall back, with notices.
+
+    `flags` are FLAGS fields; anything but a bool keeps the field's default.
+    """
     notices: list[str] = []
     default = ViewState(month=vocabulary.default_month)
     if metric is None:
@@ -134,8 +146,7 @@ def clean_state(
         month=month,
         countries=chosen[0],
         firms=chosen[1],
-        show_farms=show_farms is True,
-        show_remainders=show_remainders is not False,
+        **{name: value for name, value in flags.items() if name in FLAGS and isinstance(value, bool)},
     )
     return state, notices
 
@@ -147,7 +158,7 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
     if len(query) > 4000:
         return ViewState(month=vocabulary.default_month), ["Ignored the link's settings: the address is too long."]
     params = parse_qs(query, keep_blank_values=True)
-    known = {"metric", "month", "country", "firm", "farms", "remainders"}
+    known = {"metric", "month", "country", "firm", *FLAGS.values()}
     for name in sorted(set(params) - known):
         notices.append(f"Ignored unknown setting {_quote(name)}.")
     last = {name: values[-1] for name, values in params.items()}
@@ -159,11 +170,9 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
         firms=_split(last.get("firm", ""), "|"),
     )
     notices += more
-    return replace(
-        state,
-        show_farms=_flag(params["farms"], "farms", False, notices) if "farms" in params else False,
-        show_remainders=_flag(params["remainders"], "remainders", True, notices) if "remainders" in params else True,
-    ), notices
+    default = ViewState()
+    flags = {name: _flag(params[param], param, getattr(default, name), notices) if param in params else getattr(default, name) for name, param in FLAGS.items()}
+    return replace(state, **flags), notices
 
 
 def _split(raw: str, separator: str) -> list[str]:

@@ -73,7 +73,7 @@ def callback_writing(prop_id: str) -> dict:
     return next(callback for output, callback in SERVER_CALLBACKS.items() if dependency(prop_id) in (outputs_of(output) if output.startswith("..") else [outputs_of(output)]))
 
 
-SYNC = callback_writing(f"{ids.URL}.search")
+SYNC = callback_writing(f"{ids.FILTER}.data")  # the state callback (components.sync)
 
 
 def initial_inputs(callback: dict) -> list:
@@ -81,10 +81,26 @@ def initial_inputs(callback: dict) -> list:
     return [PROPS.get(dep["id"], {}).get(dep["property"]) for dep in callback["inputs"]]
 
 
+def initial_state(callback: dict) -> list:
+    return [PROPS.get(dep["id"], {}).get(dep["property"]) for dep in callback["state"]]
+
+
 def sync_body(search: str) -> dict:
-    """The sync callback fired by a link: the URL's query, the controls as the page starts."""
-    inputs = [search if (dep["id"], dep["property"]) == (ids.URL, "search") else value for dep, value in zip(SYNC["inputs"], initial_inputs(SYNC))]
-    return callback_body(SYNC, inputs, changed=[f"{ids.URL}.search"])
+    """The state callback fired by going back to a link: its query, the controls as the page starts."""
+    inputs = [search if (dep["id"], dep["property"]) == (ids.NAVIGATE, "data") else value for dep, value in zip(SYNC["inputs"], initial_inputs(SYNC))]
+    return callback_body(SYNC, inputs, initial_state(SYNC), changed=[f"{ids.NAVIGATE}.data"])
+
+
+def shown_query(answer: dict) -> str:
+    """The address the page shows after a state-callback answer (as assets/views.js writes it:
+    metric, month, then the server's filter part)."""
+    settings = PROPS[ids.SETTINGS]["data"]
+    metric = answer.get(ids.METRIC, {}).get("value", PROPS[ids.METRIC]["value"])
+    month = settings["months"][answer.get(ids.MONTH, {}).get("value", PROPS[ids.MONTH]["value"])]
+    parts = [f"metric={metric}"] if metric != settings["metric"] else []
+    parts += [f"month={month}"] if month != settings["month"] else []
+    parts += [answer[ids.FILTER]["data"]["tail"]] if answer[ids.FILTER]["data"]["tail"] else []
+    return "?" + "&".join(parts) if parts else ""
 
 
 def post(body, **kwargs):
@@ -189,7 +205,7 @@ searches = st.one_of(queries, st.sampled_from(NASTY_STRINGS), st.text(max_size=6
 
 #: Per input or state: values that look like what the component sends (then anything at all).
 SHAPED = {
-    (ids.URL, "search"): searches,
+    (ids.NAVIGATE, "data"): searches,
     (ids.METRIC, "value"): st.sampled_from(METRICS),
     (ids.MONTH, "value"): st.integers(min_value=-3, max_value=LAST_MONTH_INDEX + 3),
     (ids.COUNTRIES, "value"): st.lists(st.one_of(st.sampled_from(COUNTRIES), scalars), max_size=6),
@@ -198,15 +214,13 @@ SHAPED = {
     (ids.MAP, "clickData"): click_data,
     (ids.SANKEY, "clickData"): click_data,
     (ids.TICK, "disabled"): st.booleans(),
-    (ids.drawn(ids.MAP), "data"): searches,
-    (ids.drawn(ids.SANKEY), "data"): searches,
-    (ids.drawn(ids.ENERGY), "data"): searches,
+    **{(ids.key(part), "data"): searches for part in ids.KEYED},
 }
 COUNTERS = st.integers(min_value=-(2**40), max_value=2**40)  # n_clicks, n_intervals
 
 #: A busy but valid view, as a reader's page holds it: the baseline the sweep disturbs.
 REALISTIC = {
-    (ids.URL, "search"): f"?metric=strain&month={MONTHS[-1]}&country={COUNTRIES[0]},{COUNTRIES[1]}&firm={quote(FIRMS[0])}&farms=1",
+    (ids.NAVIGATE, "data"): f"?metric=strain&month={MONTHS[-1]}&country={COUNTRIES[0]},{COUNTRIES[1]}&firm={quote(FIRMS[0])}&farms=1",
     (ids.METRIC, "value"): METRICS[-1],
     (ids.MONTH, "value"): LAST_MONTH_INDEX - 1,
     (ids.COUNTRIES, "value"): COUNTRIES[:2],
@@ -214,10 +228,7 @@ REALISTIC = {
     (ids.TOGGLES, "value"): [ids.SHOW_FARMS, ids.SHOW_REMAINDERS],
     (ids.MAP, "clickData"): {"points": [{"location": COUNTRIES[2], "z": 1}]},
     (ids.SANKEY, "clickData"): {"points": [{"label": FIRMS[1]}]},
-    (ids.TICK, "disabled"): False,
-    (ids.drawn(ids.MAP), "data"): f"?country={COUNTRIES[0]}",
-    (ids.drawn(ids.SANKEY), "data"): f"?country={COUNTRIES[0]}",
-    (ids.drawn(ids.ENERGY), "data"): f"?country={COUNTRIES[0]}",
+    **{(ids.key(part), "data"): f"?country={COUNTRIES[0]}" for part in ids.KEYED},
 }
 
 
@@ -281,10 +292,9 @@ def callback_problem(output: str, response) -> str | None:
 def test_every_input_named_in_the_brief_is_fuzzed():
     fuzzed = {(dep["id"], dep["property"]) for callback in SERVER_CALLBACKS.values() for dep in callback["inputs"] + callback["state"]}
     expected = {
-        (ids.URL, "search"), (ids.METRIC, "value"), (ids.MONTH, "value"), (ids.COUNTRIES, "value"), (ids.FIRMS, "value"),
-        (ids.TOGGLES, "value"), (ids.RESET, "n_clicks"), (ids.MAP, "clickData"), (ids.SANKEY, "clickData"), (ids.TICK, "n_intervals"),
-        (ids.DOWNLOAD_CSV, "n_clicks"), (ids.PLAY, "n_clicks"), (ids.TICK, "disabled"),
-        (ids.drawn(ids.MAP), "data"), (ids.drawn(ids.SANKEY), "data"), (ids.drawn(ids.ENERGY), "data"),
+        (ids.NAVIGATE, "data"), (ids.METRIC, "value"), (ids.MONTH, "value"), (ids.COUNTRIES, "value"), (ids.FIRMS, "value"),
+        (ids.TOGGLES, "value"), (ids.RESET, "n_clicks"), (ids.MAP, "clickData"), (ids.SANKEY, "clickData"),
+        (ids.DOWNLOAD_CSV, "n_clicks"), (ids.URL, "search"), *((ids.key(part), "data") for part in ids.KEYED),
     }
     assert expected <= fuzzed
     assert set(REALISTIC) <= fuzzed  # the baseline names only real inputs
@@ -342,12 +352,22 @@ def test_a_hostile_link_gets_notices_and_a_clean_url(data):
     notices = texts(answer[ids.NOTICES]["children"])
     assert notices, f"no notice for {search!r}"
     assert all(notice.startswith(("Ignored", "Unknown", "No data")) for notice in notices), notices
-    # The URL is rewritten to what is shown; that clean link is accepted without notices.
-    clean = answer.get(ids.URL, {}).get("search", search)
+    # The page's address becomes what is shown; that clean link is accepted without notices.
+    clean = shown_query(answer)
     assert "<" not in clean and "script" not in clean.lower() and len(clean) < 1000
     again = post(sync_body(clean)).get_json()["response"]
     assert again[ids.NOTICES]["children"] is None
-    assert ids.URL not in again  # already clean: the URL is left alone
+    assert shown_query(again) == clean
+
+
+def test_the_page_for_a_hostile_link_shows_notices_and_the_default_view():
+    """The page is built for the link it was asked for (its Referer, for /_dash-layout)."""
+    layout = CLIENT.get("/_dash-layout", headers={"Referer": "http://127.0.0.1/?metric=%3Cscript%3E&country=ZZZ,RUS"}).get_json()
+    props = layout_props(layout)
+    notices = " ".join(texts(props[ids.NOTICES]["children"]))
+    assert "ZZZ" in notices and "metric" in notices
+    assert props[ids.METRIC]["value"] == "machines" and props[ids.COUNTRIES]["value"] == ["RUS"]
+    assert props[ids.URL]["search"] == "?country=RUS"
 
 
 NAMED_LINKS = {
@@ -373,6 +393,9 @@ def test_named_hostile_links_get_a_notice(name):
 # --- malformed callback requests -----------------------------------------------------------
 
 
+PNG_CALLBACK = next(callback for callback in CLIENTSIDE_CALLBACKS if callback["output"] == f"{ids.PNG_STATUS}.children")
+
+
 def _good_sync_body() -> dict:
     return sync_body("?country=RUS")
 
@@ -394,7 +417,7 @@ MALFORMED_BODIES = {
     "changedPropIds a string": {**_good_sync_body(), "changedPropIds": "url.search"},
     "changedPropIds of numbers": {**_good_sync_body(), "changedPropIds": [1, 2]},
     "state missing": {key: value for key, value in _good_sync_body().items() if key != "state"},
-    "a clientside callback": {**callback_body(CLIENTSIDE_CALLBACKS[0], [1]), "changedPropIds": [f"{ids.DOWNLOAD_PNGS}.n_clicks"]},
+    "a clientside callback": {**callback_body(PNG_CALLBACK, [1]), "changedPropIds": [f"{ids.DOWNLOAD_PNGS}.n_clicks"]},
 }
 
 
@@ -642,9 +665,10 @@ def test_dash_bundles_are_gzipped_for_a_gzip_only_client(src):
 def test_the_map_outlines_and_the_callback_answers_are_compressed():
     outlines = CLIENT.get("/assets/topojson/world_110m.json", headers={"Accept-Encoding": BROWSER_ENCODINGS})
     assert outlines.headers.get("Content-Encoding") in {"br", "gzip"}
-    answer = post(sync_body("?metric=share"), headers={"Accept-Encoding": "gzip"})
+    draw_map = callback_writing(f"{ids.served(ids.MAP)}.data")
+    answer = post(callback_body(draw_map, ["?metric=share"]), headers={"Accept-Encoding": "gzip"})
     assert answer.headers.get("Content-Encoding") == "gzip"
-    assert json.loads(gzip.decompress(answer.get_data()))["response"][ids.MAP]["figure"]["data"]
+    assert json.loads(gzip.decompress(answer.get_data()))["response"][ids.served(ids.MAP)]["data"]["figure"]["data"]
 
 
 def max_age(response) -> int:

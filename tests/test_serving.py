@@ -166,17 +166,27 @@ class Page:
 
     @property
     def sync(self) -> dict:
-        return self.callback(f"{ids.URL}.search")
+        """The state callback (components.sync): its first output is the metric."""
+        return self.callback(f"{ids.METRIC}.value")
+
+    def chart_callbacks(self) -> dict[str, dict]:
+        """{key Store id: the callback that draws from it} (components.views)."""
+        return {callback["inputs"][0]["id"]: callback for callback in self.callbacks.values() if len(callback["inputs"]) == 1 and callback["inputs"][0]["id"].endswith("-key")}
 
     def sync_body(self, search: str, trigger: str | None = None, drawn: dict | None = None, **values) -> dict:
-        """The sync callback as the page fires it: on load (no trigger) or after a control changed;
-        `drawn` holds the view each chart's Store says it last drew."""
-        inputs = []
-        for dep in self.sync["inputs"]:
-            key = f"{dep['id']}.{dep['property']}"
-            inputs.append(search if dep["id"] == ids.URL else values.get(key, self.props.get(dep["id"], {}).get(dep["property"])))
-        state = [(drawn or {}).get(dep["id"]) for dep in self.sync["state"]]
-        return callback_body(self.sync, inputs, state, changed=[trigger] if trigger else [])
+        """The state callback as the page fires it: after going back to link `search` (no
+        trigger) or after a control changed; `drawn` holds each key Store's value."""
+        def value(dep):
+            name = f"{dep['id']}.{dep['property']}"
+            if dep["id"] == ids.NAVIGATE:
+                return search
+            if dep["id"].endswith("-key"):
+                return (drawn or {}).get(dep["id"], self.props.get(dep["id"], {}).get("data"))
+            return values.get(name, self.props.get(dep["id"], {}).get(dep["property"]))
+
+        inputs = [value(dep) for dep in self.sync["inputs"]]
+        state = [value(dep) for dep in self.sync["state"]]
+        return callback_body(self.sync, inputs, state, changed=[trigger or f"{ids.NAVIGATE}.data"])
 
     def queries(self) -> list[str]:
         countries, firms = self.options(ids.COUNTRIES), self.options(ids.FIRMS)
@@ -230,27 +240,30 @@ class Visitor(threading.Thread):
         return answer
 
     def sync(self, body: dict, search: str, drawn: dict) -> str:
-        """One interaction's single request; remembers what the controls and chart Stores now hold."""
+        """One interaction: the state callback, then the callback of each chart whose key
+        changed, as the renderer sends them; remembers what the controls and key Stores hold."""
         answer = self.call("sync", "POST", "/_dash-update-component", body, {"Accept-Encoding": BROWSER_ENCODINGS})
         if answer is None or answer.status != 200:
             return search
         response = answer.json()["response"]
-        self.controls.update({f"{component}.{prop}": value for component, props in response.items() for prop, value in props.items()})
-        drawn.update({component: props["data"] for component, props in response.items() if component.endswith("-drawn")})
-        return response.get(ids.URL, {}).get("search", search)
+        self.controls.update({f"{component}.{prop}": value for component, props in response.items() for prop, value in props.items() if not component.endswith("-key")})
+        charts = self.page.chart_callbacks()
+        for component, props in response.items():
+            if component in charts:
+                drawn[component] = props["data"]
+                self.call("chart", "POST", "/_dash-update-component", callback_body(charts[component], [props["data"]]), {"Accept-Encoding": BROWSER_ENCODINGS})
+        return search
 
     def interaction(self, search: str, drawn: dict) -> dict:
         page, pick = self.page, self.random.choice
         countries, firms, metrics = page.options(ids.COUNTRIES), page.options(ids.FIRMS), page.options(ids.METRIC)
         changes = [
-            (f"{ids.METRIC}.value", {f"{ids.METRIC}.value": pick(metrics)}),
-            (f"{ids.MONTH}.value", {f"{ids.MONTH}.value": self.random.randint(0, page.props[ids.MONTH]["max"])}),
+            (f"{ids.NAVIGATE}.data", {f"{ids.METRIC}.value": pick(metrics), f"{ids.MONTH}.value": self.random.randint(0, page.props[ids.MONTH]["max"])}),
             (f"{ids.COUNTRIES}.value", {f"{ids.COUNTRIES}.value": self.random.sample(countries, self.random.randint(0, 3))}),
             (f"{ids.FIRMS}.value", {f"{ids.FIRMS}.value": self.random.sample(firms, self.random.randint(0, 2))}),
             (f"{ids.TOGGLES}.value", {f"{ids.TOGGLES}.value": self.random.sample([ids.SHOW_FARMS, ids.SHOW_REMAINDERS], self.random.randint(0, 2))}),
             (f"{ids.MAP}.clickData", {f"{ids.MAP}.clickData": {"points": [{"location": pick(countries)}]}}),
             (f"{ids.SANKEY}.clickData", {f"{ids.SANKEY}.clickData": {"points": [{"label": pick(firms)}]}}),
-            (f"{ids.TICK}.n_intervals", {f"{ids.TICK}.n_intervals": self.random.randint(1, 50)}),
             (f"{ids.RESET}.n_clicks", {f"{ids.RESET}.n_clicks": 1}),
         ]
         trigger, values = pick(changes)
@@ -423,6 +436,7 @@ def test_two_instances_serve_the_same_view_byte_for_byte(served, tmp_path):
             page.sync_body("?metric=bogus&country=<script>&colour=red"),
             page.sync_body(""),
             callback_body(csv, [1], [busy], [f"{ids.DOWNLOAD_CSV}.n_clicks"]),
+            *(callback_body(chart, [busy]) for chart in page.chart_callbacks().values()),
         ]
         for path in ("/", "/_dash-layout", "/_dash-dependencies"):
             answers = {without_page_token(request(server.port, "GET", path).body) for server in (served, other) for _ in range(2)}

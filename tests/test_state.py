@@ -56,6 +56,9 @@ def test_clicks_toggle_filters_and_play_wraps_around():
 def test_slug_names_what_the_view_shows():
     assert ViewState(metric="share", month="2021-08", countries=("KAZ", "RUS")).slug() == "share_2021-08_KAZ-RUS"
     assert ViewState(firms=("Bit Cluster",)).slug() == "machines_Bit-Cluster"
+    # The browser names downloads from the filter part and the metric and month it shows.
+    assert ViewState(metric="share", countries=("KAZ", "RUS"), firms=("Bit Cluster",)).filter_slug() == "_KAZ-RUS_Bit-Cluster"
+    assert ViewState(metric="load").filter_slug() == ""
 
 
 @settings(max_examples=300, deadline=None)

@@ -21,6 +21,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 
 
+def screenshot_path(name: str) -> Path:
+    """Where a screenshot goes: tests/artifacts/ (ignored), or docs/ for the README when
+    RIGFLOWS_REFRESH_SCREENSHOTS=1 asks to refresh them, so `make test` leaves the tree clean."""
+    folder = PROJECT_ROOT / "docs" if os.environ.get("RIGFLOWS_REFRESH_SCREENSHOTS") == "1" else ARTIFACTS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """The dashboard under gunicorn, as it is served in production, on a free local port."""

@@ -36,3 +36,10 @@ def choose(page, dropdown_id: str, search: str, option: str) -> None:
     page.keyboard.type(search)
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")
+
+
+def count_callback_requests(page) -> list[str]:
+    """A list that grows by one for every callback request the page sends to the server."""
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.post_data or "") if "/_dash-update-component" in request.url else None)
+    return sent

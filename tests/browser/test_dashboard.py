@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import struct
@@ -9,8 +10,8 @@ import struct
 import pytest
 
 from components import ids
-from rigflows.config import PROJECT_ROOT
-from tests.browser.pages import choose, map_locations, query, sankey_labels, wait_until_drawn
+from tests.browser.conftest import screenshot_path
+from tests.browser.pages import choose, count_callback_requests, map_locations, query, sankey_labels, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +38,7 @@ def test_readme_screenshot_is_taken_by_the_tests_browser(page, app_url):
     page.goto(app_url + "/")
     wait_until_drawn(page)
     page.wait_for_timeout(800)  # let plotly finish its transitions
-    target = PROJECT_ROOT / "docs" / "screenshot.png"
-    target.parent.mkdir(exist_ok=True)
+    target = screenshot_path("screenshot.png")
     page.screenshot(path=str(target), full_page=True)
     width, height = png_size(target.read_bytes())
     assert width == 1280 and height > 2000
@@ -169,7 +169,7 @@ def test_phone_width_has_no_sideways_scrolling_and_draws_every_chart(browser, ap
     page.goto(app_url + "/")
     wait_until_drawn(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    page.screenshot(path=str(PROJECT_ROOT / "docs" / "screenshot-phone.png"), full_page=False)
+    page.screenshot(path=str(screenshot_path("screenshot-phone.png")), full_page=False)
     context.close()
     assert overflow <= 1
 
@@ -197,3 +197,113 @@ def test_clicking_a_sankey_node_filters_every_view(page, app_url):
     page.wait_for_function("() => window.location.search.includes('country=KAZ')")
     page.wait_for_function(f"() => !Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'Russia')")
     assert map_locations(page) == 1
+
+
+def map_state(page) -> dict:
+    """What the map draws now: its title and the hover texts of its countries."""
+    return page.eval_on_selector(f"#{ids.MAP} .js-plotly-plot", "gd => ({title: gd.layout.title.text, hovers: gd.data.filter(t => t.type === 'choropleth').map(t => JSON.stringify(t.hovertext))})")
+
+
+def energy_marker(page) -> str:
+    return page.eval_on_selector(f"#{ids.ENERGY} .js-plotly-plot", "gd => (gd.layout.annotations || []).map(a => a.text).find(t => t.startsWith('Selected')) || ''")
+
+
+def wait_for_frames(page) -> None:
+    """The page holds every month and metric of its filter once the frames Stores are filled."""
+    page.wait_for_function(f"() => document.querySelectorAll('#{ids.MAP} .choroplethlocation').length > 0")
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+
+
+def test_metric_month_and_play_redraw_without_asking_the_server(page, app_url):
+    page.goto(app_url + "/?country=KAZ,RUS,USA")
+    wait_until_drawn(page)
+    requests = count_callback_requests(page)
+    page.wait_for_timeout(4000)  # the frames of this filter arrive after the first paint
+    before = len(requests)
+    machines = map_state(page)
+
+    page.click(f"#{ids.METRIC} input[value=share]")
+    page.wait_for_function(f"() => document.querySelector('#{ids.MAP} .gtitle').textContent.includes('hashrate')")
+    share = map_state(page)
+    assert share["title"] != machines["title"] and "Aug 2021" in share["title"]
+    assert "metric=share" in page.evaluate("window.location.search")
+
+    # The month slider: a keyboard step, as a reader would make it.
+    page.focus(f"#{ids.MONTH} [role=slider]")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => document.querySelector('#{ids.MAP} .gtitle').textContent.includes('Sep 2021')")
+    september = map_state(page)
+    assert september["hovers"] != share["hovers"] and september["hovers"]
+    assert "Sep 2021" in energy_marker(page)
+    assert "month=2021-09" in page.evaluate("window.location.search") and "country=KAZ,RUS,USA" in page.evaluate("window.location.search")
+
+    page.click(f"#{ids.PLAY}")
+    page.wait_for_function(f"() => document.querySelector('#{ids.MAP} .gtitle').textContent.includes('Oct 2021')", timeout=10_000)
+    page.click(f"#{ids.PLAY}")  # pause
+    page.wait_for_timeout(1200)
+    played = query(page)["month"][0]
+    assert played > "2021-09"
+    assert f"{calendar.month_abbr[int(played[5:])]} {played[:4]}" in energy_marker(page)  # the marker follows the URL
+    assert len(requests) == before, f"month, metric and Play sent {requests[before:]}"
+
+
+def test_no_modebar_button_leaves_the_machine(page, app_url):
+    page.add_init_script("window.__opened = []; window.open = (...args) => { window.__opened.push(String(args[0])); return null; };")
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    names = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(
+        gd => gd._fullLayout._modeBar.buttons.flat().map(b => typeof b === 'string' ? b : b.name))""")
+    assert names and not {"sendDataToCloud", "editInChartStudio"} & set(names), names
+    for chart in (ids.MAP, ids.SANKEY, ids.ENERGY):
+        buttons = page.query_selector_all(f"#{chart} .modebar-btn")
+        assert buttons
+        for index in range(len(buttons)):
+            page.hover(f"#{chart} .js-plotly-plot")
+            button = page.query_selector_all(f"#{chart} .modebar-btn")[index]
+            if (button.get_attribute("data-title") or "").startswith("Download"):
+                with page.expect_download():
+                    button.click()
+            else:
+                button.click()
+    assert page.evaluate("window.__opened") == []
+    # Off-host requests fail the test in the page fixture (conftest.PageWatch).
+
+
+def test_copy_link_gives_the_address_of_the_view(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url)
+    page = context.new_page()
+    page.goto(app_url + "/?metric=load&country=KAZ")
+    wait_until_drawn(page)
+    page.click(f"#{ids.SHARE}")
+    page.wait_for_function(f"() => document.getElementById('{ids.SHARE_STATUS}').textContent.includes('metric=load')")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    context.close()
+    assert copied == app_url + "/?metric=load&country=KAZ"
+
+
+def test_the_first_view_draws_with_every_callback_held_back(page, app_url):
+    """The page for a link already holds its charts: nothing waits for the server's callbacks."""
+    held = []
+    page.route("**/_dash-update-component", lambda route: held.append(route))  # never answered
+    page.goto(app_url + "/?metric=share&month=2021-10&country=KAZ,RUS")
+    wait_until_drawn(page)
+    title = page.eval_on_selector(f"#{ids.MAP} .gtitle", "title => title.textContent")
+    assert "Oct 2021" in title and "hashrate" in title
+    assert map_locations(page) == 2
+    assert "Selected: Oct 2021" in energy_marker(page)
+    assert "Kazakhstan" in sankey_labels(page) and "Russia" in sankey_labels(page)
+    page.unroute("**/_dash-update-component")
+
+
+def test_back_returns_to_the_previous_filter(page, app_url):
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    choose(page, ids.COUNTRIES, "Kazakh", "Kazakhstan")
+    page.wait_for_function("() => window.location.search === '?country=KAZ'")
+    page.wait_for_function(f"() => !Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'Russia')")
+    page.go_back()
+    page.wait_for_function(f"() => Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'Russia')")
+    assert page.evaluate("window.location.search") == ""
+    assert "Kazakhstan" not in page.inner_text(f"#{ids.COUNTRIES}")

@@ -1,0 +1,124 @@
+// Month, metric, Play and the share link, in the browser: they never reach the server.
+//
+// The server fills, per filter, Stores with every month and metric of the map and the energy
+// chart (rigflows/render.py, Frames: a base figure per group plus what each month changes).
+// `view` draws from them, or from the figure the server just drew for a new filter, and writes
+// the URL: the filter part comes from the server (the FILTER Store), metric and month from here.
+// Component ids ('filter', 'play', 'navigate') are those of components/ids.py.
+(function () {
+  const clientside = (window.dash_clientside = window.dash_clientside || {});
+  const noUpdate = () => clientside.no_update;
+  const drawn = {};  // chart id -> what it shows now, so an unrelated input redraws nothing
+
+  function figureFromFrames(frames, group, month) {
+    const entry = frames.groups[group];
+    if (!entry) { return null; }
+    const diff = entry.diffs[month] || {};
+    const data = diff.data ? diff.data.map((trace, index) => (trace === null ? entry.base.data[index] : trace)) : entry.base.data;
+    const layout = Object.assign({}, entry.base.layout, diff.layout || {});
+    (diff.drop || []).forEach((name) => { delete layout[name]; });
+    return {data: data, layout: layout};
+  }
+
+  // The freshest figure for `chart`: from its frames when they belong to the current filter,
+  // else the server's figure for the current filter, else nothing (keep what is drawn).
+  function choose(chart, frames, served, filterKey, group, month) {
+    let token = null;
+    let figure = null;
+    if (frames && frames.key === filterKey) {
+      token = 'frames ' + filterKey + ' ' + group + ' ' + month;
+      if (drawn[chart] !== token) { figure = figureFromFrames(frames, group, month); }
+    } else if (served && served.key === filterKey) {
+      token = served;
+      if (drawn[chart] !== token) { figure = served.figure; }
+    }
+    if (!figure) { return noUpdate(); }
+    drawn[chart] = token;
+    return figure;
+  }
+
+  // The query string, in ViewState.to_query's order: metric, month, then the filter part.
+  function search(metric, month, filter, settings) {
+    const parts = [];
+    if (metric !== settings.metric) { parts.push('metric=' + encodeURIComponent(metric)); }
+    if (month !== settings.month) { parts.push('month=' + encodeURIComponent(month)); }
+    if (filter.tail) { parts.push(filter.tail); }
+    return parts.length ? '?' + parts.join('&') : '';
+  }
+
+  const current = {metric: null, month: null, slug: ''};
+
+  function monthLabel(metric, month) {
+    return 'Month: ' + month + (metric === 'machines' ? ' (not used by the machines map)' : '');
+  }
+
+  clientside.rigflows = {
+    view: function (metric, monthIndex, filter, mapServed, energyServed, mapFrames, energyFrames, settings) {
+      const month = settings.months[monthIndex] || settings.month;
+      current.metric = metric;
+      current.month = month;
+      current.slug = filter.slug;
+      const query = search(metric, month, filter, settings);
+      const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
+      if (query !== window.location.search && !triggered.includes('filter.data')) {
+        // Metric, month, or a cleaned-up link: replace the address, keep no history entry per
+        // month; a new filter is pushed by dcc.Location, so Back returns to the last filter.
+        window.history.replaceState(window.history.state, '', window.location.pathname + query + window.location.hash);
+      }
+      return [
+        query,
+        choose('map', mapFrames, mapServed, filter.map, metric, month),
+        choose('energy', energyFrames, energyServed, filter.energy, 'all', month),
+        monthLabel(metric, month),
+      ];
+    },
+
+    // Play toggles the ticker; each tick moves to the next month; reaching the last one stops.
+    play: function (nClicks, nIntervals, monthIndex, disabled, settings) {
+      const last = settings.months.length - 1;
+      const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
+      if (triggered.includes('play.n_clicks')) {
+        const playing = Boolean(disabled);
+        const start = playing && monthIndex === last ? 0 : noUpdate();
+        return [start, !playing, playing ? '❚❚ Pause' : '▶ Play'];
+      }
+      if (disabled) { return [noUpdate(), noUpdate(), noUpdate()]; }
+      const next = (monthIndex + 1) % settings.months.length;
+      const playing = next !== last;
+      return [next, !playing, playing ? '❚❚ Pause' : '▶ Play'];
+    },
+
+    copyLink: async function () {
+      const link = window.location.href;
+      try {
+        await navigator.clipboard.writeText(link);
+        return 'Link copied: ' + link;
+      } catch (error) {
+        return 'Copy this link: ' + link;
+      }
+    },
+  };
+
+  // The name of a chart's PNG, e.g. rigflows_map_share_2021-08_KAZ (like ViewState.slug).
+  window.rigflowsFilename = function (chart) {
+    const head = current.metric && current.metric !== 'machines' ? current.metric + '_' + current.month : 'machines';
+    return ('rigflows_' + chart + '_' + (head + current.slug).slice(0, 120));
+  };
+
+  // The modebar's download button reads its filename from the chart's config when clicked:
+  // set it just before (capture phase), so the config itself never changes.
+  document.addEventListener('click', function (event) {
+    const button = event.target.closest && event.target.closest('.modebar-btn');
+    if (!button || !(button.getAttribute('data-title') || '').startsWith('Download plot')) { return; }
+    const gd = button.closest('.js-plotly-plot');
+    const chart = gd && gd.closest('.chart');
+    if (gd && gd._context && chart) {
+      gd._context.toImageButtonOptions = Object.assign({}, gd._context.toImageButtonOptions, {filename: window.rigflowsFilename(chart.id)});
+    }
+  }, true);
+
+  // Back and forward: hand the address to the state callback (components/sync.py).
+  window.addEventListener('popstate', function () {
+    clientside.set_props('navigate', {data: window.location.search});
+  });
+})();
