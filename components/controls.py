@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback_context, dcc, html
 
 from components import ids
 from rigflows.dataset import Dataset
-from rigflows.select import country_options, firm_options
+from rigflows.select import country_options, default_month, firm_options
 from rigflows.state import METRICS, ViewState
 
 
@@ -56,6 +56,7 @@ def controls_layout(dataset: Dataset) -> html.Div:
                         options=[
                             {"label": "Energy overlay: farm sites sized by MW, on the grid-strain map", "value": ids.SHOW_FARMS},
                             {"label": "Untracked remainders in the Sankey", "value": ids.SHOW_REMAINDERS},
+                            {"label": "Orders of new machines and machines in transit (not received), with delivery dates", "value": ids.SHOW_ORDERS},
                         ],
                         value=[ids.SHOW_REMAINDERS],
                     ),
@@ -76,7 +77,7 @@ def month_layout(dataset: Dataset) -> html.Div:
                 className="month-slider",
                 children=[
                     html.Span(id=ids.MONTH_LABEL, className="month-label", **{"aria-live": "polite"}),
-                    dcc.Slider(id=ids.MONTH, min=0, max=len(months) - 1, step=1, value=months.index(ViewState().month), marks=month_marks(months), updatemode="mouseup", allow_direct_input=False),
+                    dcc.Slider(id=ids.MONTH, min=0, max=len(months) - 1, step=1, value=months.index(default_month(dataset)), marks=month_marks(months), updatemode="mouseup", allow_direct_input=False),
                 ],
             ),
             dcc.Interval(id=ids.TICK, interval=900, disabled=True),

@@ -29,6 +29,7 @@ PNG_STATUS = "png-status"
 #: Values of the TOGGLES checklist.
 SHOW_FARMS = "farms"
 SHOW_REMAINDERS = "remainders"
+SHOW_ORDERS = "orders"
 
 
 def drawn(chart_id: str) -> str:

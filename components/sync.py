@@ -67,7 +67,7 @@ def register_sync_callback(app, dataset: Dataset, topojson_url: str) -> None:
         else:
             toggles = toggles if isinstance(toggles, list) else []
             month = months[month_index] if isinstance(month_index, int) and 0 <= month_index < len(months) else None
-            state, notices = clean_state(vocab, metric, month, countries, firms, ids.SHOW_FARMS in toggles, ids.SHOW_REMAINDERS in toggles)
+            state, notices = clean_state(vocab, metric, month, countries, firms, ids.SHOW_FARMS in toggles, ids.SHOW_REMAINDERS in toggles, ids.SHOW_ORDERS in toggles)
             if trigger == ids.RESET:
                 state, notices = ViewState(month=vocab.default_month), []
             elif trigger == ids.MAP:
@@ -85,8 +85,8 @@ def register_sync_callback(app, dataset: Dataset, topojson_url: str) -> None:
             elif trigger == ids.TOGGLES and state.show_farms and not state_from_url(search)[0].show_farms:
                 # Turning the energy overlay on shows the farms on the strain map.
                 state = replace(state, metric="strain")
-        query = state.to_query()
-        toggles_out = [value for value, on in ((ids.SHOW_FARMS, state.show_farms), (ids.SHOW_REMAINDERS, state.show_remainders)) if on]
+        query = state.to_query(vocab.default_month)
+        toggles_out = [value for value, on in ((ids.SHOW_FARMS, state.show_farms), (ids.SHOW_REMAINDERS, state.show_remainders), (ids.SHOW_ORDERS, state.show_orders)) if on]
         notice_items = [html.Li(text) for text in notices]
         return (
             no_update if query == (search or "") else query,

@@ -30,6 +30,7 @@ from rigflows.select import (
     reported_loads,
     sankey_links,
     sources_with_originals,
+    with_month,
 )
 from rigflows.state import METRICS, ViewState
 
@@ -57,7 +58,7 @@ def map_key(state: ViewState) -> ViewState:
 
 
 def sankey_key(state: ViewState) -> ViewState:
-    return ViewState(countries=state.countries, firms=state.firms, show_remainders=state.show_remainders)
+    return ViewState(countries=state.countries, firms=state.firms, show_remainders=state.show_remainders, show_orders=state.show_orders)
 
 
 def energy_key(state: ViewState) -> ViewState:
@@ -66,6 +67,7 @@ def energy_key(state: ViewState) -> ViewState:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def map_figure(dataset: Dataset, key: ViewState) -> Chart:
+    key = with_month(dataset, key)
     rows = map_rows(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
     if rows.empty and (farms is None or farms.empty):
@@ -85,6 +87,7 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
+    key = with_month(dataset, key)
     series = energy_series(dataset, key)
     if series.empty:
         return Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())

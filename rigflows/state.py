@@ -11,13 +11,15 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
 METRICS = {
-    "machines": "Machines reported received from China (relocations and new-machine sales)",
+    "machines": "Machines relocated from China (reported)",
     "share": "Share of global Bitcoin hashrate (%)",
     "load": "Estimated mining load (GW, model)",
     "strain": "Estimated mining load as % of national electricity demand (model)",
 }
 DEFAULT_METRIC = "machines"
-DEFAULT_MONTH = "2021-08"
+#: The month of a state made without a dataset: "" stands for the dataset's default month
+#: (`Vocabulary.default_month`, a rule of the data layer), which every parsed state carries.
+DEFAULT_MONTH = ""
 
 #: Longest list and string a URL or callback may pass before it is refused as hostile.
 MAX_ITEMS = 50
@@ -32,14 +34,20 @@ class ViewState:
     firms: tuple[str, ...] = ()
     show_farms: bool = False
     show_remainders: bool = True
+    #: The orders layer: new machines ordered from makers and machines in transit, never counted
+    #: as received (off by default).
+    show_orders: bool = False
 
-    def to_query(self) -> str:
-        """The query string (with leading '?', or '' for the default view), defaults omitted."""
+    def to_query(self, default_month: str = DEFAULT_MONTH) -> str:
+        """The query string (with leading '?', or '' for the default view), defaults omitted.
+
+        `default_month` is the dataset's default (`Vocabulary.default_month`), left out too.
+        """
         default = ViewState()
         params = {}
         if self.metric != default.metric:
             params["metric"] = self.metric
-        if self.month != default.month:
+        if self.month not in (DEFAULT_MONTH, default_month):
             params["month"] = self.month
         if self.countries:
             params["country"] = ",".join(self.countries)
@@ -49,6 +57,8 @@ class ViewState:
             params["farms"] = "1"
         if not self.show_remainders:
             params["remainders"] = "0"
+        if self.show_orders:
+            params["orders"] = "1"
         return "?" + urlencode(params, safe=",|") if params else ""
 
     def slug(self) -> str:
@@ -68,7 +78,12 @@ class Vocabulary:
     months: tuple[str, ...]
     countries: frozenset[str]
     firms: frozenset[str]
+    #: The month a view opens on; empty means the latest of `months`.
     default_month: str = field(default=DEFAULT_MONTH)
+
+    def __post_init__(self):
+        if not self.default_month and self.months:
+            object.__setattr__(self, "default_month", self.months[-1])
 
 
 def _slugify(text: str) -> str:
@@ -98,6 +113,7 @@ def clean_state(
     firms: object = None,
     show_farms: object = False,
     show_remainders: object = True,
+    show_orders: object = False,
 ) -> tuple[ViewState, list[str]]:
     """Build a ViewState from untrusted values (callback inputs): bad parts fall back, with notices."""
     notices: list[str] = []
@@ -136,6 +152,7 @@ def clean_state(
         firms=chosen[1],
         show_farms=show_farms is True,
         show_remainders=show_remainders is not False,
+        show_orders=show_orders is True,
     )
     return state, notices
 
@@ -147,7 +164,7 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
     if len(query) > 4000:
         return ViewState(month=vocabulary.default_month), ["Ignored the link's settings: the address is too long."]
     params = parse_qs(query, keep_blank_values=True)
-    known = {"metric", "month", "country", "firm", "farms", "remainders"}
+    known = {"metric", "month", "country", "firm", "farms", "remainders", "orders"}
     for name in sorted(set(params) - known):
         notices.append(f"Ignored unknown setting {_quote(name)}.")
     last = {name: values[-1] for name, values in params.items()}
@@ -163,6 +180,7 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
         state,
         show_farms=_flag(params["farms"], "farms", False, notices) if "farms" in params else False,
         show_remainders=_flag(params["remainders"], "remainders", True, notices) if "remainders" in params else True,
+        show_orders=_flag(params["orders"], "orders", False, notices) if "orders" in params else False,
     ), notices
 
 
