@@ -20,8 +20,11 @@ from components.views import energy_card, map_card, sankey_card
 from rigflows.config import ASSETS_DIR, settings_from_env
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.problems import DataError
+from rigflows.select import editorial_notes
 
 TITLE = "Rig Flows: where China's crypto-mining machines went after the 2021 ban"
+#: The app's own asset (assets/topojson), not data: the data's credit comes from notes.csv.
+MAP_CREDIT = "Map outlines: Natural Earth via plotly.js."
 
 
 def build_layout(dataset: Dataset, topojson_url: str) -> html.Div:
@@ -39,9 +42,9 @@ def build_layout(dataset: Dataset, topojson_url: str) -> html.Div:
                 map_card(dataset, topojson_url, month_layout(dataset)),
                 sankey_card(),
                 energy_card(),
-                sources_layout(),
+                sources_layout(dataset),
             ]),
-            html.Footer("Data: Financial Times reporting (via press copies), Cambridge Centre for Alternative Finance (CBECI), Our World in Data, company and government statements. Map outlines: Natural Earth via plotly.js.", className="page-footer"),
+            html.Footer([*(f"{text} " for text in editorial_notes(dataset, "credit")["text"]), MAP_CREDIT], className="page-footer"),
         ],
     )
 

@@ -29,6 +29,7 @@ from rigflows.select import (
     model_source_ids,
     reported_loads,
     sankey_links,
+    source_line,
     sources_with_originals,
     with_month,
 )
@@ -73,8 +74,9 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
     if rows.empty and (farms is None or farms.empty):
         return Chart(empty_figure(f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json())
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
-    figure = build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines).to_plotly_json()
-    return Chart(figure, _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else [])))
+    ids = _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
+    figure = build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines, source_line=source_line(dataset, ids)).to_plotly_json()
+    return Chart(figure, ids)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -82,7 +84,8 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     links = sankey_links(dataset, key)
     if links.empty:
         return Chart(empty_figure("No reported flows with a machine count match this selection.").to_plotly_json())
-    return Chart(build_sankey_figure(links, key, period=period_label(flows_period(dataset, key))).to_plotly_json(), _ids(links["source_ids"]))
+    ids = _ids(links["source_ids"])
+    return Chart(build_sankey_figure(links, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json(), ids)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -92,8 +95,9 @@ def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
     if series.empty:
         return Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())
     reported, events = reported_loads(dataset, key), grid_events(dataset, key)
-    figure = build_energy_figure(series, reported, events, key, colour_order=energy_colour_order(dataset)).to_plotly_json()
-    return Chart(figure, _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False)))
+    ids = _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
+    figure = build_energy_figure(series, reported, events, key, colour_order=energy_colour_order(dataset), source_line=source_line(dataset, ids)).to_plotly_json()
+    return Chart(figure, ids)
 
 
 def energy_colour_order(dataset: Dataset) -> list[str]:

@@ -122,14 +122,14 @@ def remainder_bound(total_qualifier: str, part_qualifiers) -> str:
 
 
 def round_significant(machines: float, digits: int = 3) -> int:
-    """1,569,951 → 1,570,000: a bound or an approximation is not shown to the unit."""
+    """12,345 → 12,300: a bound or an approximation is not shown to the unit."""
     if machines <= 0:
         return 0
     return int(round(machines, digits - 1 - len(str(int(machines))) + 1))
 
 
 def machines_text(machines, bound: str = "exact") -> str:
-    """'87,200', 'about 1.57 million', 'at most ~50,000': a count as it may be quoted."""
+    """'12,345', 'about 1.23 million', 'at most ~12,300': a count as it may be quoted."""
     if pd.isna(machines):
         return "count not reported"
     if bound == "exact":
@@ -140,7 +140,7 @@ def machines_text(machines, bound: str = "exact") -> str:
 
 
 def _qualified(machines, qualifier: str) -> str:
-    """A reported figure with its wording: 'at least 205,000', 'about 1,000', '87,849'."""
+    """A reported figure with its wording: 'at least 12,345', 'about 1,200', '12,345'."""
     return machines_text(machines) if qualifier == "exact" or pd.isna(machines) else f"{BOUND_WORDS.get(qualifier, '')}{int(machines):,}"
 
 
@@ -288,7 +288,7 @@ def sankey_links(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
 
 def _join_shown(values: pd.Series) -> str:
-    """Links merged into one: their quoted counts, joined ('80,000 + 7,849')."""
+    """Links merged into one: their quoted counts, joined ('12,000 + 345')."""
     return " + ".join(values)
 
 
@@ -339,10 +339,10 @@ def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 def received_machines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Machines relocated from China per destination, as the map and its lines draw them.
 
-    A country's reported total when it has a number (the whole view: the US's 87,200 has no
-    breakdown, Russia's is 'at least'); else, or under a firm filter, the sum of its counted
+    A country's reported total when it has a number (the whole view: a total may have no
+    breakdown at all, or be worded 'at least'); else, or under a firm filter, the sum of its counted
     relocations. Orders, machines in transit and plans are never in it. Columns: iso3,
-    machines, shown (as quoted, e.g. 'at least 205,000').
+    machines, shown (as quoted, e.g. 'at least 12,345').
     """
     flows = filter_flows(dataset, state)
     flows = flows[flows["kind"].isin(RECEIVED_KINDS)].dropna(subset=["machines"])
@@ -563,6 +563,40 @@ def sources_with_originals(dataset: Dataset, source_ids) -> pd.DataFrame:
     return sources[sources["source_id"].isin(ids | set(originals))].reset_index(drop=True)
 
 
+#: Producers named in a chart's source line before "and N more" (the rest are in the panel).
+SOURCE_LINE_PRODUCERS = 4
+_CREDIT_ORDER = {kind: rank for rank, kind in enumerate(("dataset", "official_statistics", "official_document", "original_report", "company_release", "model_estimate", "press_copy"))}
+
+
+def source_line(dataset: Dataset, source_ids) -> str:
+    """'Sources: Financial Times; CCAF, CBECI; ... and 3 more (see the sources panel)': the
+    producers behind a drawn chart, from its source ids, so a PNG credits exactly what it shows.
+
+    A press copy is credited to its original's producer (the FT, not the site that copied it).
+    """
+    ids = [part for value in source_ids for part in str(value).split(";") if part]
+    sources = dataset.sources.set_index("source_id")
+    credited = []
+    for source_id in ids:
+        if source_id not in sources.index:
+            continue
+        original = sources.loc[source_id, "original_id"]
+        credited.append(original if isinstance(original, str) and original in sources.index else source_id)
+    # Data and official documents first, then reporting, then copies; the table's order within.
+    ranked = sorted(dict.fromkeys(credited), key=lambda source_id: (_CREDIT_ORDER.get(sources.loc[source_id, "kind"], len(_CREDIT_ORDER)), sources.index.get_loc(source_id)))
+    producers = list(dict.fromkeys(sources.loc[source_id, "producer"] for source_id in ranked))
+    if not producers:
+        return "Sources: see the sources panel"
+    shown, more = producers[:SOURCE_LINE_PRODUCERS], len(producers) - SOURCE_LINE_PRODUCERS
+    return "Sources: " + "; ".join(shown) + (f" and {more} more" if more > 0 else "") + " (see the sources panel)"
+
+
+def editorial_notes(dataset: Dataset, kind: str) -> pd.DataFrame:
+    """The notes of one kind (`notes.csv`: conflicts, credit), in the table's order."""
+    notes = dataset.notes
+    return notes[notes["kind"] == kind].reset_index(drop=True)
+
+
 def citation(source) -> str:
     """'Producer, "Title" (published), URL, accessed DATE' for one sources row."""
     parts = [str(source["producer"]), f"\u201c{source['title']}\u201d"]
@@ -586,9 +620,9 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     month = state.month if state.metric != "machines" else ""
     map_part = map_rows(dataset, state).assign(view="map", metric=state.metric, month=month, from_="", to="", kind="", confidence="")
     map_part["notes"] = map_part["details"].map(" / ".join)
-    # The count as it may be quoted ('at least 205,000', 'about 50,000'): value alone overstates precision.
+    # The count as it may be quoted ('at least 12,345', 'about 12,300'): value alone overstates precision.
     shown = received_machines(dataset, state).set_index("iso3")["shown"] if state.metric == "machines" else pd.Series(dtype=object)
-    map_part["value_as_reported"] = map_part["iso3"].map(shown).fillna("")
+    map_part["value_as_reported"] = map_part["iso3"].map(shown).astype(object).fillna("")
     links = sankey_links(dataset, state)
     flow_part = pd.DataFrame(
         {

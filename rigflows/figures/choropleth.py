@@ -20,6 +20,7 @@ from rigflows.figures.style import (
     NO_DATA_GREY,
     OKABE_ITO,
     SEQUENTIAL,
+    SOURCE_LINE,
     date_label,
     escape,
     filters_text,
@@ -70,7 +71,7 @@ _GEO = {
 
 
 def build_choropleth_figure(
-    map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "", lines: pd.DataFrame | None = None
+    map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "", lines: pd.DataFrame | None = None, source_line: str = SOURCE_LINE
 ) -> go.Figure:
     """Choropleth of `select.map_rows` for `state.metric`, with `select.farm_markers` on top.
 
@@ -108,6 +109,7 @@ def build_choropleth_figure(
         subtitle=filters_text(state),
         height=MAP_HEIGHT,
         footer=key,
+        source_line=source_line,
     )
 
 

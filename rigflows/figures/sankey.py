@@ -13,6 +13,7 @@ from rigflows.figures.style import (
     NEUTRAL_GREY,
     OKABE_ITO,
     SANKEY_HEIGHT,
+    SOURCE_LINE,
     TEXT_COLOUR,
     escape,
     filters_text,
@@ -43,7 +44,7 @@ _DOMAIN_TOP = 0.93
 _MachinesByKind = dict[tuple[str, int, str], dict[str, int]]
 
 
-def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = "") -> go.Figure:
+def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = "", source_line: str = SOURCE_LINE) -> go.Figure:
     """Sankey of `select.sankey_links` (columns source, target, source_column, target_column,
     machines, kind, confidence, source_ids, note). `period` as in the map: 'to Nov 2021'.
     """
@@ -103,6 +104,7 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
         height=SANKEY_HEIGHT,
         footer=[legend_key((rgba(*LINK_KINDS[kind][:2]), LINK_KINDS[kind][2]) for kind in present), caption],
         axis_space=12,
+        source_line=source_line,
     )
 
 
@@ -173,7 +175,7 @@ def _inside(position: float) -> float:
 
 
 def _approximate_nodes(links: pd.DataFrame) -> set[str]:
-    """Nodes touching a link whose count is a bound or an approximation ('about 50,000')."""
+    """Nodes touching a link whose count is a bound or an approximation ('about 12,300')."""
     shown = links["shown"] if "shown" in links else pd.Series("", index=links.index)
     loose = shown.fillna("").str.contains("about|at least|at most|~")
     return set(links.loc[loose, "source"]) | set(links.loc[loose, "target"])
@@ -192,7 +194,7 @@ def _node_hover(node, split: _MachinesByKind, approximate: set[str] = frozenset(
 
 
 def _link_hover(link) -> str:
-    """'A → B: 205,000 machines' (as quoted: 'about 50,000'), then kind, grade, note and sources."""
+    """'A → B: 12,345 machines' (as quoted: 'about 12,300'), then kind, grade, note and sources."""
     shown = getattr(link, "shown", "")
     shown = shown if isinstance(shown, str) and shown else f"{link.machines:,.0f}"
     if "+" in shown:
