@@ -159,12 +159,11 @@ def check_total_tree(tables: Tables) -> list[DataProblem]:
     parent_of = dict(zip(totals["total_id"], totals["parent_id"]))
     for index, total in totals.iterrows():
         seen, current = {total["total_id"]}, total["parent_id"]
-        while isinstance(current, str) and current in parent_of:
-            if current in seen:
-                problems.append(DataProblem("flow_totals.csv", _line(index), "parent_id", f"{total['total_id']} is its own ancestor (a cycle of parents)"))
-                break
+        while isinstance(current, str) and current in parent_of and current not in seen:
             seen.add(current)
             current = parent_of[current]
+        if current == total["total_id"]:
+            problems.append(DataProblem("flow_totals.csv", _line(index), "parent_id", f"{total['total_id']} is its own ancestor (a cycle of parents)"))
         if total["parts_complete"] and pd.isna(total["machines"]):
             problems.append(DataProblem("flow_totals.csv", _line(index), "parts_complete", "a total without a number cannot have complete parts"))
     return problems
