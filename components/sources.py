@@ -11,7 +11,7 @@ from components import ids
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import view_sources
-from rigflows.select import editorial_notes, export_table, vocabulary
+from rigflows.select import derived_remainders, editorial_notes, export_table, vocabulary
 from rigflows.state import ViewState, parse_query
 
 CONFIDENCE_MEANINGS = {
@@ -30,6 +30,16 @@ def conflict_items(dataset: Dataset) -> list[html.Li]:
     return [html.Li([text, html.Span(f" [{ids.replace(';', '; ')}]", className="source-ids")]) for text, ids in zip(notes["text"], notes["source_ids"])]
 
 
+def remainder_section(dataset: Dataset) -> list:
+    """How each remainder is worked out, from the data: totals minus what is attributed to them,
+    shown as the bounds they are."""
+    remainders = derived_remainders(dataset)
+    if remainders.empty:
+        return []
+    intro = "A remainder is a reported total minus what the sources attribute to it. Where a figure is worded 'at least' or 'over', the remainder is a bound or an approximation, and is shown as one."
+    return [html.H3("Remainders (derived, not reported)"), html.P(intro), html.Ul([html.Li(f"{row.label}: {row.note}") for row in remainders.itertuples()])]
+
+
 def sources_layout(dataset: Dataset) -> html.Section:
     return html.Section(
         className="card sources-card",
@@ -44,6 +54,7 @@ def sources_layout(dataset: Dataset) -> html.Section:
             html.Div(id=ids.SOURCES),
             html.Details(open=False, children=[html.Summary("Methods, confidence grades and conflicting figures"),
                 html.H3("Estimated mining load"), html.P(METHOD_NOTE),
+                *remainder_section(dataset),
                 html.H3("Confidence grades"), html.Ul([html.Li([html.Strong(grade.replace("_", " ")), f": {meaning}"]) for grade, meaning in CONFIDENCE_MEANINGS.items()]),
                 *([html.H3("Figures that conflict between sources"), html.Ul(conflict_items(dataset))] if not editorial_notes(dataset, "conflict").empty else []),
             ]),

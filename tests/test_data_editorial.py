@@ -73,3 +73,9 @@ def test_another_directory_shows_its_own_notes_only(data_copy):
 
     footer = next(node for node in build_layout(other, "/assets/topojson/").children if isinstance(node, html.Footer))
     assert "Data: our own survey." in " ".join(texts(footer)) and "Financial Times" not in " ".join(texts(footer))
+
+
+def test_the_methods_panel_gives_each_remainders_arithmetic_as_a_bound(dataset):
+    shown = " ".join(texts(sources_layout(dataset)))
+    assert "2,000,000 − 430,000" in shown and "about 1.57 million" in shown
+    assert "430,000 − 380,049" in shown and "at most ~50,000" in shown
