@@ -36,10 +36,12 @@ from rigflows.render import (
     sources_key,
     view_sources,
 )
-from rigflows.select import vocabulary
+from rigflows.select import editorial_notes, vocabulary
 from rigflows.state import ViewState, parse_query
 
 TITLE = "Rig Flows: where China's crypto-mining machines went after the 2021 ban"
+#: The app's own asset (assets/topojson), not data: the data's credit comes from notes.csv.
+MAP_CREDIT = "Map outlines: Natural Earth via plotly.js."
 
 #: Dash's default page plus a preload of the map's topojson, so the browser fetches it while
 #: plotly.js loads instead of when the map first draws. crossorigin="anonymous" gives it the
@@ -85,7 +87,7 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
     return html.Div(
         className="page",
         children=[
-            dcc.Location(id=ids.URL, search=state.to_query(), refresh=False),
+            dcc.Location(id=ids.URL, search=state.to_query(vocab.default_month), refresh=False),
             dcc.Store(id=ids.NAVIGATE),
             dcc.Store(id=ids.SETTINGS, data={"months": list(vocab.months), "metric": ViewState().metric, "month": vocab.default_month}),
             dcc.Store(id=ids.FILTER, data=filter_data(state, vocab)),
@@ -100,9 +102,9 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
                 map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)),
                 sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)),
                 energy_card(energy_figure(dataset, energy_key(state)).figure),
-                sources_layout(),
+                sources_layout(dataset),
             ]),
-            html.Footer("Data: Financial Times reporting (via press copies), Cambridge Centre for Alternative Finance (CBECI), Our World in Data, company and government statements. Map outlines: Natural Earth via plotly.js.", className="page-footer"),
+            html.Footer([*(f"{text} " for text in editorial_notes(dataset, "credit")["text"]), MAP_CREDIT], className="page-footer"),
         ],
     )
 

@@ -138,16 +138,20 @@ def _add_farms(target_dir: Path, scale: int, geometry, countries: list[str], rng
 
 def _add_flows(target_dir: Path, scale: int, countries: list[str], farms_by_country: dict[str, list[str]], rng: random.Random) -> None:
     real = _read(target_dir / "flows.csv")[1]
+    # A relocation into a country with a reported total must be part of it: those get orders.
+    counted = {row["iso3"] for row in _read(target_dir / "flow_totals.csv")[1] if row["iso3"] and row["machines"]}
     rows = []
     for index in range(len(real) * (scale - 1)):
         code = rng.choice(countries)
         start = rng.randrange(len(FLOW_MONTHS))
         farms = farms_by_country.get(code, [])
+        kind = "order" if code in counted else rng.choice(("relocation", "order"))
         rows.append({
             "flow_id": f"synthetic_{index:06d}", "seller": f"Synthetic seller {index % 150:03d}", "seller_type": "mining_firm",
             "destination_iso3": code, "receiver": f"Synthetic receiver {index % 400:03d}", "farm_id": rng.choice(farms) if farms else "",
             "machines": rng.randint(100, 50000), "qualifier": "exact", "period_start": FLOW_MONTHS[start],
-            "period_end": FLOW_MONTHS[rng.randrange(start, len(FLOW_MONTHS))], "kind": rng.choice(("relocation", "new_sale")),
+            "period_end": FLOW_MONTHS[rng.randrange(start, len(FLOW_MONTHS))], "kind": kind,
+            "delivery_start": FLOW_MONTHS[start] if kind == "order" else "",
             "confidence": "single_report", "source_ids": SOURCE_ID, "note": NOTE,
         })
     _append(target_dir / "flows.csv", rows)

@@ -10,7 +10,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from components import ids
 from rigflows.dataset import Dataset
-from rigflows.select import country_options, firm_options
+from rigflows.select import country_options, default_month, firm_options
 from rigflows.state import METRICS, ViewState
 
 
@@ -57,6 +57,7 @@ def controls_layout(dataset: Dataset, state: ViewState, toggles: list[str]) -> h
                         options=[
                             {"label": "Energy overlay: farm sites sized by MW, on the grid-strain map", "value": ids.SHOW_FARMS},
                             {"label": "Untracked remainders in the Sankey", "value": ids.SHOW_REMAINDERS},
+                            {"label": "Orders of new machines and machines in transit (not received), with delivery dates", "value": ids.SHOW_ORDERS},
                         ],
                         value=toggles,
                     ),

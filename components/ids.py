@@ -39,6 +39,7 @@ PNG_STATUS = "png-status"
 #: Values of the TOGGLES checklist.
 SHOW_FARMS = "farms"
 SHOW_REMAINDERS = "remainders"
+SHOW_ORDERS = "orders"
 
 
 #: Parts of the state with their own key Store (the first three are the charts' ids).

@@ -11,7 +11,7 @@ from components import ids
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import view_sources
-from rigflows.select import export_table, vocabulary
+from rigflows.select import derived_remainders, editorial_notes, export_table, vocabulary
 from rigflows.state import ViewState, parse_query
 
 CONFIDENCE_MEANINGS = {
@@ -21,17 +21,26 @@ CONFIDENCE_MEANINGS = {
     "model_estimate": "computed here from other figures (see the method), not reported",
 }
 
-CONFLICTS = [
-    "Press copies garbled the FT's figures: “BitRiver acquired 205,000 of 430,000” mixes up Russia's total (BitRiver 200,000 + Bit Cluster 5,000+) with the number of machines whose destination the FT tracked (over 430,000); “87k to Bitfufu” is Kazakhstan's total (Bitfufu 80,000 + BIT Mining 7,849).",
-    "“Russia hosts 1.8 million machines, per BitRiver” (some copies) is most likely BitRiver's hosting inquiries; we use the FT's 200,000.",
-    "More than 2 million machines left China, but the destination of only about 430,000 was tracked: the rest is shown as a remainder, not split between countries.",
-    "Russia received the most machines, yet its hashrate share fell from 11.2% (Aug 2021) to 4.7% (Jan 2022), while the US share rose to 35–38%: counts ignore machine generation and new-machine sales.",
-    "Kazakhstan's mining load: 1,000–1,200 MW (deputy minister, Nov 2021), more than 1 GW of ‘gray’ mining (minister, Feb 2022), a 1,500 MW peak (industry), against the model's estimate above.",
-    "CBECI shows China at 0% in July–August 2021 and above 20% from September: a measurement gap (hidden and VPN mining), not miners leaving and returning.",
-]
 
 
-def sources_layout() -> html.Section:
+def conflict_items(dataset: Dataset) -> list[html.Li]:
+    """The figures that conflict between sources, from `notes.csv` (each with its source ids),
+    so another data directory never shows this one's conflicts."""
+    notes = editorial_notes(dataset, "conflict")
+    return [html.Li([text, html.Span(f" [{ids.replace(';', '; ')}]", className="source-ids")]) for text, ids in zip(notes["text"], notes["source_ids"])]
+
+
+def remainder_section(dataset: Dataset) -> list:
+    """How each remainder is worked out, from the data: totals minus what is attributed to them,
+    shown as the bounds they are."""
+    remainders = derived_remainders(dataset)
+    if remainders.empty:
+        return []
+    intro = "A remainder is a reported total minus what the sources attribute to it. Where a figure is worded 'at least' or 'over', the remainder is a bound or an approximation, and is shown as one."
+    return [html.H3("Remainders (derived, not reported)"), html.P(intro), html.Ul([html.Li(f"{row.label}: {row.note}") for row in remainders.itertuples()])]
+
+
+def sources_layout(dataset: Dataset) -> html.Section:
     return html.Section(
         className="card sources-card",
         children=[
@@ -45,8 +54,9 @@ def sources_layout() -> html.Section:
             html.Div(id=ids.SOURCES),
             html.Details(open=False, children=[html.Summary("Methods, confidence grades and conflicting figures"),
                 html.H3("Estimated mining load"), html.P(METHOD_NOTE),
+                *remainder_section(dataset),
                 html.H3("Confidence grades"), html.Ul([html.Li([html.Strong(grade.replace("_", " ")), f": {meaning}"]) for grade, meaning in CONFIDENCE_MEANINGS.items()]),
-                html.H3("Figures that conflict between sources"), html.Ul([html.Li(text) for text in CONFLICTS]),
+                *([html.H3("Figures that conflict between sources"), html.Ul(conflict_items(dataset))] if not editorial_notes(dataset, "conflict").empty else []),
             ]),
         ],
     )

@@ -41,7 +41,7 @@ def filter_data(state: ViewState, vocab: Vocabulary) -> dict:
     """The FILTER Store: the URL's filter part and the keys the page checks its frames against."""
     keys = state_keys(state)
     tail = replace(state, metric=ViewState().metric, month=vocab.default_month)
-    return {"tail": tail.to_query().lstrip("?"), "map": keys[ids.MAP_FRAMES].to_query(), "energy": keys[ids.ENERGY_FRAMES].to_query(), "slug": state.filter_slug()}
+    return {"tail": tail.to_query(vocab.default_month).lstrip("?"), "map": keys[ids.MAP_FRAMES].to_query(), "energy": keys[ids.ENERGY_FRAMES].to_query(), "slug": state.filter_slug()}
 
 
 def notices_list(notices: list[str]):

@@ -102,7 +102,7 @@ def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
         html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{row.source_ids}]", className="source-ids")])
         for row in unquantified.itertuples()
     ]
-    return [html.H3("Reported without a machine count"), html.Ul(items)]
+    return [html.H3("Reported but not drawn (no count, plans, and orders while their layer is off)"), html.Ul(items)]
 
 
 def register_view_callbacks(app, dataset: Dataset) -> None:

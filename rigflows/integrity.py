@@ -11,7 +11,7 @@ import pandas as pd
 
 from rigflows.geo import CountryGeometry
 from rigflows.problems import DataProblem
-from rigflows.schema import OTHER_COUNTRIES
+from rigflows.schema import DELIVERED_KINDS, OTHER_COUNTRIES, RECEIVED_KINDS
 
 #: CBECI publishes rounded shares; a month's shares must sum to 100 within this many points.
 SHARE_SUM_TOLERANCE_PCT = 1.0
@@ -112,6 +112,63 @@ def check_totals(tables: Tables) -> list[DataProblem]:
     return problems
 
 
+def check_flow_kinds(tables: Tables) -> list[DataProblem]:
+    """An order, machines in transit or a plan is never counted as machines received.
+
+    Only a relocation may be part of a reported (received) total; a maker's flow is an order;
+    a plan carries the plan grade
+    and nothing else does; an order gives its delivery period and nothing else has one; a counted
+    relocation into a country with a reported total is part of that total (else it would be
+    drawn in the Sankey but not on the map).
+    """
+    flows, totals = tables["flows"], tables["flow_totals"]
+    counted_total = totals.dropna(subset=["iso3", "machines"]).set_index("iso3")["total_id"]
+    problems = []
+    for index, flow in flows.iterrows():
+        line, kind = _line(index), flow["kind"]
+        received = kind in RECEIVED_KINDS
+        if not received and pd.notna(flow["total_id"]):
+            problems.append(DataProblem("flows.csv", line, "total_id", f"a {kind} flow is not machines received, so it cannot be part of a received total"))
+        if (kind == "plan_or_request") != (flow["confidence"] == "plan_or_request"):
+            problems.append(DataProblem("flows.csv", line, "confidence", "confidence plan_or_request goes with kind plan_or_request, and only with it"))
+        if flow["seller_type"] == "manufacturer" and kind != "order":
+            problems.append(DataProblem("flows.csv", line, "kind", "a manufacturer sells new machines: its flow is an order, not machines relocated"))
+        delivered = kind in DELIVERED_KINDS
+        if delivered and pd.isna(flow["delivery_start"]):
+            problems.append(DataProblem("flows.csv", line, "delivery_start", f"a {kind} needs the month its delivery starts"))
+        for column in ("delivery_start", "delivery_end"):
+            if not delivered and pd.notna(flow[column]):
+                problems.append(DataProblem("flows.csv", line, column, f"only {', '.join(DELIVERED_KINDS)} rows have a delivery period"))
+        if pd.notna(flow["delivery_start"]) and flow["delivery_start"] < flow["period_start"]:
+            problems.append(DataProblem("flows.csv", line, "delivery_start", "delivery starts before the period of the order"))
+        if pd.notna(flow["delivery_start"]) and pd.notna(flow["delivery_end"]) and flow["delivery_end"] < flow["delivery_start"]:
+            problems.append(DataProblem("flows.csv", line, "delivery_end", "delivery ends before it starts"))
+        country = flow["destination_iso3"]
+        if received and pd.notna(flow["machines"]) and country in counted_total.index and flow["total_id"] != counted_total[country]:
+            problems.append(DataProblem("flows.csv", line, "total_id", f"a counted relocation to {country} must be part of its reported total {counted_total[country]}"))
+    return problems
+
+
+def check_total_tree(tables: Tables) -> list[DataProblem]:
+    """One total per country; totals form a tree (no cycles); a complete total has a number."""
+    totals = tables["flow_totals"]
+    problems = []
+    countries = totals["iso3"].dropna()
+    for index in countries.index[countries.duplicated()]:
+        problems.append(DataProblem("flow_totals.csv", _line(index), "iso3", f"{countries[index]} already has a total: one total per country"))
+    parent_of = dict(zip(totals["total_id"], totals["parent_id"]))
+    for index, total in totals.iterrows():
+        seen, current = {total["total_id"]}, total["parent_id"]
+        while isinstance(current, str) and current in parent_of and current not in seen:
+            seen.add(current)
+            current = parent_of[current]
+        if current == total["total_id"]:
+            problems.append(DataProblem("flow_totals.csv", _line(index), "parent_id", f"{total['total_id']} is its own ancestor (a cycle of parents)"))
+        if total["parts_complete"] and pd.isna(total["machines"]):
+            problems.append(DataProblem("flow_totals.csv", _line(index), "parts_complete", "a total without a number cannot have complete parts"))
+    return problems
+
+
 def check_share_sums(tables: Tables) -> list[DataProblem]:
     """Each month's hashrate shares sum to about 100%."""
     shares = tables["hashrate_share"]
@@ -164,6 +221,8 @@ RULES: tuple[tuple[Callable[[Tables], list[DataProblem]], tuple[str, ...]], ...]
     (check_flow_countries, ("flows", "farms", "flow_totals")),
     (check_ranges, ("flows", "grid_reports", "cbeci_power")),
     (check_totals, ("flows", "flow_totals")),
+    (check_flow_kinds, ("flows", "flow_totals")),
+    (check_total_tree, ("flow_totals",)),
     (check_share_sums, ("hashrate_share",)),
     (check_electricity_coverage, ("electricity", "flows", "farms", "hashrate_share")),
 )

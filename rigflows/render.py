@@ -37,7 +37,9 @@ from rigflows.select import (
     reported_loads,
     sankey_links,
     selected_countries,
+    source_line,
     sources_with_originals,
+    with_month,
 )
 from rigflows.state import METRICS, ViewState
 
@@ -72,7 +74,7 @@ def map_key(state: ViewState) -> ViewState:
 
 
 def sankey_key(state: ViewState) -> ViewState:
-    return canonical(ViewState(countries=state.countries, firms=state.firms, show_remainders=state.show_remainders))
+    return canonical(ViewState(countries=state.countries, firms=state.firms, show_remainders=state.show_remainders, show_orders=state.show_orders))
 
 
 def energy_key(state: ViewState) -> ViewState:
@@ -96,6 +98,7 @@ def sources_key(state: ViewState) -> ViewState:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def map_figure(dataset: Dataset, key: ViewState) -> Chart:
+    key = with_month(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
     return _map_chart(dataset, key, map_rows(dataset, key), farms, period_label(flows_period(dataset, key)))
 
@@ -104,8 +107,9 @@ def _map_chart(dataset: Dataset, key: ViewState, rows: pd.DataFrame, farms: pd.D
     if rows.empty and (farms is None or farms.empty):
         return Chart(empty_figure(f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json())
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
-    figure = build_choropleth_figure(rows, farms, key, period=period, lines=lines).to_plotly_json()
-    return Chart(figure, _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else [])))
+    ids = _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
+    figure = build_choropleth_figure(rows, farms, key, period=period, lines=lines, source_line=source_line(dataset, ids)).to_plotly_json()
+    return Chart(figure, ids)
 
 
 #: The map metrics that have a month; their rows do not depend on the filters, which only pick countries.
@@ -141,11 +145,13 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     links = sankey_links(dataset, key)
     if links.empty:
         return Chart(empty_figure("No reported flows with a machine count match this selection.").to_plotly_json())
-    return Chart(build_sankey_figure(links, key, period=period_label(flows_period(dataset, key))).to_plotly_json(), _ids(links["source_ids"]))
+    ids = _ids(links["source_ids"])
+    return Chart(build_sankey_figure(links, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json(), ids)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
+    key = with_month(dataset, key)
     return _energy_charts(dataset, key, [key.month])[key.month]
 
 
@@ -158,7 +164,8 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[
         return dict.fromkeys(months, message)
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
     source_ids = _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
-    return {month: Chart(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours).to_plotly_json(), source_ids) for month in months}
+    line = source_line(dataset, source_ids)
+    return {month: Chart(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line).to_plotly_json(), source_ids) for month in months}
 
 
 @lru_cache(maxsize=4)

@@ -14,7 +14,13 @@ import pandera.pandas as pa
 CONFIDENCE_GRADES = ("several_sources", "single_report", "plan_or_request", "model_estimate")
 #: How a machine count was worded by its source.
 QUALIFIERS = ("exact", "at_least", "about", "unknown")
-FLOW_KINDS = ("relocation", "new_sale", "plan_or_request")
+#: What a flow is. Only a relocation is machines received; an order of new machines, machines in
+#: transit and a plan or request are kept apart and never added to a received count.
+FLOW_KINDS = ("relocation", "in_transit", "order", "plan_or_request")
+#: The flow kinds counted as machines received in a destination (maps, lines, Sankey by default).
+RECEIVED_KINDS = ("relocation",)
+#: Kinds with a delivery period (delivery_start required, delivery_end where reported).
+DELIVERED_KINDS = ("order",)
 SELLER_TYPES = ("mining_firm", "manufacturer", "own_fleet", "not_identified")
 SOURCE_KINDS = (
     "original_report",
@@ -23,6 +29,7 @@ SOURCE_KINDS = (
     "company_release",
     "dataset",
     "model_estimate",
+    "official_document",
 )
 COORD_PRECISIONS = ("site", "city_centroid", "none")
 SHARE_FLAGS = ("vpn_distorted", "measurement_gap")
@@ -40,6 +47,9 @@ GRID_REPORT_KINDS = (
 #: Grid report kinds that are events to mark on a time axis (the rest are quantities).
 GRID_EVENT_KINDS = ("rationing", "cut_off", "blackout", "cap", "permit")
 EVENT_KINDS = ("ban", "policy", "market", "relocation", "grid", "report")
+#: Editorial notes: `conflict` (figures that disagree between sources, in the methods panel),
+#: `credit` (the page footer's data credit).
+NOTE_KINDS = ("conflict", "credit")
 UNITS = ("MW", "GW", "TWh", "%", "machines", "count")
 #: CBECI's "Other" bucket in the hashrate table; the only non-ISO code allowed anywhere.
 OTHER_COUNTRIES = "OTHER"
@@ -130,6 +140,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "qualifier": _one_of(QUALIFIERS),
             "period_start": _pattern(_MONTH, "a month YYYY-MM"),
             "period_end": _pattern(_MONTH, "a month YYYY-MM"),
+            "delivery_start": _pattern(_MONTH, "a month YYYY-MM", nullable=True),
+            "delivery_end": _pattern(_MONTH, "a month YYYY-MM", nullable=True),
             "kind": _one_of(FLOW_KINDS),
             "confidence": _CONFIDENCE,
             "total_id": _pattern(_ID, "a total id", nullable=True),
@@ -186,6 +198,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "source_id": _pattern(_ID, "a source id"),
         },
         unique=["month", "iso3"],
+        # The app's months (slider, default month) come from this table: it cannot be empty.
+        checks=pa.Check(lambda frame: len(frame) > 0, error="must have at least one row (the app's months come from it)"),
     ),
     "cbeci_power": pa.DataFrameSchema(
         strict=True,
@@ -238,6 +252,15 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "kind": _one_of(EVENT_KINDS),
             "title": _text(),
             "description": _text(),
+            "source_ids": _SOURCE_IDS,
+        }
+    ),
+    "notes": pa.DataFrameSchema(
+        strict=True,
+        columns={
+            "note_id": _unique_id(),
+            "kind": _one_of(NOTE_KINDS),
+            "text": _text(),
             "source_ids": _SOURCE_IDS,
         }
     ),

@@ -6,6 +6,7 @@ attributed) are derived here from the reported totals, never stored in the data.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import pandas as pd
@@ -13,17 +14,32 @@ import pandas as pd
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
 from rigflows.models import country_mining_load, grid_strain
-from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES
+from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES, RECEIVED_KINDS
 from rigflows.state import ViewState, Vocabulary
 
 NOT_IDENTIFIED = "not identified"
 #: The seller-side node of remainders: machines the reporting counted but did not itemise.
 NOT_ITEMISED = "Sellers not itemised"
-#: Flow kinds that count as machines received; plans and requests are shown but not counted.
-CONFIRMED_KINDS = ("relocation", "new_sale")
+#: Flow kinds of the optional "orders" layer: new machines ordered and machines in transit,
+#: shown apart from (never added to) the machines received. Plans are listed, never drawn.
+NOT_RECEIVED_KINDS = ("order", "in_transit")
 #: Countries drawn in the energy chart when no country is selected: the largest destinations.
 DEFAULT_ENERGY_COUNTRIES = 4
 _UNITS_TO_GW = {"MW": 0.001, "GW": 1.0}
+
+
+def default_month(dataset: Dataset) -> str:
+    """The month a view opens on: the latest month of the hashrate data (a rule, not a date in code).
+
+    `check` requires at least one month, so there always is one.
+    """
+    return dataset.months[-1]
+
+
+def with_month(dataset: Dataset, state: ViewState) -> ViewState:
+    """The state with its month resolved: a state made without a dataset has month '' (the
+    dataset's default)."""
+    return state if state.month else replace(state, month=default_month(dataset))
 
 
 def vocabulary(dataset: Dataset) -> Vocabulary:
@@ -32,6 +48,7 @@ def vocabulary(dataset: Dataset) -> Vocabulary:
         months=tuple(dataset.months),
         countries=frozenset(country_options(dataset)),
         firms=frozenset(firm_options(dataset)),
+        default_month=default_month(dataset),
     )
 
 
@@ -87,49 +104,111 @@ def selected_countries(dataset: Dataset, state: ViewState) -> set[str] | None:
 # --- remainders ---------------------------------------------------------------------------
 
 
+#: How a remainder relates to the true number, from the wording of the figures it comes from.
+BOUND_WORDS = {"exact": "", "at_least": "at least ", "at_most": "at most ", "about": "about "}
+
+
+def remainder_bound(total_qualifier: str, part_qualifiers) -> str:
+    """'exact', 'at_least', 'at_most' or 'about' for total − parts.
+
+    A total worded "at least"/"over" can only push the remainder up; parts worded so can only push
+    it down; both at once (or any "about") leave no bound, only an approximation.
+    """
+    parts = set(part_qualifiers)
+    if total_qualifier == "about" or "about" in parts or "unknown" in parts:
+        return "about"
+    up, down = total_qualifier == "at_least", "at_least" in parts
+    return "about" if up and down else "at_least" if up else "at_most" if down else "exact"
+
+
+def round_significant(machines: float, digits: int = 3) -> int:
+    """12,345 → 12,300: a bound or an approximation is not shown to the unit."""
+    if machines <= 0:
+        return 0
+    return int(round(machines, digits - 1 - len(str(int(machines))) + 1))
+
+
+def machines_text(machines, bound: str = "exact") -> str:
+    """'12,345', 'about 1.23 million', 'at most ~12,300': a count as it may be quoted."""
+    if pd.isna(machines):
+        return "count not reported"
+    if bound == "exact":
+        return f"{int(machines):,}"
+    rounded = round_significant(float(machines))
+    number = f"{rounded / 1_000_000:.3g} million" if rounded >= 1_000_000 else f"{rounded:,}"
+    return BOUND_WORDS[bound] + ("~" if bound in ("at_least", "at_most") else "") + number
+
+
+def _qualified(machines, qualifier: str) -> str:
+    """A reported figure with its wording: 'at least 12,345', 'about 1,200', '12,345'."""
+    return machines_text(machines) if qualifier == "exact" or pd.isna(machines) else f"{BOUND_WORDS.get(qualifier, '')}{int(machines):,}"
+
+
 @lru_cache(maxsize=4)
 def derived_remainders(dataset: Dataset) -> pd.DataFrame:
     """Machines a reported total has that its reported parts do not account for.
 
     For a total with child totals (2m left China > 430k tracked > countries) the remainder is
-    the total minus the known children; for a country total, minus its known flows. Both sides
-    are often bounds ("more than 2m", "over 430,000"), so every remainder is an approximation.
+    the total minus the known children; for a country total, minus its counted relocations (a
+    country with no breakdown at all, like the US, is all remainder). Figures worded "at least"
+    make the remainder a bound or an approximation (`bound`, `shown`); `note` gives the arithmetic.
     """
     totals, flows = dataset.flow_totals, dataset.flows
+    flows = flows[flows["kind"].isin(RECEIVED_KINDS)]
     rows = []
     for _, total in totals.dropna(subset=["machines"]).iterrows():
-        children = totals[totals["parent_id"] == total["total_id"]]
-        parts = flows[flows["total_id"] == total["total_id"]]
-        if children.empty and parts.empty:
-            continue
-        accounted = int(children["machines"].dropna().sum()) + int(parts["machines"].dropna().sum())
+        children = totals[totals["parent_id"] == total["total_id"]].dropna(subset=["machines"])
+        parts = flows[flows["total_id"] == total["total_id"]].dropna(subset=["machines"])
+        terms = [(row["label"], row["machines"], row["qualifier"]) for _, row in children.iterrows()]
+        terms += [(f"{row['seller']} → {row['receiver']}", row["machines"], row["qualifier"]) for _, row in parts.iterrows()]
+        if not terms and pd.isna(total["iso3"]):
+            continue  # a root nothing is reported under (Arcane's storage estimate): not a remainder
+        accounted = int(sum(machines for _, machines, _ in terms))
         remainder = int(total["machines"]) - accounted
         if remainder <= 0:
             continue
+        bound = remainder_bound(total["qualifier"], [qualifier for _, _, qualifier in terms])
         label = total["remainder_label"] if pd.notna(total["remainder_label"]) else f"{total['label']}: not attributed"
+        shown = machines_text(remainder, bound)
+        listed = "; ".join(f"{name} {_qualified(machines, qualifier)}" for name, machines, qualifier in terms)
+        arithmetic = f"{total['label']}: {_qualified(total['machines'], total['qualifier'])}"
+        arithmetic += f" − {accounted:,} attributed ({listed})" if terms else ", none of it attributed"
+        arithmetic += f" = {remainder:,}, shown as {shown}"
+        arithmetic += {
+            "exact": ".",
+            "at_least": ": the total is a floor, so the remainder is too.",
+            "at_most": ": some parts are floors, so the remainder is a ceiling.",
+            "about": ": approximate figures, or floors on both sides, make it neither a floor nor a ceiling.",
+        }[bound]
+        if total["qualifier"] == "at_least" and any(qualifier == "at_least" for _, _, qualifier in terms):
+            arithmetic += f" If the total is close to its stated floor, it is {machines_text(remainder, 'at_most')}."
         rows.append(
             {
                 "total_id": total["total_id"],
                 "label": label,
                 "iso3": total["iso3"],
                 "machines": remainder,
+                "bound": bound,
+                "shown": shown,
                 "of_total": int(total["machines"]),
                 "accounted": accounted,
                 "confidence": "model_estimate",
                 "source_ids": total["source_ids"],
-                "note": f"{int(total['machines']):,} reported ({total['qualifier'].replace('_', ' ')}) minus {accounted:,} attributed; derived, approximate",
+                "note": "Derived, not reported. " + arithmetic,
             }
         )
-    return pd.DataFrame(rows, columns=["total_id", "label", "iso3", "machines", "of_total", "accounted", "confidence", "source_ids", "note"])
+    return pd.DataFrame(rows, columns=["total_id", "label", "iso3", "machines", "bound", "shown", "of_total", "accounted", "confidence", "source_ids", "note"])
 
 
 def unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """Reported flows and totals with no machine count (Canada's rank, The9's contract, storage)."""
+    """What is reported but not drawn: flows and totals with no count (Canada's rank, The9's
+    contract), plans and requests (never drawn: they are not machines received), orders and
+    machines in transit while their layer is off, and estimates nothing is reported under."""
     flows = filter_flows(dataset, state)
-    flows = flows[flows["machines"].isna()]
+    hidden = flows["machines"].isna() | (flows["kind"] == "plan_or_request") | (flows["kind"].isin(NOT_RECEIVED_KINDS) & (not state.show_orders))
     rows = [
-        {"what": f"{flow.seller} → {country_name(flow.destination_iso3)} ({flow.receiver})", "note": flow.note, "source_ids": flow.source_ids}
-        for flow in flows.itertuples()
+        {"what": f"{_KIND_WORDS[flow.kind]}: {flow.seller} → {country_name(flow.destination_iso3)} ({flow.receiver}), {_qualified(flow.machines, flow.qualifier)}", "note": flow.note, "source_ids": flow.source_ids}
+        for flow in flows[hidden].itertuples()
     ]
     totals = dataset.flow_totals
     if state.countries:
@@ -138,9 +217,18 @@ def unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         for total in totals.itertuples():
             if pd.isna(total.machines):
                 rows.append({"what": total.label, "note": total.note, "source_ids": total.source_ids})
-            elif pd.isna(total.parent_id) and totals["parent_id"].ne(total.total_id).all() and not (dataset.flows["total_id"] == total.total_id).any():
-                rows.append({"what": f"{total.label}: about {int(total.machines):,}", "note": total.note, "source_ids": total.source_ids})
+            elif pd.isna(total.parent_id) and pd.isna(total.iso3) and totals["parent_id"].ne(total.total_id).all() and not (dataset.flows["total_id"] == total.total_id).any():
+                rows.append({"what": f"{total.label}: {_qualified(total.machines, total.qualifier)}", "note": total.note, "source_ids": total.source_ids})
     return pd.DataFrame(rows, columns=["what", "note", "source_ids"])
+
+
+#: How each flow kind reads in a listing or a hover.
+_KIND_WORDS = {
+    "relocation": "Relocation",
+    "in_transit": "In transit, not received",
+    "order": "Order of new machines, not received",
+    "plan_or_request": "Plan or request, not counted",
+}
 
 
 # --- Sankey --------------------------------------------------------------------------------
@@ -158,36 +246,64 @@ def _seller_label(seller: str) -> str:
 
 
 def sankey_links(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """Links seller → country → receiver, in machines, plus the derived remainders.
+    """Links seller → country → receiver, in machines: relocations, plus derived remainders, plus
+    (only with the orders layer) orders and machines in transit. Plans are never drawn.
 
     Columns: source, target, source_column, target_column (0 seller, 1 country, 2 receiver),
-    machines, kind, confidence, source_ids, note. Flows without a count cannot be drawn and are
-    listed by `unquantified_reports` instead.
+    machines, shown (the count as it may be quoted), kind, confidence, source_ids, note. Flows
+    without a count cannot be drawn and are listed by `unquantified_reports` instead.
     """
+    kinds = RECEIVED_KINDS + (NOT_RECEIVED_KINDS if state.show_orders else ())
     flows = filter_flows(dataset, state).dropna(subset=["machines"])
+    flows = flows[flows["kind"].isin(kinds)]
     links = []
     for flow in flows.itertuples():
         country = country_name(flow.destination_iso3)
-        common = {"machines": int(flow.machines), "kind": flow.kind, "confidence": flow.confidence, "source_ids": flow.source_ids, "note": flow.note if pd.notna(flow.note) else ""}
+        note = flow.note if pd.notna(flow.note) else ""
+        if flow.kind in NOT_RECEIVED_KINDS:
+            note = f"{_KIND_WORDS[flow.kind]}{delivery_text(flow)}. {note}"
+        common = {"machines": int(flow.machines), "shown": _qualified(flow.machines, flow.qualifier), "kind": flow.kind, "confidence": flow.confidence, "source_ids": flow.source_ids, "note": note}
         links.append({"source": _seller_label(flow.seller), "target": country, "source_column": 0, "target_column": 1, **common})
         links.append({"source": country, "target": _receiver_label(flow.receiver, flow.destination_iso3), "source_column": 1, "target_column": 2, **common})
-    if state.show_remainders and not is_filtered(state):
-        for remainder in derived_remainders(dataset).itertuples():
-            common = {"machines": remainder.machines, "kind": "remainder", "confidence": remainder.confidence, "source_ids": remainder.source_ids, "note": remainder.note}
-            if pd.isna(remainder.iso3):
+    for remainder in derived_remainders(dataset).itertuples():
+        common = {"machines": remainder.machines, "shown": remainder.shown, "kind": "remainder", "confidence": remainder.confidence, "source_ids": remainder.source_ids, "note": remainder.note}
+        if pd.isna(remainder.iso3):
+            # What left China or was tracked without a reported destination: optional, whole view only.
+            if state.show_remainders and not is_filtered(state):
                 links.append({"source": NOT_ITEMISED, "target": remainder.label, "source_column": 0, "target_column": 1, **common})
-            else:
-                country = country_name(remainder.iso3)
-                links.append({"source": country, "target": _receiver_label(NOT_IDENTIFIED, remainder.iso3), "source_column": 1, "target_column": 2, **common})
-    columns = ["source", "target", "source_column", "target_column", "machines", "kind", "confidence", "source_ids", "note"]
+        elif not state.firms and (not state.countries or remainder.iso3 in state.countries):
+            # Part of a reported country total: always drawn, it is that country's count.
+            country = country_name(remainder.iso3)
+            links.append({"source": NOT_ITEMISED, "target": country, "source_column": 0, "target_column": 1, **common})
+            links.append({"source": country, "target": _receiver_label(NOT_IDENTIFIED, remainder.iso3), "source_column": 1, "target_column": 2, **common})
+    columns = ["source", "target", "source_column", "target_column", "machines", "shown", "kind", "confidence", "source_ids", "note"]
     frame = pd.DataFrame(links, columns=columns)
     if frame.empty:
         return frame
     grouped = (
         frame.groupby(["source", "target", "source_column", "target_column", "kind", "confidence"], as_index=False, sort=False)
-        .agg(machines=("machines", "sum"), source_ids=("source_ids", _join_ids), note=("note", _join_text))
+        .agg(machines=("machines", "sum"), shown=("shown", _join_shown), source_ids=("source_ids", _join_ids), note=("note", _join_text))
     )
     return grouped[columns].sort_values(["source_column", "machines"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _join_shown(values: pd.Series) -> str:
+    """Links merged into one: their quoted counts, joined ('12,000 + 345')."""
+    return " + ".join(values)
+
+
+def delivery_text(flow) -> str:
+    """', delivery Jan 2022 – Jun 2022' (or 'from Jun 2021'): when ordered machines arrive."""
+    start, end = getattr(flow, "delivery_start", None), getattr(flow, "delivery_end", None)
+    if not isinstance(start, str):
+        return ""
+    if isinstance(end, str):
+        return f", delivery {_month_words(start)} – {_month_words(end)}"
+    return f", deliveries from {_month_words(start)} (end not stated)"
+
+
+def _month_words(month: str) -> str:
+    return pd.Timestamp(month).strftime("%b %Y")
 
 
 def _join_ids(values: pd.Series) -> str:
@@ -211,6 +327,7 @@ def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     counted as received); `details` are extra hover lines.
     """
     builders = {"machines": _machine_rows, "share": _share_rows, "load": _load_rows, "strain": _strain_rows}
+    state = with_month(dataset, state)
     rows = builders[state.metric](dataset, state)
     limit = selected_countries(dataset, state)
     if limit is not None:
@@ -219,30 +336,64 @@ def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     return rows[MAP_COLUMNS].sort_values("iso3").reset_index(drop=True)
 
 
+def received_machines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """Machines relocated from China per destination, as the map and its lines draw them.
+
+    A country's reported total when it has a number (the whole view: a total may have no
+    breakdown at all, or be worded 'at least'); else, or under a firm filter, the sum of its counted
+    relocations. Orders, machines in transit and plans are never in it. Columns: iso3,
+    machines, shown (as quoted, e.g. 'at least 12,345').
+    """
+    flows = filter_flows(dataset, state)
+    flows = flows[flows["kind"].isin(RECEIVED_KINDS)].dropna(subset=["machines"])
+    counted = {}
+    if not state.firms:
+        totals = dataset.flow_totals.dropna(subset=["iso3", "machines"])
+        for total in totals.itertuples():
+            if not state.countries or total.iso3 in state.countries:
+                counted[total.iso3] = (int(total.machines), _qualified(total.machines, total.qualifier))
+    for iso3, group in flows.groupby("destination_iso3"):
+        if iso3 not in counted:
+            exact = (group["qualifier"] == "exact").all()
+            counted[iso3] = (int(group["machines"].sum()), " + ".join(_qualified(m, q) for m, q in zip(group["machines"], group["qualifier"])) if not exact or len(group) > 1 else _qualified(group["machines"].iloc[0], "exact"))
+    rows = [{"iso3": iso3, "machines": machines, "shown": shown} for iso3, (machines, shown) in sorted(counted.items())]
+    return pd.DataFrame(rows, columns=["iso3", "machines", "shown"])
+
+
 def _machine_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     flows = filter_flows(dataset, state)
     totals = dataset.flow_totals.dropna(subset=["iso3"]).set_index("iso3")
+    received = received_machines(dataset, state).set_index("iso3")
+    remainders = derived_remainders(dataset).dropna(subset=["iso3"]).set_index("iso3")
+    with_total = set(totals.index) if not state.firms else set()
     rows = []
-    for iso3 in sorted(set(flows["destination_iso3"]) | (set(totals.index) if not state.firms else set())):
+    for iso3 in sorted(set(flows["destination_iso3"]) | with_total):
         mine = flows[flows["destination_iso3"] == iso3]
-        confirmed = mine[mine["kind"].isin(CONFIRMED_KINDS)]["machines"].dropna()
-        details = [
-            f"{flow.seller} → {flow.receiver}: {_count(flow.machines)} ({flow.kind.replace('_', ' ')}, {flow.confidence.replace('_', ' ')})"
-            for flow in mine.itertuples()
-        ]
-        if iso3 in totals.index and not state.firms:
+        details = []
+        if iso3 in with_total:
             total = totals.loc[iso3]
             rank = f", rank {int(total['rank'])} among destinations" if pd.notna(total["rank"]) else ""
-            details.insert(0, f"FT-tracked total: {_count(total['machines'])}{rank}")
-        value = float(confirmed.sum()) if not confirmed.empty else float("nan")
-        plans_only = confirmed.empty and (mine["kind"] == "plan_or_request").any()
-        sources = _join_ids(pd.concat([mine["source_ids"], pd.Series([totals.loc[iso3, "source_ids"]] if iso3 in totals.index else [], dtype=object)]))
-        rows.append({"iso3": iso3, "country": country_name(iso3), "value": value, "low": float("nan"), "high": float("nan"), "status": "reported" if not confirmed.empty else "plan only" if plans_only else "no count", "details": details, "source_ids": sources})
+            details.append(f"Reported total, relocated from China: {_qualified(total['machines'], total['qualifier'])}{rank}")
+        details += [
+            f"{flow.seller} → {flow.receiver}: {_qualified(flow.machines, flow.qualifier)} ({_KIND_WORDS[flow.kind].lower()}{delivery_text(flow)}; {flow.confidence.replace('_', ' ')})"
+            for flow in mine.itertuples()
+        ]
+        if iso3 in with_total and iso3 in remainders.index:
+            details.append(f"{remainders.loc[iso3, 'label']}: {remainders.loc[iso3, 'shown']} (derived remainder)")
+        has_count = iso3 in received.index
+        kinds = set(mine["kind"])
+        status = (
+            "reported" if has_count
+            else "no count" if iso3 in with_total or "relocation" in kinds
+            else "not received" if kinds & set(NOT_RECEIVED_KINDS)
+            else "plan only"
+        )
+        value = float(received.loc[iso3, "machines"]) if has_count else float("nan")
+        low = value if has_count and received.loc[iso3, "shown"].startswith("at least") else float("nan")
+        total_ids = pd.Series([totals.loc[iso3, "source_ids"]] if iso3 in with_total else [], dtype=object)
+        sources = _join_ids(pd.concat([mine["source_ids"], total_ids]))
+        rows.append({"iso3": iso3, "country": country_name(iso3), "value": value, "low": low, "high": float("nan"), "status": status, "details": details, "source_ids": sources})
     return pd.DataFrame(rows, columns=MAP_COLUMNS)
-
-
-def _count(machines) -> str:
-    return "count not reported" if pd.isna(machines) else f"{int(machines):,}"
 
 
 def _month_rows(frame: pd.DataFrame, state: ViewState) -> pd.DataFrame:
@@ -363,21 +514,30 @@ ORIGIN = "CHN"
 
 
 def flow_lines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """One line per destination, China → country, in machines counted as received.
+    """One line per destination, China → country: machines relocated (as on the map) and, with
+    the orders layer, a separate line for orders and machines in transit.
 
-    Both ends are the country anchors of the map's own geometry (`rigflows.geo`), so a line
-    ends where the country is drawn.
+    `layer` is "received" or "not received"; `text` is the line's hover. Both ends are the
+    country anchors of the map's own geometry (`rigflows.geo`), so a line ends where the
+    country is drawn.
     """
-    flows = filter_flows(dataset, state)
-    flows = flows[flows["kind"].isin(CONFIRMED_KINDS)].dropna(subset=["machines"])
     origin = dataset.geometry.anchor(ORIGIN)
+    lines = []
+    for row in received_machines(dataset, state).itertuples():
+        lines.append((row.iso3, row.machines, "received", f"China → {country_name(row.iso3)}: {row.shown} machines relocated"))
+    if state.show_orders:
+        flows = filter_flows(dataset, state)
+        flows = flows[flows["kind"].isin(NOT_RECEIVED_KINDS)].dropna(subset=["machines"])
+        for iso3, group in flows.groupby("destination_iso3"):
+            parts = "; ".join(f"{flow.seller} → {flow.receiver} {_qualified(flow.machines, flow.qualifier)} ({_KIND_WORDS[flow.kind].lower()}{delivery_text(flow)})" for flow in group.itertuples())
+            lines.append((iso3, int(group["machines"].sum()), "not received", f"China → {country_name(iso3)}, not received: {parts}"))
     rows = []
-    for iso3, group in flows.groupby("destination_iso3"):
+    for iso3, machines, layer, text in lines:
         anchor = dataset.geometry.anchor(iso3)
-        if origin is None or anchor is None:
+        if origin is None or anchor is None or iso3 == ORIGIN:
             continue
-        rows.append({"iso3": iso3, "country": country_name(iso3), "machines": int(group["machines"].sum()), "from_lon": origin[0], "from_lat": origin[1], "to_lon": anchor[0], "to_lat": anchor[1]})
-    return pd.DataFrame(rows, columns=["iso3", "country", "machines", "from_lon", "from_lat", "to_lon", "to_lat"])
+        rows.append({"iso3": iso3, "country": country_name(iso3), "machines": machines, "layer": layer, "text": text, "from_lon": origin[0], "from_lat": origin[1], "to_lon": anchor[0], "to_lat": anchor[1]})
+    return pd.DataFrame(rows, columns=["iso3", "country", "machines", "layer", "text", "from_lon", "from_lat", "to_lon", "to_lat"])
 
 
 # --- farms, sources, export ----------------------------------------------------------------
@@ -403,6 +563,40 @@ def sources_with_originals(dataset: Dataset, source_ids) -> pd.DataFrame:
     return sources[sources["source_id"].isin(ids | set(originals))].reset_index(drop=True)
 
 
+#: Producers named in a chart's source line before "and N more" (the rest are in the panel).
+SOURCE_LINE_PRODUCERS = 4
+_CREDIT_ORDER = {kind: rank for rank, kind in enumerate(("dataset", "official_statistics", "official_document", "original_report", "company_release", "model_estimate", "press_copy"))}
+
+
+def source_line(dataset: Dataset, source_ids) -> str:
+    """'Sources: Financial Times; CCAF, CBECI; ... and 3 more (see the sources panel)': the
+    producers behind a drawn chart, from its source ids, so a PNG credits exactly what it shows.
+
+    A press copy is credited to its original's producer (the FT, not the site that copied it).
+    """
+    ids = [part for value in source_ids for part in str(value).split(";") if part]
+    sources = dataset.sources.set_index("source_id")
+    credited = []
+    for source_id in ids:
+        if source_id not in sources.index:
+            continue
+        original = sources.loc[source_id, "original_id"]
+        credited.append(original if isinstance(original, str) and original in sources.index else source_id)
+    # Data and official documents first, then reporting, then copies; the table's order within.
+    ranked = sorted(dict.fromkeys(credited), key=lambda source_id: (_CREDIT_ORDER.get(sources.loc[source_id, "kind"], len(_CREDIT_ORDER)), sources.index.get_loc(source_id)))
+    producers = list(dict.fromkeys(sources.loc[source_id, "producer"] for source_id in ranked))
+    if not producers:
+        return "Sources: see the sources panel"
+    shown, more = producers[:SOURCE_LINE_PRODUCERS], len(producers) - SOURCE_LINE_PRODUCERS
+    return "Sources: " + "; ".join(shown) + (f" and {more} more" if more > 0 else "") + " (see the sources panel)"
+
+
+def editorial_notes(dataset: Dataset, kind: str) -> pd.DataFrame:
+    """The notes of one kind (`notes.csv`: conflicts, credit), in the table's order."""
+    notes = dataset.notes
+    return notes[notes["kind"] == kind].reset_index(drop=True)
+
+
 def citation(source) -> str:
     """'Producer, "Title" (published), URL, accessed DATE' for one sources row."""
     parts = [str(source["producer"]), f"\u201c{source['title']}\u201d"]
@@ -426,6 +620,9 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     month = state.month if state.metric != "machines" else ""
     map_part = map_rows(dataset, state).assign(view="map", metric=state.metric, month=month, from_="", to="", kind="", confidence="")
     map_part["notes"] = map_part["details"].map(" / ".join)
+    # The count as it may be quoted ('at least 12,345', 'about 12,300'): value alone overstates precision.
+    shown = received_machines(dataset, state).set_index("iso3")["shown"] if state.metric == "machines" else pd.Series(dtype=object)
+    map_part["value_as_reported"] = map_part["iso3"].map(shown).astype(object).fillna("")
     links = sankey_links(dataset, state)
     flow_part = pd.DataFrame(
         {
@@ -437,6 +634,7 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             "from_": links["source"],
             "to": links["target"],
             "value": links["machines"],
+            "value_as_reported": links["shown"],
             "low": float("nan"),
             "high": float("nan"),
             "status": "",
@@ -446,7 +644,7 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             "source_ids": links["source_ids"],
         }
     )
-    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "value", "low", "high", "status", "kind", "confidence", "notes", "source_ids"]
+    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "value", "value_as_reported", "low", "high", "status", "kind", "confidence", "notes", "source_ids"]
     table = pd.concat([map_part[columns], flow_part[columns]], ignore_index=True).rename(columns={"from_": "from"})
     table["sources"] = table["source_ids"].map(cite)
     return table

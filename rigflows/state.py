@@ -11,18 +11,20 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
 METRICS = {
-    "machines": "Machines reported received from China (relocations and new-machine sales)",
+    "machines": "Machines relocated from China (reported)",
     "share": "Share of global Bitcoin hashrate (%)",
     "load": "Estimated mining load (GW, model)",
     "strain": "Estimated mining load as % of national electricity demand (model)",
 }
 DEFAULT_METRIC = "machines"
-DEFAULT_MONTH = "2021-08"
+#: The month of a state made without a dataset: "" stands for the dataset's default month
+#: (`Vocabulary.default_month`, a rule of the data layer), which every parsed state carries.
+DEFAULT_MONTH = ""
 
 #: The on/off settings: ViewState field → URL parameter (also the overlay checklist's value).
 #: A new toggle is a field with its default plus one entry here; the URL, parsing, cleaning
 #: and the checklist follow.
-FLAGS = {"show_farms": "farms", "show_remainders": "remainders"}
+FLAGS = {"show_farms": "farms", "show_remainders": "remainders", "show_orders": "orders"}
 
 #: Longest list and string a URL or callback may pass before it is refused as hostile.
 MAX_ITEMS = 50
@@ -37,14 +39,20 @@ class ViewState:
     firms: tuple[str, ...] = ()
     show_farms: bool = False
     show_remainders: bool = True
+    #: The orders layer: new machines ordered from makers and machines in transit, never counted
+    #: as received (off by default).
+    show_orders: bool = False
 
-    def to_query(self) -> str:
-        """The query string (with leading '?', or '' for the default view), defaults omitted."""
+    def to_query(self, default_month: str = DEFAULT_MONTH) -> str:
+        """The query string (with leading '?', or '' for the default view), defaults omitted.
+
+        `default_month` is the dataset's default (`Vocabulary.default_month`), left out too.
+        """
         default = ViewState()
         params = {}
         if self.metric != default.metric:
             params["metric"] = self.metric
-        if self.month != default.month:
+        if self.month not in (DEFAULT_MONTH, default_month):
             params["month"] = self.month
         if self.countries:
             params["country"] = ",".join(self.countries)
@@ -78,7 +86,12 @@ class Vocabulary:
     months: tuple[str, ...]
     countries: frozenset[str]
     firms: frozenset[str]
+    #: The month a view opens on; empty means the latest of `months`.
     default_month: str = field(default=DEFAULT_MONTH)
+
+    def __post_init__(self):
+        if not self.default_month and self.months:
+            object.__setattr__(self, "default_month", self.months[-1])
 
 
 def _slugify(text: str) -> str:

@@ -104,18 +104,20 @@ def test_kazakhstan_total_is_the_sum_of_its_flows(dataset):
     assert by_seller[by_seller.index.str.startswith("BIT Mining")].tolist() == [7_849]
 
 
-def test_us_total_is_one_unattributed_flow(dataset):
+def test_us_total_has_no_typed_in_breakdown(dataset):
+    """No flow restates the US total: its 87,200 are a remainder the app computes."""
     usa = country_total(dataset, "USA")
-    parts = flows_of(dataset, usa["total_id"])
-    assert usa["machines"] == FT_USA
-    assert usa["parts_complete"]
-    assert parts["machines"].tolist() == [FT_USA]
-    assert parts["destination_iso3"].tolist() == ["USA"]
+    assert usa["machines"] == FT_USA and usa["qualifier"] == "exact"
+    assert not usa["parts_complete"]
+    assert flows_of(dataset, usa["total_id"]).empty
+    assert not (dataset.flows["machines"] == FT_USA).any()
+    remainder = derived_remainders(dataset).set_index("total_id").loc[usa["total_id"]]
+    assert remainder["machines"] == FT_USA and remainder["bound"] == "exact" and remainder["shown"] == "87,200"
 
 
 def test_complete_totals_equal_their_parts(dataset):
     complete = dataset.flow_totals[dataset.flow_totals["parts_complete"]]
-    assert set(complete["iso3"]) == {"RUS", "KAZ", "USA"}
+    assert set(complete["iso3"]) == {"RUS", "KAZ"}
     for row in complete.itertuples():
         parts = pd.concat([flows_of(dataset, row.total_id)["machines"], children_of(dataset, row.total_id)["machines"]])
         assert parts.notna().all() and parts.sum() == row.machines, row.total_id
@@ -164,9 +166,14 @@ def test_derived_remainders(dataset):
     tracked = tracked_total(dataset)
     root = total(dataset, tracked["parent_id"])
     country_totals = children_of(dataset, tracked["total_id"])["machines"].dropna().sum()
-    assert set(remainders.index) == {tracked["total_id"], root["total_id"]}
+    assert set(remainders.index) == {tracked["total_id"], root["total_id"], country_total(dataset, "USA")["total_id"]}
     assert remainders.loc[tracked["total_id"], "machines"] == FT_TRACKED - country_totals == 49_951
     assert remainders.loc[root["total_id"], "machines"] == FT_LEFT_CHINA - FT_TRACKED == 1_570_000
+    # 'more than 2m' − 'over 430,000', and 'over 430,000' − (at least 205,000 + ...): bounds, not counts.
+    assert remainders.loc[root["total_id"], "shown"] == "about 1.57 million"
+    assert remainders.loc[tracked["total_id"], "shown"] == "about 50,000"
+    assert "at most ~50,000" in remainders.loc[tracked["total_id"], "note"]
+    assert "430,000" in remainders.loc[tracked["total_id"], "note"] and "380,049" in remainders.loc[tracked["total_id"], "note"]
     assert remainders.loc[tracked["total_id"], "label"] == tracked["remainder_label"]
     assert remainders.loc[root["total_id"], "label"] == root["remainder_label"]
     assert pd.notna(tracked["remainder_label"]) and pd.notna(root["remainder_label"])
@@ -174,9 +181,11 @@ def test_derived_remainders(dataset):
     assert (remainders["of_total"] - remainders["accounted"] == remainders["machines"]).all()
 
 
-def test_country_totals_have_no_remainder(dataset):
+def test_only_the_us_total_is_a_country_remainder(dataset):
+    """Russia and Kazakhstan are fully itemised; the US has no breakdown at all."""
     remainders = derived_remainders(dataset)
-    assert not remainders["total_id"].isin(dataset.flow_totals.dropna(subset=["iso3"])["total_id"]).any()
+    country = remainders.dropna(subset=["iso3"])
+    assert country["iso3"].tolist() == ["USA"]
 
 
 def test_storage_estimate_is_a_separate_root(dataset):
@@ -244,19 +253,36 @@ def test_every_plan_is_graded_as_a_plan(dataset):
     assert (flows.loc[~plans, "confidence"] != "plan_or_request").all()
 
 
-@pytest.mark.parametrize(("seller", "receiver", "iso3", "machines"), [("Bitmain", "Marathon", "USA", 30_000), ("MicroBT", "Hut 8", "CAN", 24_000)])
-def test_new_machine_sales_are_in_no_total(dataset, seller, receiver, iso3, machines):
+@pytest.mark.parametrize(
+    ("seller", "receiver", "iso3", "machines", "ordered", "delivery"),
+    [
+        # Marathon ordered 30,000 S19j Pro in August 2021 for delivery January-June 2022.
+        ("Bitmain", "Marathon", "USA", 30_000, "2021-08", ("2022-01", "2022-06")),
+        # Hut 8's update of 28 June 2021: a staged order, deliveries under way, end not stated.
+        ("MicroBT", "Hut 8", "CAN", 24_000, "2021-06", ("2021-06", None)),
+    ],
+)
+def test_orders_of_new_machines_are_orders_with_their_delivery(dataset, seller, receiver, iso3, machines, ordered, delivery):
     flow = one_flow(dataset, seller, receiver)
-    assert flow["kind"] == "new_sale" and flow["seller_type"] == "manufacturer"
+    assert flow["kind"] == "order" and flow["seller_type"] == "manufacturer"
     assert flow["destination_iso3"] == iso3 and flow["machines"] == machines
+    assert flow["period_start"] == ordered
+    assert (flow["delivery_start"], None if pd.isna(flow["delivery_end"]) else flow["delivery_end"]) == delivery
     assert pd.isna(flow["total_id"])
 
 
-def test_every_new_sale_is_from_a_manufacturer_and_in_no_total(dataset):
-    sales = dataset.flows[dataset.flows["kind"] == "new_sale"]
-    assert len(sales) == 2
-    assert (sales["seller_type"] == "manufacturer").all()
-    assert sales["total_id"].isna().all()
+def test_bit_digitals_machines_were_in_transit(dataset):
+    flow = one_flow(dataset, "Bit Digital", "Bit Digital")
+    assert flow["kind"] == "in_transit" and flow["machines"] == 1_000 and flow["qualifier"] == "about"
+    assert "still waiting to be released from the docks" in flow["note"]
+    assert pd.isna(flow["total_id"])
+
+
+def test_only_relocations_are_machines_received(dataset):
+    """Orders, machines in transit and plans are never part of a received total."""
+    flows = dataset.flows
+    assert set(flows.loc[flows["total_id"].notna(), "kind"]) == {"relocation"}
+    assert set(flows.loc[flows["seller_type"] == "manufacturer", "kind"]) == {"order"}
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -307,7 +333,7 @@ def test_press_copies_point_to_an_original(dataset):
     linked = sources[sources["original_id"].notna()]
     assert (linked["kind"] == "press_copy").all()
     originals = sources.loc[linked["original_id"]]
-    assert originals["kind"].isin(["original_report", "company_release"]).all()
+    assert originals["kind"].isin(["original_report", "company_release", "official_document"]).all()
     assert originals["original_id"].isna().all()  # an original is not a copy of something else
     ft_copies = sources[sources.index.str.endswith("_ft_copy")]
     assert len(ft_copies) > 0
@@ -317,7 +343,7 @@ def test_press_copies_point_to_an_original(dataset):
 def test_press_copies_next_to_their_original_name_it(dataset):
     # Where a row cites an original and copies, each copy is a copy of one of those originals.
     sources = dataset.sources.set_index("source_id")
-    originals = set(sources.index[sources["kind"].isin(["original_report", "company_release"])])
+    originals = set(sources.index[sources["kind"].isin(["original_report", "company_release", "official_document"])])
     for table in ("flows", "flow_totals"):
         for row_sources in cited(dataset.tables[table]):
             row_originals = originals & set(row_sources)
@@ -334,7 +360,8 @@ def test_every_ft_figure_cites_the_ft(dataset):
     ft_copies = set(dataset.sources.loc[dataset.sources["original_id"] == FT_ARTICLE, "source_id"])
     for flow_id, sources in zip(dataset.flows["flow_id"], cited(dataset.flows)):
         if ft_copies & set(sources):
-            assert sources[0] == FT_ARTICLE, flow_id  # strongest or original first
+            # The original before its copies; an order cites the buyer's own release first.
+            assert FT_ARTICLE in sources and sources.index(FT_ARTICLE) < min(sources.index(copy) for copy in ft_copies & set(sources)), flow_id
 
 
 # --- CBECI hashrate shares -----------------------------------------------------------------

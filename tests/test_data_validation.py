@@ -339,7 +339,7 @@ def test_row_with_too_many_fields(data_copy):
     lines[5] = lines[5].rstrip("\n") + ",one too many\n"  # line 6
     path.write_text("".join(lines), encoding="utf-8")
     message = only_problem(data_copy, "flows.csv", 6, None)
-    assert "malformed CSV" in message and "Expected 17 fields" in message and "saw 18" in message
+    assert "malformed CSV" in message and "Expected 19 fields" in message and "saw 20" in message
 
 
 def _unterminate_a_quote(data_copy: Path, line: int) -> None:
@@ -376,7 +376,7 @@ def test_missing_file(data_copy):
 
 def test_file_not_utf8(data_copy):
     path = data_copy / "events.csv"
-    path.write_bytes(path.read_bytes().replace("China bans".encode(), b"China \xff bans"))
+    path.write_bytes(path.read_bytes().replace("China formally bans".encode(), b"China \xff formally bans"))
     message = only_problem(data_copy, "events.csv", None, None)
     assert "UTF-8" in message
 
@@ -437,7 +437,7 @@ def test_duplicate_flow_id(data_copy):
 
 
 def test_bad_id_format(data_copy):
-    set_cell(data_copy, "events", "china_mining_ban", "event_id", "China Mining Ban")
+    set_cell(data_copy, "events", "china_formal_ban", "event_id", "China Mining Ban")
     edited = (data_copy / "events.csv").read_text().splitlines()
     line = next(number for number, text in enumerate(edited, start=1) if text.startswith("China Mining Ban,"))
     message = only_problem(data_copy, "events.csv", line, "event_id")
@@ -450,7 +450,7 @@ def test_bad_id_format(data_copy):
         ("flows", "kaz_bitfufu", "period_start", "2021/06", "YYYY-MM"),
         ("flows", "kaz_bitfufu", "period_end", "2021-13", "YYYY-MM"),
         ("sources", "rarehippo_ft_copy", "accessed", "24/11/2026", "YYYY-MM-DD"),
-        ("events", "china_mining_ban", "date", "May 2021", "YYYY-MM"),
+        ("events", "china_formal_ban", "date", "May 2021", "YYYY-MM"),
         ("farms", "bitriver_bratsk", "as_of", "2021-3", "YYYY"),
     ],
 )
@@ -505,12 +505,12 @@ def _break_four_rules(data_dir: Path) -> set[tuple[str, int, str]]:
     set_cell(data_dir, "farms", "hut8_medicine_hat", "lat", "56.1325")
     set_cell(data_dir, "farms", "hut8_medicine_hat", "lon", "101.61417")
     set_share(data_dir, "2021-08", "USA", "30.4")
-    set_cell(data_dir, "events", "china_mining_ban", "source_ids", "ft_exiled_machines;no_such_source")
+    set_cell(data_dir, "events", "china_formal_ban", "source_ids", "ft_exiled_machines;no_such_source")
     return {
         ("flows.csv", line_of(data_dir, "flows", "rus_bitriver"), "farm_id"),
         ("farms.csv", line_of(data_dir, "farms", "hut8_medicine_hat"), "lat"),
         ("hashrate_share.csv", line_of(data_dir, "hashrate_share", "2021-08"), "share_pct"),
-        ("events.csv", line_of(data_dir, "events", "china_mining_ban"), "source_ids"),
+        ("events.csv", line_of(data_dir, "events", "china_formal_ban"), "source_ids"),
     }
 
 
@@ -600,15 +600,16 @@ def test_app_lists_every_problem_on_start(data_copy):
 
 
 def test_flow_to_a_farm_or_total_in_another_country_is_reported(data_copy):
-    def move_bitriver_to_kazakhstan(frame):
-        frame.loc[frame["flow_id"] == "rus_bitriver", "destination_iso3"] = "KAZ"
+    def move_bit_cluster_to_kazakhstan(frame):
+        frame.loc[frame["flow_id"] == "rus_bit_cluster", "destination_iso3"] = "KAZ"
         return frame
 
-    edit_table(data_copy, "flows", move_bitriver_to_kazakhstan)
+    edit_table(data_copy, "flows", move_bit_cluster_to_kazakhstan)
     problems = [p for p in find_problems(data_copy) if p.file == "flows.csv"]
-    line = 1 + next(i for i, text in enumerate((data_copy / "flows.csv").read_text().splitlines()) if text.startswith("rus_bitriver"))
+    line = line_of(data_copy, "flows", "rus_bit_cluster")
     assert {(p.line, p.column) for p in problems} >= {(line, "farm_id"), (line, "total_id")}
-    assert all("KAZ" in p.message and "RUS" in p.message for p in problems if p.line == line)
+    moved = [p for p in problems if p.line == line and "goes to" in p.message]
+    assert len(moved) == 2 and all("KAZ" in p.message and "RUS" in p.message for p in moved)
 
 
 def test_a_broken_file_does_not_hide_cross_table_problems_in_the_others(data_copy):

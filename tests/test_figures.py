@@ -55,14 +55,14 @@ LINK_COLUMNS = ["source", "target", "source_column", "target_column", "machines"
 
 def link_table() -> pd.DataFrame:
     rows = [
-        ("Bitmain", "United States", 0, 1, 200_000, "new_sale", "single_report", "ft_copy", "New machines, <5% of orders"),
-        ("United States", "Riot", 1, 2, 200_000, "new_sale", "single_report", "ft_copy", ""),
+        ("Bitmain", "United States", 0, 1, 200_000, "order", "single_report", "ft_copy", "New machines, <5% of orders"),
+        ("United States", "Riot", 1, 2, 200_000, "order", "single_report", "ft_copy", ""),
         ("Bit Mining", "Kazakhstan", 0, 1, 2_500, "relocation", "single_report", "ft_copy", ""),
         ("Kazakhstan", "Enegix", 1, 2, 2_500, "relocation", "single_report", "ft_copy", ""),
         ("Seller not identified", "Kazakhstan", 0, 1, 85_500, "relocation", "several_sources", "ft_copy", ""),
         ("Kazakhstan", "Not identified (Kazakhstan)", 1, 2, 85_500, "relocation", "several_sources", "ft_copy", ""),
-        ("Bit Mining", "Russia", 0, 1, 30_000, "plan_or_request", "plan_or_request", "ft_copy_b", "Planned"),
-        ("Russia", "BitRiver", 1, 2, 30_000, "plan_or_request", "plan_or_request", "ft_copy_b", "Planned"),
+        ("Bit Mining", "Russia", 0, 1, 30_000, "in_transit", "single_report", "ft_copy_b", "At the docks"),
+        ("Russia", "BitRiver", 1, 2, 30_000, "in_transit", "single_report", "ft_copy_b", "At the docks"),
         ("Sellers not itemised", "Destination not attributed", 0, 1, 1_570_000, "remainder", "model_estimate", "ft_copy", "derived"),
         ("United States", "Not identified (United States)", 1, 2, 5_000, "remainder", "model_estimate", "ft_copy", "derived"),
     ]
@@ -218,7 +218,7 @@ def test_map_hover_has_value_unit_status_details_and_sources():
 def test_map_title_names_metric_and_month_or_the_machines_period():
     assert build_choropleth_figure(map_table(), None, SHARE).layout.title.text == f"{METRICS['share']}, Aug 2021"
     machines = build_choropleth_figure(map_table(), None, ViewState(metric="machines"), period="to Nov 2021")
-    assert machines.layout.title.text.endswith("to Nov 2021") and "Aug" not in machines.layout.title.text
+    assert machines.layout.title.text.replace("<br>", " ").endswith("to Nov 2021") and "Aug" not in machines.layout.title.text
     filtered = build_choropleth_figure(map_table(), None, ViewState(metric="share", countries=("KAZ",)))
     assert "Kazakhstan" in filtered.layout.title.subtitle.text
 
@@ -279,7 +279,7 @@ def test_sankey_colours_links_by_kind():
     sankey = build_sankey_figure(links, ViewState()).data[0]
     labels = list(sankey.node.label)
     colour = {(labels[source], labels[target]): value for source, target, value in zip(sankey.link.source, sankey.link.target, sankey.link.color)}
-    relocation, plan = colour[("Bit Mining", "Kazakhstan")], colour[("Bit Mining", "Russia")]
+    relocation, plan = colour[("Bit Mining", "Kazakhstan")], colour[("Bit Mining", "Russia")]  # "plan": in transit
     remainder = colour[("Sellers not itemised", "Destination not attributed")]
     assert relocation != plan and relocation != colour[("Bitmain", "United States")]
 
@@ -292,19 +292,19 @@ def test_sankey_colours_links_by_kind():
     assert alpha(plan) < alpha(relocation)
     assert len(set(channels(remainder))) == 1  # grey
     key = annotation_texts(build_sankey_figure(links, ViewState()))
-    assert "Plan or request (not counted as received)" in key and "derived" in key and "machines" in key
+    assert "In transit (not received)" in key and "Order of new machines (not received" in key and "derived" in key and "machines" in key
 
 
 def test_sankey_hovers_say_what_each_link_and_node_is():
     sankey = build_sankey_figure(link_table(), ViewState()).data[0]
     hover = next(text for text in sankey.link.customdata if "Bitmain" in text)
-    for part in ("Bitmain → United States: 200,000 machines", "Kind: New sale", "Confidence: single report", "&lt;5% of orders", "Source: ft_copy"):
+    for part in ("Bitmain → United States: 200,000 machines", "Kind: Order of new machines", "Confidence: single report", "&lt;5% of orders", "Source: ft_copy"):
         assert part in hover
     assert "%{customdata}" in sankey.link.hovertemplate
     russia = sankey.node.customdata[list(sankey.node.label).index("Russia")]
-    assert "Total: 30,000 machines" in russia and "Plan or request" not in russia  # one kind: no split
+    assert "Total: 30,000 machines" in russia and "In transit" not in russia  # one kind: no split
     united_states = sankey.node.customdata[list(sankey.node.label).index("United States")]
-    assert "Total: 205,000 machines" in united_states and "New sale: 200,000" in united_states
+    assert "Total: 205,000 machines" in united_states and "Order of new machines (not received; delivery in hover): 200,000" in united_states
     assert sankey.textfont.size >= 12
 
 

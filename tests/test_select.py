@@ -45,13 +45,23 @@ def test_sankey_links_balance_at_the_country_column(dataset):
         assert inflow[country] == machines
 
 
-def test_remainders_appear_only_unfiltered_and_when_asked(dataset):
+def test_untracked_remainders_appear_only_unfiltered_and_when_asked(dataset):
     everything = sankey_links(dataset, ViewState())
     remainder_links = everything[everything["kind"] == "remainder"]
-    assert set(remainder_links["source"]) == {NOT_ITEMISED}
+    assert set(remainder_links.loc[remainder_links["source_column"] == 0, "source"]) == {NOT_ITEMISED}
     assert set(remainder_links["machines"]) == set(derived_remainders(dataset)["machines"])
-    assert (sankey_links(dataset, ViewState(show_remainders=False))["kind"] != "remainder").all()
+    untracked = set(derived_remainders(dataset).loc[lambda rows: rows["iso3"].isna(), "label"])
+    assert untracked <= set(everything["target"])
+    assert not untracked & set(sankey_links(dataset, ViewState(show_remainders=False))["target"])
     assert (sankey_links(dataset, ViewState(countries=("RUS",)))["kind"] != "remainder").all()
+
+
+def test_a_country_remainder_is_that_countrys_count_whatever_the_toggles(dataset):
+    """The US total has no breakdown: it is drawn as its remainder, even filtered to the US."""
+    for state in (ViewState(), ViewState(show_remainders=False), ViewState(countries=("USA",))):
+        links = sankey_links(dataset, state)
+        into_us = links[(links["target"] == "United States") & (links["target_column"] == 1)]
+        assert into_us["machines"].sum() == 87_200, state
 
 
 def test_unknown_receivers_in_two_countries_stay_two_nodes(dataset):
@@ -69,10 +79,11 @@ def test_flows_without_a_count_are_listed_not_drawn(dataset):
 def test_machine_map_counts_confirmed_flows_and_marks_countries_without_a_count(dataset):
     rows = map_rows(dataset, ViewState()).set_index("iso3")
     flows = dataset.flows
-    confirmed = flows[(flows["destination_iso3"] == "KAZ") & flows["kind"].isin(["relocation", "new_sale"])]["machines"].sum()
+    confirmed = flows[(flows["destination_iso3"] == "KAZ") & (flows["kind"] == "relocation")]["machines"].sum()
     assert rows.loc["KAZ", "value"] == confirmed
-    assert rows.loc["PRY", "status"] == "plan only" and math.isnan(rows.loc["PRY", "value"])
-    assert rows.loc["CAN", "value"] == flows[(flows["destination_iso3"] == "CAN") & (flows["kind"] == "new_sale")]["machines"].sum()
+    assert rows.loc["PRY", "status"] == "no count" and math.isnan(rows.loc["PRY", "value"])  # a plan is not a count
+    assert rows.loc["CAN", "status"] == "no count" and math.isnan(rows.loc["CAN", "value"])  # an order is not a count
+    assert any("order of new machines" in line for line in rows.loc["CAN", "details"])
     assert "CHN" not in rows.index  # China is the origin, not a destination
 
 
@@ -150,10 +161,12 @@ def test_flow_lines_run_from_china_to_each_destination_at_the_maps_anchors(datas
     from rigflows.select import flow_lines
 
     lines = flow_lines(dataset, ViewState()).set_index("iso3")
-    assert {"RUS", "KAZ", "USA", "CAN"} <= set(lines.index)
-    assert "PRY" not in lines.index  # plans only: not counted as received
+    assert set(lines.index) == {"RUS", "KAZ", "USA"}
+    assert "PRY" not in lines.index and "CAN" not in lines.index  # a plan, an order: not received
     china = dataset.geometry.anchor("CHN")
     assert (lines["from_lon"] == china[0]).all() and (lines["from_lat"] == china[1]).all()
     assert (lines.loc["KAZ", "to_lon"], lines.loc["KAZ", "to_lat"]) == dataset.geometry.anchor("KAZ")
     assert lines.loc["RUS", "machines"] == map_rows(dataset, ViewState()).set_index("iso3").loc["RUS", "value"]
-    assert list(flow_lines(dataset, ViewState(countries=("CAN",)))["iso3"]) == ["CAN"]
+    assert flow_lines(dataset, ViewState(countries=("CAN",))).empty
+    orders = flow_lines(dataset, ViewState(countries=("CAN",), show_orders=True))
+    assert orders["layer"].tolist() == ["not received"] and "Hut 8" in orders["text"].iloc[0]

@@ -10,13 +10,21 @@ from rigflows.state import MAX_ITEMS, ViewState, Vocabulary, clean_state, next_m
 VOCAB = Vocabulary(months=("2021-07", "2021-08", "2021-09"), countries=frozenset({"KAZ", "RUS", "USA"}), firms=frozenset({"BitRiver", "Bit Cluster"}))
 
 
+#: Every parsed state carries a month: the vocabulary's default, the latest month unless given.
+DEFAULT = ViewState(month=VOCAB.default_month)
+
+
 def test_default_state_has_an_empty_query():
-    assert ViewState().to_query() == ""
-    assert parse_query("", VOCAB) == (ViewState(), [])
+    assert VOCAB.default_month == "2021-09"  # the latest month of VOCAB
+    assert ViewState().to_query() == "" and DEFAULT.to_query(VOCAB.default_month) == ""
+    assert parse_query("", VOCAB) == (DEFAULT, [])
+    chosen = Vocabulary(months=VOCAB.months, countries=VOCAB.countries, firms=VOCAB.firms, default_month="2021-08")
+    assert parse_query("", chosen)[0].month == "2021-08"
+    assert ViewState(month="2021-07").to_query("2021-08") == "?month=2021-07"
 
 
 def test_full_state_round_trips_through_the_url():
-    state = ViewState(metric="strain", month="2021-09", countries=("RUS", "KAZ"), firms=("Bit Cluster", "BitRiver"), show_farms=True, show_remainders=False)
+    state = ViewState(metric="strain", month="2021-08", countries=("RUS", "KAZ"), firms=("Bit Cluster", "BitRiver"), show_farms=True, show_remainders=False, show_orders=True)
     parsed, notices = parse_query(state.to_query(), VOCAB)
     assert notices == []
     assert parsed == state
@@ -24,7 +32,7 @@ def test_full_state_round_trips_through_the_url():
 
 def test_unknown_values_are_dropped_with_a_notice_each():
     state, notices = parse_query("?metric=bogus&month=1999-01&country=KAZ,ZZZ&firm=<script>&farms=maybe&colour=red", VOCAB)
-    assert state == ViewState(countries=("KAZ",))
+    assert state == ViewState(month=VOCAB.default_month, countries=("KAZ",))
     joined = " ".join(notices)
     for fragment in ("metric", "1999-01", "ZZZ", "<script>", "farms", "colour"):
         assert fragment in joined
@@ -40,7 +48,7 @@ def test_too_many_items_are_refused_not_truncated():
 
 def test_callback_values_of_the_wrong_type_fall_back():
     state, notices = clean_state(VOCAB, metric=42, month=["2021-08"], countries={"a": 1}, firms="BitRiver", show_farms="yes")
-    assert state == ViewState(firms=("BitRiver",))
+    assert state == ViewState(month=VOCAB.default_month, firms=("BitRiver",))
     assert len(notices) == 3
 
 

@@ -20,6 +20,7 @@ from rigflows.figures.style import (
     NO_DATA_GREY,
     OKABE_ITO,
     SEQUENTIAL,
+    SOURCE_LINE,
     date_label,
     escape,
     filters_text,
@@ -45,6 +46,7 @@ _STATUS = {
     "flagged": "⚠ Flagged: see note below",
     "no count": "Reported destination, count not reported",
     "plan only": "Only plans or requests reported (not counted as received)",
+    "not received": "Only orders of new machines or machines in transit (not counted as received)",
 }
 _FARM_COLOUR = OKABE_ITO["vermillion"]
 #: Largest farm marker diameter (px) and the fixed size of a farm with unknown capacity.
@@ -69,7 +71,7 @@ _GEO = {
 
 
 def build_choropleth_figure(
-    map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "", lines: pd.DataFrame | None = None
+    map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "", lines: pd.DataFrame | None = None, source_line: str = SOURCE_LINE
 ) -> go.Figure:
     """Choropleth of `select.map_rows` for `state.metric`, with `select.farm_markers` on top.
 
@@ -89,8 +91,10 @@ def build_choropleth_figure(
     if farms is not None and not farms.empty:
         traces += _farm_traces(farms)
 
-    when = period if state.metric == "machines" else date_label(state.month)
+    when = period if state.metric == "machines" else date_label(state.month) if state.month else ""
     key = [legend_key([(NO_DATA_GREY, "Light grey: no data (not zero)")] + ([(NEUTRAL_GREY, "Mid grey: reported, no number")] if (~valued).any() else []))]
+    if lines is not None and "layer" in lines and (lines["layer"] == "not received").any():
+        key.append(legend_key([(OKABE_ITO["orange"], "Dashed: orders of new machines and machines in transit, not received (see hover)")]))
     if flagged.any():
         key.append("<b>⚠</b> and thick outline: flagged value (VPN/proxy distortion or measurement gap; see hover)")
     layout = {
@@ -105,12 +109,17 @@ def build_choropleth_figure(
         subtitle=filters_text(state),
         height=MAP_HEIGHT,
         footer=key,
+        source_line=source_line,
     )
 
 
 #: Widest flow line (px), for the largest destination; the others scale by machines.
 _LINE_MAX_PX = 9
-_LINE_COLOUR = "rgba(29, 35, 48, 0.55)"
+#: Relocated machines: solid dark lines. Orders and machines in transit: dashed orange, their own layer.
+_LINE_STYLE = {
+    "received": {"color": "rgba(29, 35, 48, 0.55)", "dash": "solid"},
+    "not received": {"color": OKABE_ITO["orange"], "dash": "dash"},
+}
 
 
 #: Points per flow line: plotly joins points by great circles, which over the pole leave the
@@ -119,7 +128,7 @@ _LINE_STEPS = 40
 
 
 def _flow_line_traces(lines: pd.DataFrame) -> list[dict]:
-    """One line per destination from China, width proportional to machines."""
+    """One line per destination (and layer) from China, width proportional to machines."""
     largest = float(lines["machines"].max())
     traces = []
     for line in named_rows(lines):
@@ -129,11 +138,11 @@ def _flow_line_traces(lines: pd.DataFrame) -> list[dict]:
             "mode": "lines",
             "lon": np.linspace(line.from_lon, line.to_lon, _LINE_STEPS).round(3).tolist(),
             "lat": np.linspace(line.from_lat, line.to_lat, _LINE_STEPS).round(3).tolist(),
-            "line": {"width": width, "color": _LINE_COLOUR},
+            "line": {"width": width, **_LINE_STYLE.get(getattr(line, "layer", "received"), _LINE_STYLE["received"])},
             # A click on the line selects its country, like a click on the country itself.
             "customdata": [line.iso3] * _LINE_STEPS,
             "hoverinfo": "text",
-            "text": f"China → {escape(line.country)}: {line.machines:,} machines (relocations and new sales)",
+            "text": wrap(getattr(line, "text", f"China → {line.country}: {line.machines:,} machines")),
             "showlegend": False,
         })
     return traces

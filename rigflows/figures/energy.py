@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from rigflows.figures.style import (
     CATEGORY_COLOURS,
     ENERGY_HEIGHT,
+    SOURCE_LINE,
     TEXT_COLOUR,
     date_label,
     escape,
@@ -45,7 +46,7 @@ _FLAGS = {
 
 
 def build_energy_figure(
-    series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState, *, colour_order: list[str] | None = None
+    series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState, *, colour_order: list[str] | None = None, source_line: str = SOURCE_LINE
 ) -> go.Figure:
     """Lines and ranges from `select.energy_series`, markers from `select.reported_loads`,
     event marks from `select.grid_events`, and a line at `state.month`.
@@ -91,6 +92,7 @@ def build_energy_figure(
         height=ENERGY_HEIGHT,
         footer=[note],
         axis_space=56,
+        source_line=source_line,
     )
 
 

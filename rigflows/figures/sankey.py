@@ -13,6 +13,7 @@ from rigflows.figures.style import (
     NEUTRAL_GREY,
     OKABE_ITO,
     SANKEY_HEIGHT,
+    SOURCE_LINE,
     TEXT_COLOUR,
     escape,
     filters_text,
@@ -29,8 +30,8 @@ from rigflows.state import ViewState
 #: are shown for completeness but are not machines received.
 LINK_KINDS = {
     "relocation": (OKABE_ITO["blue"], 0.55, "Relocation"),
-    "new_sale": (OKABE_ITO["orange"], 0.6, "New sale"),
-    "plan_or_request": (OKABE_ITO["purple"], 0.35, "Plan or request (not counted as received)"),
+    "order": (OKABE_ITO["orange"], 0.6, "Order of new machines (not received; delivery in hover)"),
+    "in_transit": (OKABE_ITO["purple"], 0.5, "In transit (not received)"),
     "remainder": (NEUTRAL_GREY, 0.45, "Remainder (derived, not attributed)"),
 }
 COLUMN_TITLES = ("Seller or shipper", "Destination country", "Receiving farm or operator")
@@ -43,7 +44,7 @@ _DOMAIN_TOP = 0.93
 _MachinesByKind = dict[tuple[str, int, str], dict[str, int]]
 
 
-def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = "") -> go.Figure:
+def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = "", source_line: str = SOURCE_LINE) -> go.Figure:
     """Sankey of `select.sankey_links` (columns source, target, source_column, target_column,
     machines, kind, confidence, source_ids, note). `period` as in the map: 'to Nov 2021'.
     """
@@ -55,6 +56,7 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
     ).sort_values(["source_index", "target_index", "kind"], kind="stable")
     kinds = [LINK_KINDS.get(kind, (NEUTRAL_GREY, 0.45, kind)) for kind in links["kind"]]
     split = _machines_by_kind(links)
+    approximate = _approximate_nodes(links)
 
     sankey = {
         "type": "sankey",
@@ -72,7 +74,7 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
             "thickness": 16,
             "color": [NEUTRAL_GREY if unknown else _NODE_COLOUR for unknown in nodes["unknown"]],
             "line": {"color": "white", "width": 0.5},
-            "customdata": [_node_hover(row, split) for row in named_rows(nodes)],
+            "customdata": [_node_hover(row, split, approximate) for row in named_rows(nodes)],
             "hovertemplate": "%{customdata}<extra></extra>",
         },
         "link": {
@@ -90,7 +92,7 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
     present = [kind for kind in LINK_KINDS if kind in set(links["kind"])]
     caption = "Link width = number of machines."
     if "remainder" in present:
-        caption += " Remainders are derived: a reported total minus the flows attributed to it, so approximate."
+        caption += " Remainders are derived: a reported total minus the flows attributed to it (hover for the arithmetic; 'about' and 'at most' where the figures are bounds)."
     else:
         caption += " Unattributed remainders are not shown in this view."
     title = "Machines leaving China: seller → country → receiver" + (f", {period}" if period else "")
@@ -102,6 +104,7 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
         height=SANKEY_HEIGHT,
         footer=[legend_key((rgba(*LINK_KINDS[kind][:2]), LINK_KINDS[kind][2]) for kind in present), caption],
         axis_space=12,
+        source_line=source_line,
     )
 
 
@@ -171,21 +174,33 @@ def _inside(position: float) -> float:
     return min(max(position, 0.001), 0.999)
 
 
-def _node_hover(node, split: _MachinesByKind) -> str:
+def _approximate_nodes(links: pd.DataFrame) -> set[str]:
+    """Nodes touching a link whose count is a bound or an approximation ('about 12,300')."""
+    shown = links["shown"] if "shown" in links else pd.Series("", index=links.index)
+    loose = shown.fillna("").str.contains("about|at least|at most|~")
+    return set(links.loc[loose, "source"]) | set(links.loc[loose, "target"])
+
+
+def _node_hover(node, split: _MachinesByKind, approximate: set[str] = frozenset()) -> str:
     """Name, total machines, and the split by kind on its larger side (plans are not receipts)."""
     incoming = split.get((node.label, node.column, "in"), {})
     outgoing = split.get((node.label, node.column, "out"), {})
     by_kind = outgoing if sum(outgoing.values()) >= sum(incoming.values()) else incoming
-    lines = [f"<b>{escape(node.label)}</b>", f"Total: {node.total:,.0f} machines"]
+    about = "about " if node.label in approximate else ""
+    lines = [f"<b>{escape(node.label)}</b>", f"Total: {about}{node.total:,.0f} machines"]
     if len(by_kind) > 1:
         lines += [f"{LINK_KINDS.get(kind, (None, None, kind))[2]}: {machines:,.0f}" for kind, machines in by_kind.items()]
     return "<br>".join(lines)
 
 
 def _link_hover(link) -> str:
-    """'A → B: 205,000 machines', then kind, confidence grade, note and source ids."""
+    """'A → B: 12,345 machines' (as quoted: 'about 12,300'), then kind, grade, note and sources."""
+    shown = getattr(link, "shown", "")
+    shown = shown if isinstance(shown, str) and shown else f"{link.machines:,.0f}"
+    if "+" in shown:
+        shown = f"{link.machines:,.0f} ({shown})"
     lines = [
-        f"<b>{escape(link.source)} → {escape(link.target)}: {link.machines:,.0f} machines</b>",
+        f"<b>{escape(link.source)} → {escape(link.target)}: {escape(shown)} machines</b>",
         "Kind: " + LINK_KINDS.get(link.kind, (None, None, escape(link.kind)))[2],
         "Confidence: " + escape(str(link.confidence).replace("_", " ")),
     ]

@@ -48,7 +48,9 @@ NO_DATA_GREY = "#e3e3e3"
 NEUTRAL_GREY = "#a3a3a3"
 FLAG_OUTLINE = "#1a1a1a"
 
-SOURCE_LINE = "Sources: FT via press copies; CBECI (CCAF); Our World in Data — see the sources panel"
+#: The source line of a figure built without its data's sources (`select.source_line` names
+#: the producers behind a drawn chart); it names no data of its own.
+SOURCE_LINE = "Sources: see the sources panel"
 
 #: Heights match the cards' graph heights in components/views.py; the app sets the width.
 MAP_HEIGHT = 520
@@ -155,18 +157,20 @@ def themed_figure(
     height: int,
     footer: Iterable[str | tuple[str, str]] = (),
     axis_space: int = 0,
+    source_line: str = SOURCE_LINE,
 ) -> go.Figure:
     """The figure with title, font, template, height and the bottom block (footer lines, then the
     source line) added to `layout`, after any annotations of its own.
 
-    A footer line may be (text, hover text) for detail too long to print. The bottom margin
+    A footer line may be (text, hover text) for detail too long to print. `source_line` names
+    the chart's sources (`select.source_line`), so an exported PNG credits what it draws. The bottom margin
     is computed from the footer so the lines never overlap the plot; `axis_space` is the room
     needed under the plot area (the x axis's ticks and title).
     """
     # Plotly never wraps a title; break it here so it fits a phone-width chart (~48 characters).
     title_lines = textwrap.wrap(title, TITLE_WRAP, break_long_words=False, break_on_hyphens=False) or [""]
     top = 24 + 22 * len(title_lines) + (20 if subtitle else 0)
-    lines = [line if isinstance(line, tuple) else (line, None) for line in (*footer, SOURCE_LINE)]
+    lines = [line if isinstance(line, tuple) else (line, None) for line in (*footer, escape(source_line))]
     heights = [_LINE_PX * (text.count("<br>") + 1) for text, _ in lines]
     bottom = axis_space + sum(heights) + 10
     footer_annotations, offset = [], -axis_space

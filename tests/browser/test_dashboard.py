@@ -34,6 +34,21 @@ def test_every_chart_draws_with_data_and_nothing_leaves_the_machine(page, app_ur
     assert page.eval_on_selector_all(f"#{ids.SOURCES} li", "items => items.length") >= 5
 
 
+def test_the_default_map_shows_machines_relocated_as_the_ft_reported(page, app_url):
+    """Russia at least 205,000, Kazakhstan 87,849, the US 87,200 (not orders added on top), Canada no count."""
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    hovers = page.evaluate(
+        f"""() => Object.fromEntries(document.querySelector('#{ids.MAP} .js-plotly-plot').data
+            .filter(trace => trace.type === 'choropleth' && trace.showscale !== false)
+            .flatMap(trace => Array.from(trace.locations).map((code, index) => [code, trace.hovertext[index]])))"""
+    )
+    assert set(hovers) == {"RUS", "KAZ", "USA"}  # Canada, Paraguay, Venezuela: reported, no count
+    for code, machines in (("RUS", "205,000"), ("KAZ", "87,849"), ("USA", "87,200")):
+        assert f"{machines} machines" in hovers[code], hovers[code]
+    assert "at least 205,000" in hovers["RUS"]
+
+
 def test_readme_screenshot_is_taken_by_the_tests_browser(page, app_url):
     page.goto(app_url + "/")
     wait_until_drawn(page)
