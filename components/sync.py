@@ -17,7 +17,7 @@ from components.sources import sources_panel
 from components.views import render_views, view_outputs, view_states
 from rigflows.dataset import Dataset
 from rigflows.select import country_options, vocabulary
-from rigflows.state import ViewState, clean_state, next_month, parse_query, toggle_country, toggle_firm
+from rigflows.state import ViewState, clean_state, keep_model, next_month, parse_query, toggle_country, toggle_firm
 
 
 def _clicked(click_data, field: str) -> str | None:
@@ -68,6 +68,7 @@ def register_sync_callback(app, dataset: Dataset, topojson_url: str) -> None:
             toggles = toggles if isinstance(toggles, list) else []
             month = months[month_index] if isinstance(month_index, int) and 0 <= month_index < len(months) else None
             state, notices = clean_state(vocab, metric, month, countries, firms, ids.SHOW_FARMS in toggles, ids.SHOW_REMAINDERS in toggles)
+            state = keep_model(state, state_from_url(search)[0])
             if trigger == ids.RESET:
                 state, notices = ViewState(month=vocab.default_month), []
             elif trigger == ids.MAP:

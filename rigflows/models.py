@@ -4,6 +4,10 @@ Mining load of a country in a month = its CBECI share of hashrate x CBECI's esti
 whole network's power draw that month. This assumes every country runs machines of the same
 average efficiency, and it inherits the VPN/proxy bias of the shares (see `hashrate_share.flag`).
 Strain = that load, run for a year, as a share of the country's annual electricity demand.
+
+CBECI revised its model in August 2023 and published only annual totals of the revision
+(`cbeci_annual`). The revised level keeps the shape of the v1 daily series and scales each year
+to the revised total; years without a revised total stay at the v1 level and say so.
 """
 
 from __future__ import annotations
@@ -23,18 +27,60 @@ METHOD_NOTE = (
 )
 
 
-def monthly_network_power(cbeci_power: pd.DataFrame) -> pd.DataFrame:
-    """CBECI's daily annualised TWh → mean power in GW per month (lower, estimate, upper)."""
+#: CBECI model versions a reader can choose (`cbeci_annual.model_version`), and how views name them.
+VERSION_LABELS = {"revised_2023": "CBECI 2023 revision", "v1": "CBECI v1 (pre-2023 model)"}
+DEFAULT_VERSION = "revised_2023"
+
+
+def version_factors(cbeci_power: pd.DataFrame, cbeci_annual: pd.DataFrame) -> pd.DataFrame:
+    """Per year with a revised total: the factor that takes the v1 daily series to that total.
+
+    The v1 level of a year is the mean of the daily series when the series covers the whole
+    year (so the scaled year averages exactly the revised total), else CBECI's published v1
+    total for that year (2022 here: the series stops in January). Years with neither get no
+    factor. Columns: year, factor, revised_twh, v1_twh, v1_basis.
+    """
+    columns = ["year", "factor", "revised_twh", "v1_twh", "v1_basis"]
+    daily = cbeci_power.assign(year=cbeci_power["date"].str.slice(0, 4).astype("int64"))
+    per_year = daily.groupby("year")["twh_estimate"].agg(["mean", "count"])
+    whole = per_year[per_year["count"] == [pd.Timestamp(year=int(year), month=12, day=31).day_of_year for year in per_year.index]]
+    totals = {(int(row.year), row.model_version): float(row.twh) for row in cbeci_annual.itertuples()}
+    rows = []
+    for (year, version), revised in sorted(totals.items()):
+        if version != "revised_2023":
+            continue
+        if year in whole.index:
+            v1, basis = float(whole.loc[year, "mean"]), "mean of the v1 daily series"
+        elif (year, "v1") in totals:
+            v1, basis = totals[(year, "v1")], "CBECI's published v1 total"
+        else:
+            continue
+        rows.append({"year": year, "factor": revised / v1, "revised_twh": revised, "v1_twh": v1, "v1_basis": basis})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def monthly_network_power(cbeci_power: pd.DataFrame, cbeci_annual: pd.DataFrame | None = None, version: str = "v1") -> pd.DataFrame:
+    """CBECI's daily annualised TWh → mean power in GW per month (lower, estimate, upper), at
+    the chosen model version, with `version_drawn` saying which level each month is at."""
     frame = cbeci_power.assign(month=cbeci_power["date"].str.slice(0, 7))
     means = frame.groupby("month")[["twh_lower", "twh_estimate", "twh_upper"]].mean()
     power = means / TWH_PER_GW_YEAR
     power.columns = ["network_gw_lower", "network_gw", "network_gw_upper"]
-    return power.reset_index()
+    power = power.reset_index()
+    power["version_drawn"] = "v1"
+    if version != "v1" and cbeci_annual is not None:
+        factors = version_factors(cbeci_power, cbeci_annual).set_index("year")["factor"]
+        factor = power["month"].str.slice(0, 4).astype("int64").map(factors)
+        scaled = factor.notna()
+        for column in ("network_gw_lower", "network_gw", "network_gw_upper"):
+            power.loc[scaled, column] = power.loc[scaled, column] * factor[scaled]
+        power.loc[scaled, "version_drawn"] = version
+    return power
 
 
-def country_mining_load(hashrate_share: pd.DataFrame, cbeci_power: pd.DataFrame) -> pd.DataFrame:
+def country_mining_load(hashrate_share: pd.DataFrame, cbeci_power: pd.DataFrame, cbeci_annual: pd.DataFrame | None = None, version: str = "v1") -> pd.DataFrame:
     """Estimated mining load per country and month, in GW, with CBECI's bounds as a range."""
-    power = monthly_network_power(cbeci_power)
+    power = monthly_network_power(cbeci_power, cbeci_annual, version)
     merged = hashrate_share.merge(power, on="month", how="inner")
     fraction = merged["share_pct"] / 100
     return pd.DataFrame(
@@ -46,6 +92,7 @@ def country_mining_load(hashrate_share: pd.DataFrame, cbeci_power: pd.DataFrame)
             "load_gw": fraction * merged["network_gw"],
             "load_gw_low": fraction * merged["network_gw_lower"],
             "load_gw_high": fraction * merged["network_gw_upper"],
+            "version_drawn": merged["version_drawn"],
         }
     )
 

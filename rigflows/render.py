@@ -31,7 +31,7 @@ from rigflows.select import (
     sankey_links,
     sources_with_originals,
 )
-from rigflows.state import METRICS, ViewState
+from rigflows.state import METRICS, ViewState, keep_model
 
 @dataclass(frozen=True)
 class Chart:
@@ -61,7 +61,7 @@ def sankey_key(state: ViewState) -> ViewState:
 
 
 def energy_key(state: ViewState) -> ViewState:
-    return ViewState(month=state.month, countries=state.countries, firms=state.firms)
+    return keep_model(ViewState(month=state.month, countries=state.countries, firms=state.firms), state)
 
 
 @lru_cache(maxsize=CACHE_SIZE)

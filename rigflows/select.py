@@ -12,7 +12,7 @@ import pandas as pd
 
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
-from rigflows.models import country_mining_load, grid_strain
+from rigflows.models import DEFAULT_VERSION, VERSION_LABELS, country_mining_load, grid_strain
 from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES
 from rigflows.state import ViewState, Vocabulary
 
@@ -269,47 +269,63 @@ def _share_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     )
 
 
-@lru_cache(maxsize=4)
-def mining_load(dataset: Dataset) -> pd.DataFrame:
+@lru_cache(maxsize=16)
+def mining_load(dataset: Dataset, version: str = DEFAULT_VERSION) -> pd.DataFrame:
     """Model: mining load and strain for every country and month (see rigflows.models).
 
-    Depends on the dataset alone, so it is computed once per dataset; treat it as read-only.
+    Depends on the dataset and the model's assumptions alone, so it is computed once per
+    dataset and assumptions; treat it as read-only.
     """
-    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power)
+    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power, dataset.cbeci_annual, version)
     return grid_strain(load, dataset.electricity)
 
 
+def model_load(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """`mining_load` under the reader's assumptions (the state's model fields)."""
+    return mining_load(dataset, state.cbeci)
+
+
+def version_text(version_drawn: str) -> str:
+    """Which CBECI model a month's load follows, for hovers and the CSV."""
+    return f"Network power: {VERSION_LABELS.get(version_drawn, version_drawn)}" + ("" if version_drawn != "v1" else " level")
+
+
 def _load_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    rows = _month_rows(mining_load(dataset), state)
+    rows = _month_rows(model_load(dataset, state), state)
     return rows.assign(
         value=rows["load_gw"],
         low=rows["load_gw_low"],
         high=rows["load_gw_high"],
         status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"),
-        details=[[f"Share of hashrate: {share:.2f}%", *_flag_details(flag)] for share, flag in zip(rows["share_pct"], rows["flag"])],
+        details=[
+            [f"Share of hashrate: {share:.2f}%", version_text(version), *_flag_details(flag)]
+            for share, version, flag in zip(rows["share_pct"], rows["version_drawn"], rows["flag"])
+        ],
         source_ids=model_source_ids(dataset, with_demand=False),
     )
 
 
 def _strain_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    rows = _month_rows(mining_load(dataset), state).dropna(subset=["strain_pct"])
+    rows = _month_rows(model_load(dataset, state), state).dropna(subset=["strain_pct"])
     return rows.assign(
         value=rows["strain_pct"],
         low=rows["strain_pct_low"],
         high=rows["strain_pct_high"],
         status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"),
         details=[
-            [f"Load {load:.2f} GW vs demand {demand:,.1f} TWh ({int(year)})", *_flag_details(flag)]
-            for load, demand, year, flag in zip(rows["load_gw"], rows["demand_twh"], rows["demand_year"], rows["flag"])
+            [f"Load {load:.2f} GW vs demand {demand:,.1f} TWh ({int(year)})", version_text(version), *_flag_details(flag)]
+            for load, demand, year, version, flag in zip(rows["load_gw"], rows["demand_twh"], rows["demand_year"], rows["version_drawn"], rows["flag"])
         ],
         source_ids=model_source_ids(dataset, with_demand=True),
     )
 
 
 def model_source_ids(dataset: Dataset, with_demand: bool) -> str:
-    """The sources the load model draws on (shares, network power and, for strain, demand)."""
+    """The sources the load model draws on (shares, network power, CBECI's annual totals and,
+    for strain, demand)."""
     tables = [dataset.hashrate_share, dataset.cbeci_power] + ([dataset.electricity] if with_demand else [])
-    return _join_ids(pd.concat([table["source_id"] for table in tables]).drop_duplicates())
+    ids = pd.concat([*(table["source_id"] for table in tables), dataset.cbeci_annual["source_ids"]])
+    return _join_ids(ids.drop_duplicates())
 
 
 # --- energy --------------------------------------------------------------------------------
@@ -329,7 +345,7 @@ def energy_countries(dataset: Dataset, state: ViewState) -> list[str]:
 def energy_series(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Monthly model load (GW, with range) for the energy chart's countries."""
     countries = energy_countries(dataset, state)
-    load = mining_load(dataset)
+    load = model_load(dataset, state)
     load = load[load["iso3"].isin(countries)].assign(country=lambda rows: rows["iso3"].map(country_name))
     return load.sort_values(["iso3", "month"]).reset_index(drop=True)
 

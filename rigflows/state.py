@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
+from rigflows.models import DEFAULT_VERSION, VERSION_LABELS
+
 METRICS = {
     "machines": "Machines reported received from China (relocations and new-machine sales)",
     "share": "Share of global Bitcoin hashrate (%)",
@@ -32,6 +34,8 @@ class ViewState:
     firms: tuple[str, ...] = ()
     show_farms: bool = False
     show_remainders: bool = True
+    #: Load model: the CBECI version its network power follows (`models.VERSION_LABELS`).
+    cbeci: str = DEFAULT_VERSION
 
     def to_query(self) -> str:
         """The query string (with leading '?', or '' for the default view), defaults omitted."""
@@ -49,6 +53,8 @@ class ViewState:
             params["farms"] = "1"
         if not self.show_remainders:
             params["remainders"] = "0"
+        if self.cbeci != default.cbeci:
+            params["cbeci"] = self.cbeci
         return "?" + urlencode(params, safe=",|") if params else ""
 
     def slug(self) -> str:
@@ -147,7 +153,7 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
     if len(query) > 4000:
         return ViewState(month=vocabulary.default_month), ["Ignored the link's settings: the address is too long."]
     params = parse_qs(query, keep_blank_values=True)
-    known = {"metric", "month", "country", "firm", "farms", "remainders"}
+    known = {"metric", "month", "country", "firm", "farms", "remainders", "cbeci"}
     for name in sorted(set(params) - known):
         notices.append(f"Ignored unknown setting {_quote(name)}.")
     last = {name: values[-1] for name, values in params.items()}
@@ -163,7 +169,26 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
         state,
         show_farms=_flag(params["farms"], "farms", False, notices) if "farms" in params else False,
         show_remainders=_flag(params["remainders"], "remainders", True, notices) if "remainders" in params else True,
+        **model_assumptions(last, notices),
     ), notices
+
+
+def model_assumptions(params: dict[str, str], notices: list[str]) -> dict:
+    """The load model's fields from URL parameters (absent = the default model); bad values
+    fall back to the default with a notice."""
+    fields = {}
+    version = params.get("cbeci")
+    if version is not None:
+        if version in VERSION_LABELS:
+            fields["cbeci"] = version
+        else:
+            notices.append(f"Ignored cbeci={_quote(version)}: use {' or '.join(VERSION_LABELS)}; showing the {VERSION_LABELS[DEFAULT_VERSION]}.")
+    return fields
+
+
+def keep_model(state: ViewState, previous: ViewState) -> ViewState:
+    """`state` with the load model of `previous`: controls that do not set the model keep it."""
+    return replace(state, cbeci=previous.cbeci)
 
 
 def _split(raw: str, separator: str) -> list[str]:

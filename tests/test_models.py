@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from rigflows.models import TWH_PER_GW_YEAR, country_mining_load, grid_strain, monthly_network_power
+from rigflows.models import TWH_PER_GW_YEAR, country_mining_load, grid_strain, monthly_network_power, version_factors
 
 
 def _power(days: dict[str, tuple[float, float, float]]) -> pd.DataFrame:
@@ -39,11 +39,47 @@ def test_strain_uses_the_same_year_or_the_latest_earlier_one_and_never_invents_d
     assert math.isnan(strain.loc[("IRN", "2021-10"), "strain_pct"])
 
 
-def test_bundled_kazakhstan_peak_matches_the_research_estimate(dataset):
-    """The research notes derived about 2.16 GW and 16.6% of 2021 demand for Oct 2021."""
+def test_bundled_kazakhstan_peak_matches_the_research_estimate_at_cbeci_v1(dataset):
+    """The research notes derived about 2.16 GW and 16.6% of 2021 demand for Oct 2021 (v1)."""
     from rigflows.select import mining_load
 
-    row = mining_load(dataset).set_index(["iso3", "month"]).loc[("KAZ", "2021-10")]
+    row = mining_load(dataset, "v1").set_index(["iso3", "month"]).loc[("KAZ", "2021-10")]
     assert row["load_gw"] == pytest.approx(2.16, abs=0.01)
     assert row["strain_pct"] == pytest.approx(16.6, abs=0.1)
-    assert row["load_gw_low"] < row["load_gw"] < row["load_gw_high"]
+    assert row["version_drawn"] == "v1"
+
+
+# --- CBECI versions -------------------------------------------------------------------------
+
+
+def test_bundled_annual_totals_are_the_published_ones(dataset):
+    """Decrypt (CCAF's revision report): 2021 104 -> 89.0 TWh, 2022 105.3 -> 95.5 TWh."""
+    totals = dataset.cbeci_annual.set_index(["year", "model_version"])["twh"]
+    assert totals[(2021, "v1")] == 104 and totals[(2021, "revised_2023")] == 89.0
+    assert totals[(2022, "v1")] == 105.3 and totals[(2022, "revised_2023")] == 95.5
+
+
+def test_revised_level_keeps_the_v1_shape_and_averages_the_revised_total(dataset):
+    power = monthly_network_power(dataset.cbeci_power, dataset.cbeci_annual, "revised_2023").set_index("month")
+    v1 = monthly_network_power(dataset.cbeci_power).set_index("month")
+    months_2021 = [month for month in power.index if month.startswith("2021")]
+    days = pd.Series({month: pd.Period(month).days_in_month for month in months_2021})
+    # A whole year of the daily series: its day-weighted mean, annualised, is the revised 89.0 TWh.
+    assert (power.loc[months_2021, "network_gw"] * days).sum() / days.sum() * TWH_PER_GW_YEAR == pytest.approx(89.0)
+    # 2022 has only January in the series: scaled by the published totals, 95.5 / 105.3.
+    assert power.loc["2022-01", "network_gw"] == pytest.approx(v1.loc["2022-01", "network_gw"] * 95.5 / 105.3)
+    # Every 2021 month keeps v1's shape: one factor for the year.
+    ratio = power.loc[months_2021, "network_gw"] / v1.loc[months_2021, "network_gw"]
+    assert ratio.max() == pytest.approx(ratio.min())
+    # No revised total before 2021: those months stay at v1 and say so.
+    assert power.loc["2020-12", "network_gw"] == v1.loc["2020-12", "network_gw"]
+    assert power.loc["2020-12", "version_drawn"] == "v1" and power.loc["2021-01", "version_drawn"] == "revised_2023"
+
+
+def test_a_year_with_no_revised_total_or_v1_figure_gets_no_factor():
+    daily = _power({"2021-08-01": (1.0, 87.6, 200.0)})
+    annual = pd.DataFrame({"year": [2021, 2023], "model_version": ["revised_2023", "revised_2023"], "twh": [70.08, 50.0], "source_ids": ["s", "s"], "note": [pd.NA, pd.NA]})
+    assert version_factors(daily, annual).empty  # 2021: one day of the series and no v1 total; 2023: no data
+    annual.loc[2] = [2021, "v1", 87.6, "s", pd.NA]
+    factors = version_factors(daily, annual).set_index("year")
+    assert factors.loc[2021, "factor"] == pytest.approx(70.08 / 87.6)

@@ -27,7 +27,7 @@ from rigflows.figures.style import (
     themed_figure,
     wrap,
 )
-from rigflows.models import METHOD_NOTE
+from rigflows.models import METHOD_NOTE, VERSION_LABELS
 from rigflows.state import ViewState
 
 #: Marker shape per grid event kind (colour is taken by the country's dashed line).
@@ -80,6 +80,7 @@ def build_energy_figure(
     band = "Band: CBECI lower–upper bound" + (" (wider than shown; see hover)" if clipped else "")
     note = (
         f"Model: share of hashrate × CBECI network power; not measured. {band}.<br>"
+        f"{escape(version_note(series))}.<br>"
         "Dashed lines: grid events (hover for details). Hover this note for the method.",
         wrap(METHOD_NOTE, 90),
     )
@@ -92,6 +93,16 @@ def build_energy_figure(
         footer=[note],
         axis_space=56,
     )
+
+
+def version_note(series: pd.DataFrame) -> str:
+    """Which CBECI model version each stretch of months follows, e.g. 'Network power: CBECI 2023
+    revision, Jan 2021 – Jan 2022; CBECI v1 (pre-2023 model), Sep 2019 – Dec 2020'."""
+    if "version_drawn" not in series or series.empty:
+        return "Network power: CBECI v1 (pre-2023 model)"
+    spans = series.groupby("version_drawn")["month"].agg(["min", "max"]).sort_values("min", ascending=False)
+    parts = [f"{VERSION_LABELS.get(version, version)}, {date_label(span['min'])} – {date_label(span['max'])}" for version, span in spans.iterrows()]
+    return "Network power: " + "; ".join(parts)
 
 
 def country_colours(*frames: pd.DataFrame, order: list[str] | None = None) -> dict[str, str]:

@@ -1,0 +1,28 @@
+"""The load model's assumptions in the URL: absent means the default model; bad values fall back
+with a notice, and controls that do not set the model keep it."""
+
+from __future__ import annotations
+
+from rigflows.state import ViewState, Vocabulary, clean_state, keep_model, parse_query
+
+VOCAB = Vocabulary(months=("2021-07", "2021-08"), countries=frozenset({"KAZ"}), firms=frozenset())
+
+
+def test_the_revised_cbeci_level_is_the_default_and_v1_is_chosen_by_url():
+    assert ViewState().cbeci == "revised_2023"
+    state, notices = parse_query("?metric=load&cbeci=v1", VOCAB)
+    assert notices == [] and state.cbeci == "v1"
+    assert state.to_query() == "?metric=load&cbeci=v1"
+    assert parse_query(state.to_query(), VOCAB)[0] == state
+
+
+def test_an_unknown_cbeci_version_falls_back_with_a_notice():
+    state, notices = parse_query("?cbeci=v9", VOCAB)
+    assert state.cbeci == "revised_2023"
+    assert len(notices) == 1 and "v9" in notices[0] and "revision" in notices[0]
+
+
+def test_a_control_change_keeps_the_model_from_the_url():
+    from_url = parse_query("?cbeci=v1", VOCAB)[0]
+    from_controls, _ = clean_state(VOCAB, metric="strain", month="2021-07")
+    assert keep_model(from_controls, from_url) == ViewState(metric="strain", month="2021-07", cbeci="v1")
