@@ -26,6 +26,7 @@ from rigflows.select import (
     flows_period,
     grid_events,
     map_rows,
+    method_text,
     model_source_ids,
     reported_loads,
     sankey_links,
@@ -89,7 +90,7 @@ def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
     if series.empty:
         return Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())
     reported, events = reported_loads(dataset, key), grid_events(dataset, key)
-    figure = build_energy_figure(series, reported, events, key, colour_order=energy_colour_order(dataset)).to_plotly_json()
+    figure = build_energy_figure(series, reported, events, key, colour_order=energy_colour_order(dataset), method=method_text(dataset, key)).to_plotly_json()
     return Chart(figure, _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False)))
 
 

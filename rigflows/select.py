@@ -12,7 +12,7 @@ import pandas as pd
 
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
-from rigflows.models import DEFAULT_VERSION, VERSION_LABELS, country_mining_load, grid_strain
+from rigflows.models import DEFAULT_VERSION, VERSION_LABELS, country_mining_load, describe_model, grid_strain
 from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES
 from rigflows.state import ViewState, Vocabulary
 
@@ -276,13 +276,18 @@ def mining_load(dataset: Dataset, version: str = DEFAULT_VERSION) -> pd.DataFram
     Depends on the dataset and the model's assumptions alone, so it is computed once per
     dataset and assumptions; treat it as read-only.
     """
-    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power, dataset.cbeci_annual, version)
+    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, version)
     return grid_strain(load, dataset.electricity)
 
 
 def model_load(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """`mining_load` under the reader's assumptions (the state's model fields)."""
     return mining_load(dataset, state.cbeci)
+
+
+def method_text(dataset: Dataset, state: ViewState) -> str:
+    """The load model's method with this dataset's figures and the reader's assumptions."""
+    return describe_model(dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, state.cbeci)
 
 
 def version_text(version_drawn: str) -> str:
@@ -321,9 +326,9 @@ def _strain_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
 
 def model_source_ids(dataset: Dataset, with_demand: bool) -> str:
-    """The sources the load model draws on (shares, network power, CBECI's annual totals and,
-    for strain, demand)."""
-    tables = [dataset.hashrate_share, dataset.cbeci_power] + ([dataset.electricity] if with_demand else [])
+    """The sources the load model draws on (shares, network power, the hardware list behind its
+    range, CBECI's annual totals and, for strain, demand)."""
+    tables = [dataset.hashrate_share, dataset.cbeci_power, dataset.miner_efficiency] + ([dataset.electricity] if with_demand else [])
     ids = pd.concat([*(table["source_id"] for table in tables), dataset.cbeci_annual["source_ids"]])
     return _join_ids(ids.drop_duplicates())
 

@@ -45,10 +45,17 @@ _FLAGS = {
 
 
 def build_energy_figure(
-    series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState, *, colour_order: list[str] | None = None
+    series: pd.DataFrame,
+    reported: pd.DataFrame,
+    events: pd.DataFrame,
+    state: ViewState,
+    *,
+    colour_order: list[str] | None = None,
+    method: str = METHOD_NOTE,
 ) -> go.Figure:
     """Lines and ranges from `select.energy_series`, markers from `select.reported_loads`,
-    event marks from `select.grid_events`, and a line at `state.month`.
+    event marks from `select.grid_events`, and a line at `state.month`. `method` is the
+    method text with the data's figures (`select.method_text`), shown on the note's hover.
 
     `colour_order` lists every country the chart may ever show, so a country keeps its colour
     whatever else is selected; without it colours follow the countries in this figure.
@@ -77,12 +84,12 @@ def build_energy_figure(
         "hovermode": "closest",
     }
     clipped = bool(np.nanmax(floats(series["load_gw_high"]), initial=0) > top * _AXIS_TOP)
-    band = "Band: CBECI lower–upper bound" + (" (wider than shown; see hover)" if clipped else "")
+    band = "Band: fleet efficiency from the best machine CCAF lists by then to a fleet of S9-era machines" + (" (wider than shown; see hover)" if clipped else "")
     note = (
         f"Model: share of hashrate × CBECI network power; not measured. {band}.<br>"
         f"{escape(version_note(series))}.<br>"
         "Dashed lines: grid events (hover for details). Hover this note for the method.",
-        wrap(METHOD_NOTE, 90),
+        wrap(method, 90),
     )
     return themed_figure(
         traces,
