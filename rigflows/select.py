@@ -12,7 +12,7 @@ import pandas as pd
 
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
-from rigflows.models import DEFAULT_VERSION, VERSION_LABELS, country_mining_load, describe_model, grid_strain
+from rigflows.models import DEFAULT_VERSION, VERSION_LABELS, country_mining_load, describe_model, grid_strain, measurement_gap_months
 from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES
 from rigflows.state import ViewState, Vocabulary
 
@@ -249,22 +249,39 @@ def _month_rows(frame: pd.DataFrame, state: ViewState) -> pd.DataFrame:
     return frame[frame["month"] == state.month].assign(country=lambda rows: rows["iso3"].map(country_name))
 
 
-def _flag_details(flag) -> list[str]:
+def _flag_details(flag, gap_month: bool = False) -> list[str]:
+    """Hover lines for a flagged share, and for any share in a measurement-gap month."""
     notes = {
         "vpn_distorted": "Flagged: share likely inflated by VPN/proxy use (CBECI asterisk); not a grid figure",
         "measurement_gap": "Flagged: CBECI shows 0% here, a measurement gap after the ban, not a real zero",
     }
-    return [notes[flag]] if isinstance(flag, str) and flag in notes else []
+    if isinstance(flag, str) and flag in notes:
+        return [notes[flag]]
+    return [GAP_MONTH_NOTE] if gap_month else []
+
+
+#: Why every other country is flagged in a month where a share is a measurement gap.
+GAP_MONTH_NOTE = "Flagged: measurement-gap month (China's hashrate missing from CBECI's shares), so this share and any load from it are overstated"
+
+
+def _flag_status(flags: pd.Series, gap_months: pd.Series, unflagged: str) -> pd.Series:
+    return pd.Series([("flagged" if isinstance(flag, str) or gap else unflagged) for flag, gap in zip(flags, gap_months)], index=flags.index, dtype=object)
+
+
+def gap_months(dataset: Dataset) -> list[str]:
+    """The measurement-gap months of this dataset (from `hashrate_share.flag`)."""
+    return measurement_gap_months(dataset.hashrate_share)
 
 
 def _share_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     rows = _month_rows(dataset.hashrate_share, state)
+    gap = rows["month"].isin(gap_months(dataset))
     return rows.assign(
         value=rows["share_pct"],
         low=float("nan"),
         high=float("nan"),
-        status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "reported"),
-        details=[[f"Hashrate: {ehs:.2f} EH/s", *_flag_details(flag)] for ehs, flag in zip(rows["hashrate_ehs"], rows["flag"])],
+        status=_flag_status(rows["flag"], gap, "reported"),
+        details=[[f"Hashrate: {ehs:.2f} EH/s", *_flag_details(flag, in_gap)] for ehs, flag, in_gap in zip(rows["hashrate_ehs"], rows["flag"], gap)],
         source_ids=rows["source_id"],
     )
 
@@ -290,9 +307,10 @@ def method_text(dataset: Dataset, state: ViewState) -> str:
     return describe_model(dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, state.cbeci)
 
 
-def version_text(version_drawn: str) -> str:
+def version_text(version_drawn: str, chosen: str) -> str:
     """Which CBECI model a month's load follows, for hovers and the CSV."""
-    return f"Network power: {VERSION_LABELS.get(version_drawn, version_drawn)}" + ("" if version_drawn != "v1" else " level")
+    missing = " (no revised annual total for this year)" if version_drawn != chosen else ""
+    return f"Network power: {VERSION_LABELS.get(version_drawn, version_drawn)}{missing}"
 
 
 def _load_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
@@ -301,10 +319,10 @@ def _load_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         value=rows["load_gw"],
         low=rows["load_gw_low"],
         high=rows["load_gw_high"],
-        status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"),
+        status=_flag_status(rows["flag"], rows["gap_month"], "estimate"),
         details=[
-            [f"Share of hashrate: {share:.2f}%", version_text(version), *_flag_details(flag)]
-            for share, version, flag in zip(rows["share_pct"], rows["version_drawn"], rows["flag"])
+            [f"Share of hashrate: {share:.2f}%", version_text(version, state.cbeci), *_flag_details(flag, gap)]
+            for share, version, flag, gap in zip(rows["share_pct"], rows["version_drawn"], rows["flag"], rows["gap_month"])
         ],
         source_ids=model_source_ids(dataset, with_demand=False),
     )
@@ -316,10 +334,10 @@ def _strain_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         value=rows["strain_pct"],
         low=rows["strain_pct_low"],
         high=rows["strain_pct_high"],
-        status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"),
+        status=_flag_status(rows["flag"], rows["gap_month"], "estimate"),
         details=[
-            [f"Load {load:.2f} GW vs demand {demand:,.1f} TWh ({int(year)})", version_text(version), *_flag_details(flag)]
-            for load, demand, year, version, flag in zip(rows["load_gw"], rows["demand_twh"], rows["demand_year"], rows["version_drawn"], rows["flag"])
+            [f"Load {load:.2f} GW vs demand {demand:,.1f} TWh ({int(year)})", version_text(version, state.cbeci), *_flag_details(flag, gap)]
+            for load, demand, year, version, flag, gap in zip(rows["load_gw"], rows["demand_twh"], rows["demand_year"], rows["version_drawn"], rows["flag"], rows["gap_month"])
         ],
         source_ids=model_source_ids(dataset, with_demand=True),
     )
@@ -447,6 +465,7 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     month = state.month if state.metric != "machines" else ""
     map_part = map_rows(dataset, state).assign(view="map", metric=state.metric, month=month, from_="", to="", kind="", confidence="")
     map_part["notes"] = map_part["details"].map(" / ".join)
+    map_part["measurement_gap_month"] = state.metric != "machines" and state.month in gap_months(dataset)
     links = sankey_links(dataset, state)
     flow_part = pd.DataFrame(
         {
@@ -465,9 +484,10 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             "confidence": links["confidence"],
             "notes": links["note"],
             "source_ids": links["source_ids"],
+            "measurement_gap_month": False,
         }
     )
-    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "value", "low", "high", "status", "kind", "confidence", "notes", "source_ids"]
+    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "value", "low", "high", "status", "kind", "confidence", "notes", "measurement_gap_month", "source_ids"]
     table = pd.concat([map_part[columns], flow_part[columns]], ignore_index=True).rename(columns={"from_": "from"})
     table["sources"] = table["source_ids"].map(cite)
     return table

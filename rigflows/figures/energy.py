@@ -75,9 +75,10 @@ def build_energy_figure(
         "text": f"Selected: {date_label(state.month)}", "xref": "x", "yref": "paper", "x": selected, "y": 1, "xanchor": "left", "yanchor": "bottom",
         "xshift": 3, "showarrow": False, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)",
     }
+    gap_shading, gap_labels = _gap_marks(series)
     layout = {
-        "shapes": [*_event_lines(events, heights, colours), selected_line],
-        "annotations": [selected_label],
+        "shapes": [*gap_shading, *_event_lines(events, heights, colours), selected_line],
+        "annotations": [*gap_labels, selected_label],
         "xaxis": {"title": {"text": "Month"}, "type": "date", "tickformat": "%b %Y", "automargin": True},
         "yaxis": {"title": {"text": "Power (GW)"}, "range": [0, top * _AXIS_TOP], "tickformat": ",", "automargin": True},
         "legend": {"font": {"size": 12}, "tracegroupgap": 4},
@@ -100,6 +101,40 @@ def build_energy_figure(
         footer=[note],
         axis_space=56,
     )
+
+
+#: How a measurement-gap month is named on the chart and in its hover.
+GAP_LABEL = "CBECI measurement gap"
+GAP_HOVER = "⚠ CBECI measurement-gap month: China's hashrate is missing from the shares, so this estimate is overstated"
+
+
+def gap_spans(series: pd.DataFrame) -> list[tuple[str, str]]:
+    """Runs of consecutive measurement-gap months in the series, as (first, last) months."""
+    if "gap_month" not in series:
+        return []
+    months = sorted(set(series.loc[series["gap_month"].astype(bool), "month"]))
+    spans: list[tuple[str, str]] = []
+    for month in months:
+        if spans and pd.Period(month) == pd.Period(spans[-1][1]) + 1:
+            spans[-1] = (spans[-1][0], month)
+        else:
+            spans.append((month, month))
+    return spans
+
+
+def _gap_marks(series: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """A grey band over each run of measurement-gap months, labelled at its top."""
+    shapes, labels = [], []
+    for first, last in gap_spans(series):
+        start, end = pd.Period(first).start_time.isoformat(), (pd.Period(last) + 1).start_time.isoformat()
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0, "y1": 1, "fillcolor": "rgba(0,0,0,0.08)", "line": {"width": 0}, "layer": "below"})
+        labels.append(
+            {
+                "text": f"⚠ {GAP_LABEL}: shares overstated", "xref": "x", "yref": "paper", "x": start, "y": 0, "xanchor": "right", "yanchor": "bottom",
+                "textangle": -90, "showarrow": False, "font": {"size": 10}, "hovertext": GAP_HOVER,
+            }
+        )
+    return shapes, labels
 
 
 def version_note(series: pd.DataFrame) -> str:
@@ -147,10 +182,11 @@ def _model_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
     load, low, high = (np.where(gap, np.nan, floats(series[column])) for column in ("load_gw", "load_gw_low", "load_gw_high"))
     countries = series["country"].to_numpy(dtype=object)
     x = np.array([_axis_date(month) for month in series["month"]], dtype=object)
+    in_gap = series["gap_month"].astype(bool).to_numpy() if "gap_month" in series else np.zeros(len(series), dtype=bool)
     hover = np.array(
         [
-            _model_hover(escape(country), month, value, lower, upper, share, flag)
-            for country, month, value, lower, upper, share, flag in zip(countries, series["month"], load, low, high, floats(series["share_pct"]), series["flag"])
+            _model_hover(escape(country), month, value, lower, upper, share, flag, gap_month)
+            for country, month, value, lower, upper, share, flag, gap_month in zip(countries, series["month"], load, low, high, floats(series["share_pct"]), series["flag"], in_gap)
         ],
         dtype=object,
     )
@@ -171,13 +207,15 @@ def _model_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
     return traces
 
 
-def _model_hover(country: str, month: str, value: float, low: float, high: float, share: float, flag) -> str:
+def _model_hover(country: str, month: str, value: float, low: float, high: float, share: float, flag, gap_month: bool = False) -> str:
     lines = [f"<b>{country}, {date_label(month)}</b>"]
     if not math.isnan(value):
         lines.append(f"Model estimate: {value:.2f} GW (range {low:.2f}–{high:.2f})")
     lines.append(f"Share of hashrate: {share:.2f}%")
     if isinstance(flag, str):
         lines.append("⚠ " + _FLAGS.get(flag, escape(flag)))
+    elif gap_month:
+        lines.append(GAP_HOVER)
     lines.append("Model, not measured: share × CBECI network power")
     return "<br>".join(lines)
 
