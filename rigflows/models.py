@@ -92,6 +92,15 @@ def fleet_presets(miner_efficiency: pd.DataFrame) -> pd.DataFrame:
     return presets.reset_index()
 
 
+def efficiency_range(miner_efficiency: pd.DataFrame) -> tuple[float, float] | None:
+    """The span of fleet efficiencies (J/TH) a reader may assume: from the best to the worst
+    machine in CCAF's list (None when the list is empty)."""
+    if miner_efficiency.empty:
+        return None
+    values = miner_efficiency["j_per_th"].astype("float64")
+    return float(values.min()), float(values.max())
+
+
 def efficiency_bounds(months: pd.Series, miner_efficiency: pd.DataFrame) -> pd.DataFrame:
     """The fleet-efficiency range of each month, in J/TH, from CCAF's hardware list.
 
@@ -120,12 +129,17 @@ def country_mining_load(
     cbeci_annual: pd.DataFrame | None = None,
     miner_efficiency: pd.DataFrame | None = None,
     version: str = "v1",
+    efficiency: float | None = None,
+    pue: float = 1.0,
 ) -> pd.DataFrame:
     """Estimated mining load per country and month, in GW, with a fleet-efficiency range.
 
-    Estimate: the country's share of hashrate × CBECI's network power. Range: the country's
-    hashrate (EH/s) × the month's fleet-efficiency bounds (J/TH); 1 EH/s at 1 J/TH is 1 MW.
-    `cbeci_j_per_th` is CBECI's implied efficiency: network power ÷ network hashrate.
+    Default model (`efficiency` None, `pue` 1): the country's share of hashrate × CBECI's
+    network power. The calculator: the country's hashrate (EH/s) × `efficiency` (J/TH) × `pue`;
+    with no `efficiency`, CBECI's own power × `pue`. Range: the country's hashrate × the month's
+    fleet-efficiency bounds × `pue`. 1 EH/s at 1 J/TH is 1 MW. `cbeci_j_per_th` is CBECI's
+    implied efficiency (network power ÷ network hashrate); `default_gw` is the default model,
+    kept for comparison.
     """
     power = monthly_network_power(cbeci_power, cbeci_annual, version)
     network_ehs = hashrate_share.groupby("month")["hashrate_ehs"].sum().rename("network_ehs").reset_index()
@@ -135,6 +149,9 @@ def country_mining_load(
     gaps = measurement_gap_months(hashrate_share)
     fraction = merged["share_pct"] / 100
     ehs = merged["hashrate_ehs"].astype("float64")
+    default_gw = fraction * merged["network_gw"]
+    load_gw = default_gw * pue if efficiency is None else ehs * efficiency * pue / MW_PER_GW
+    cbeci_j_per_th = merged["network_gw"] * MW_PER_GW / merged["network_ehs"]
     return pd.DataFrame(
         {
             "month": merged["month"],
@@ -144,12 +161,15 @@ def country_mining_load(
             "flag": merged["flag"],
             "gap_month": merged["month"].isin(gaps),
             "version_drawn": merged["version_drawn"],
-            "cbeci_j_per_th": merged["network_gw"] * MW_PER_GW / merged["network_ehs"],
+            "cbeci_j_per_th": cbeci_j_per_th,
+            "j_per_th": cbeci_j_per_th if efficiency is None else efficiency,
+            "pue": pue,
             "j_per_th_low": merged["j_per_th_low"],
             "j_per_th_high": merged["j_per_th_high"],
-            "load_gw": fraction * merged["network_gw"],
-            "load_gw_low": ehs * merged["j_per_th_low"] / MW_PER_GW,
-            "load_gw_high": ehs * merged["j_per_th_high"] / MW_PER_GW,
+            "load_gw": load_gw,
+            "load_gw_low": ehs * merged["j_per_th_low"] * pue / MW_PER_GW,
+            "load_gw_high": ehs * merged["j_per_th_high"] * pue / MW_PER_GW,
+            "default_gw": default_gw,
         }
     )
 
@@ -176,12 +196,23 @@ def grid_strain(load: pd.DataFrame, electricity: pd.DataFrame) -> pd.DataFrame:
     return merged.drop(columns="year").sort_values(["month", "iso3"]).reset_index(drop=True)
 
 
-def describe_model(cbeci_power: pd.DataFrame, cbeci_annual: pd.DataFrame, miner_efficiency: pd.DataFrame, version: str) -> str:
-    """The method in words with the figures of this dataset: the version's annual totals and the
-    range's machines, all read from the tables, none typed here."""
+def describe_assumptions(efficiency: float | None, pue: float) -> str:
+    """The calculator's formula with the reader's values, e.g. 'Load (GW) = hashrate (EH/s) ×
+    34 J/TH × overhead 1.1 ÷ 1000'."""
+    if efficiency is None:
+        if pue == 1.0:
+            return "Default model: CBECI's own efficiency (its network power ÷ network hashrate), no added overhead."
+        return f"Your assumptions: load (GW) = CBECI's estimate × overhead {pue:g} (CBECI's efficiency already includes its own overhead, so this adds to it)."
+    return f"Your assumptions: load (GW) = hashrate (EH/s) × {efficiency:g} J/TH × overhead {pue:g} ÷ {MW_PER_GW}."
+
+
+def describe_model(cbeci_power: pd.DataFrame, cbeci_annual: pd.DataFrame, miner_efficiency: pd.DataFrame, version: str, efficiency: float | None = None, pue: float = 1.0) -> str:
+    """The method in words with the figures of this dataset and the reader's assumptions: the
+    version's annual totals and the range's machines, all read from the tables, none typed here."""
     parts = [
-        "Estimated mining load = the country's share of Bitcoin hashrate (CBECI mining map) × CBECI's "
-        f"network power that month (mean of its daily annualised TWh ÷ {TWH_PER_GW_YEAR:g})."
+        describe_assumptions(efficiency, pue),
+        "The default model: the country's share of Bitcoin hashrate (CBECI mining map) × CBECI's "
+        f"network power that month (mean of its daily annualised TWh ÷ {TWH_PER_GW_YEAR:g}).",
     ]
     factors = version_factors(cbeci_power, cbeci_annual)
     if version == "v1":
@@ -198,7 +229,7 @@ def describe_model(cbeci_power: pd.DataFrame, cbeci_annual: pd.DataFrame, miner_
         parts.append(
             "Range: the country's hashrate (EH/s) × fleet efficiency (J/TH) from CCAF's hardware list, from the most efficient "
             f"machine released by that month (best listed: {best['model']}, {best['j_per_th']:g} J/TH, {best['released'][:7]}) to {upper}; "
-            "1 EH/s at 1 J/TH is 1 MW. Cooling and other overhead are left out."
+            "1 EH/s at 1 J/TH is 1 MW. Cooling and other overhead are left out unless you set them."
         )
     parts.append(
         "It assumes the same efficiency in every country and inherits the VPN/proxy bias of the shares; in CBECI's "

@@ -12,7 +12,15 @@ import pandas as pd
 
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
-from rigflows.models import DEFAULT_VERSION, VERSION_LABELS, country_mining_load, describe_model, grid_strain, measurement_gap_months
+from rigflows.models import (
+    DEFAULT_VERSION,
+    VERSION_LABELS,
+    country_mining_load,
+    describe_model,
+    efficiency_range,
+    grid_strain,
+    measurement_gap_months,
+)
 from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES
 from rigflows.state import ViewState, Vocabulary
 
@@ -32,6 +40,7 @@ def vocabulary(dataset: Dataset) -> Vocabulary:
         months=tuple(dataset.months),
         countries=frozenset(country_options(dataset)),
         firms=frozenset(firm_options(dataset)),
+        efficiency_range=efficiency_range(dataset.miner_efficiency),
     )
 
 
@@ -287,30 +296,49 @@ def _share_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=16)
-def mining_load(dataset: Dataset, version: str = DEFAULT_VERSION) -> pd.DataFrame:
+def mining_load(dataset: Dataset, version: str = DEFAULT_VERSION, efficiency: float | None = None, pue: float = 1.0) -> pd.DataFrame:
     """Model: mining load and strain for every country and month (see rigflows.models).
 
     Depends on the dataset and the model's assumptions alone, so it is computed once per
     dataset and assumptions; treat it as read-only.
     """
-    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, version)
+    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, version, efficiency, pue)
     return grid_strain(load, dataset.electricity)
 
 
 def model_load(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """`mining_load` under the reader's assumptions (the state's model fields)."""
-    return mining_load(dataset, state.cbeci)
+    return mining_load(dataset, state.cbeci, state.efficiency, state.pue)
 
 
 def method_text(dataset: Dataset, state: ViewState) -> str:
     """The load model's method with this dataset's figures and the reader's assumptions."""
-    return describe_model(dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, state.cbeci)
+    return describe_model(dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, state.cbeci, state.efficiency, state.pue)
 
 
 def version_text(version_drawn: str, chosen: str) -> str:
     """Which CBECI model a month's load follows, for hovers and the CSV."""
     missing = " (no revised annual total for this year)" if version_drawn != chosen else ""
     return f"Network power: {VERSION_LABELS.get(version_drawn, version_drawn)}{missing}"
+
+
+def _formula_text(ehs: float, j_per_th: float, pue: float, load_gw: float, state: ViewState) -> str:
+    """One country's arithmetic, e.g. 'Model: 21.85 EH/s × 34 J/TH × 1.1 = 0.82 GW'."""
+    efficiency = f"{j_per_th:.1f} J/TH (CBECI's own)" if state.efficiency is None else f"{j_per_th:g} J/TH"
+    return f"Model: {ehs:.2f} EH/s × {efficiency} × overhead {pue:g} = {load_gw:.2f} GW"
+
+
+#: The load model's columns in the CSV: the version, efficiency and overhead behind each row.
+MODEL_COLUMNS = ["cbeci_version", "j_per_th", "overhead_pue"]
+
+
+def model_columns(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """Per country, the assumptions behind the map's load or strain in the state's month (no
+    rows for the other metrics, which use no model)."""
+    if state.metric not in ("load", "strain"):
+        return pd.DataFrame(columns=["iso3", *MODEL_COLUMNS])
+    rows = _month_rows(model_load(dataset, state), state)
+    return pd.DataFrame({"iso3": rows["iso3"], "cbeci_version": rows["version_drawn"], "j_per_th": rows["j_per_th"], "overhead_pue": rows["pue"]})
 
 
 def _load_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
@@ -321,8 +349,10 @@ def _load_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         high=rows["load_gw_high"],
         status=_flag_status(rows["flag"], rows["gap_month"], "estimate"),
         details=[
-            [f"Share of hashrate: {share:.2f}%", version_text(version, state.cbeci), *_flag_details(flag, gap)]
-            for share, version, flag, gap in zip(rows["share_pct"], rows["version_drawn"], rows["flag"], rows["gap_month"])
+            [f"Share of hashrate: {share:.2f}%", _formula_text(ehs, j, pue, load, state), version_text(version, state.cbeci), *_flag_details(flag, gap)]
+            for share, ehs, j, pue, load, version, flag, gap in zip(
+                rows["share_pct"], rows["hashrate_ehs"], rows["j_per_th"], rows["pue"], rows["load_gw"], rows["version_drawn"], rows["flag"], rows["gap_month"]
+            )
         ],
         source_ids=model_source_ids(dataset, with_demand=False),
     )
@@ -466,6 +496,7 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     map_part = map_rows(dataset, state).assign(view="map", metric=state.metric, month=month, from_="", to="", kind="", confidence="")
     map_part["notes"] = map_part["details"].map(" / ".join)
     map_part["measurement_gap_month"] = state.metric != "machines" and state.month in gap_months(dataset)
+    map_part = map_part.merge(model_columns(dataset, state), on="iso3", how="left")
     links = sankey_links(dataset, state)
     flow_part = pd.DataFrame(
         {
@@ -485,9 +516,10 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             "notes": links["note"],
             "source_ids": links["source_ids"],
             "measurement_gap_month": False,
+            **{column: pd.NA for column in MODEL_COLUMNS},
         }
     )
-    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "value", "low", "high", "status", "kind", "confidence", "notes", "measurement_gap_month", "source_ids"]
+    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "value", "low", "high", "status", "kind", "confidence", "notes", "measurement_gap_month", *MODEL_COLUMNS, "source_ids"]
     table = pd.concat([map_part[columns], flow_part[columns]], ignore_index=True).rename(columns={"from_": "from"})
     table["sources"] = table["source_ids"].map(cite)
     return table

@@ -21,6 +21,11 @@ METRICS = {
 DEFAULT_METRIC = "machines"
 DEFAULT_MONTH = "2021-08"
 
+#: Overhead (power usage effectiveness: cooling and losses on top of the machines) the
+#: calculator accepts: an input range the reader chooses within, not a fact about any farm.
+PUE_RANGE = (1.0, 1.3)
+DEFAULT_PUE = PUE_RANGE[0]
+
 #: Longest list and string a URL or callback may pass before it is refused as hostile.
 MAX_ITEMS = 50
 MAX_TEXT = 120
@@ -36,6 +41,15 @@ class ViewState:
     show_remainders: bool = True
     #: Load model: the CBECI version its network power follows (`models.VERSION_LABELS`).
     cbeci: str = DEFAULT_VERSION
+    #: Fleet efficiency in J/TH, or None for CBECI's own (network power ÷ network hashrate).
+    efficiency: float | None = None
+    #: Overhead multiplier on the machines' power (PUE), within PUE_RANGE.
+    pue: float = DEFAULT_PUE
+
+    @property
+    def is_default_model(self) -> bool:
+        """True when the load is CBECI's own estimate, with no assumption of the reader's."""
+        return self.efficiency is None and self.pue == DEFAULT_PUE
 
     def to_query(self) -> str:
         """The query string (with leading '?', or '' for the default view), defaults omitted."""
@@ -55,6 +69,10 @@ class ViewState:
             params["remainders"] = "0"
         if self.cbeci != default.cbeci:
             params["cbeci"] = self.cbeci
+        if self.efficiency is not None:
+            params["eff"] = f"{self.efficiency:g}"
+        if self.pue != default.pue:
+            params["pue"] = f"{self.pue:g}"
         return "?" + urlencode(params, safe=",|") if params else ""
 
     def slug(self) -> str:
@@ -75,6 +93,9 @@ class Vocabulary:
     countries: frozenset[str]
     firms: frozenset[str]
     default_month: str = field(default=DEFAULT_MONTH)
+    #: Fleet efficiencies (J/TH) a reader may set: the span of the dataset's hardware list,
+    #: or None when it has none (then only CBECI's own efficiency is offered).
+    efficiency_range: tuple[float, float] | None = None
 
 
 def _slugify(text: str) -> str:
@@ -153,7 +174,7 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
     if len(query) > 4000:
         return ViewState(month=vocabulary.default_month), ["Ignored the link's settings: the address is too long."]
     params = parse_qs(query, keep_blank_values=True)
-    known = {"metric", "month", "country", "firm", "farms", "remainders", "cbeci"}
+    known = {"metric", "month", "country", "firm", "farms", "remainders", "cbeci", "eff", "pue"}
     for name in sorted(set(params) - known):
         notices.append(f"Ignored unknown setting {_quote(name)}.")
     last = {name: values[-1] for name, values in params.items()}
@@ -169,26 +190,51 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
         state,
         show_farms=_flag(params["farms"], "farms", False, notices) if "farms" in params else False,
         show_remainders=_flag(params["remainders"], "remainders", True, notices) if "remainders" in params else True,
-        **model_assumptions(last, notices),
+        **model_assumptions(last, notices, vocabulary),
     ), notices
 
 
-def model_assumptions(params: dict[str, str], notices: list[str]) -> dict:
-    """The load model's fields from URL parameters (absent = the default model); bad values
-    fall back to the default with a notice."""
+def model_assumptions(params: dict, notices: list[str], vocabulary: Vocabulary) -> dict:
+    """The load model's fields from URL parameters or controls (absent = the default model);
+    nonsense or out-of-range values fall back to the default with a notice."""
     fields = {}
     version = params.get("cbeci")
     if version is not None:
-        if version in VERSION_LABELS:
+        if isinstance(version, str) and version in VERSION_LABELS:
             fields["cbeci"] = version
         else:
-            notices.append(f"Ignored cbeci={_quote(version)}: use {' or '.join(VERSION_LABELS)}; showing the {VERSION_LABELS[DEFAULT_VERSION]}.")
+            notices.append(f"Ignored cbeci={_quote(str(version))}: use {' or '.join(VERSION_LABELS)}; showing the {VERSION_LABELS[DEFAULT_VERSION]}.")
+    if params.get("eff") is not None:
+        low_high = vocabulary.efficiency_range
+        if low_high is None:
+            notices.append("Ignored eff: this data has no hardware list to bound a fleet efficiency; showing CBECI's own efficiency.")
+        else:
+            value = _number(params["eff"], low_high, "eff", "fleet efficiency (J/TH)", "CBECI's own efficiency", notices)
+            if value is not None:
+                fields["efficiency"] = value
+    if params.get("pue") is not None:
+        value = _number(params["pue"], PUE_RANGE, "pue", "overhead (PUE)", f"overhead {DEFAULT_PUE:g}", notices)
+        if value is not None:
+            fields["pue"] = value
     return fields
+
+
+def _number(raw: object, bounds: tuple[float, float], name: str, what: str, fallback: str, notices: list[str]) -> float | None:
+    """A finite number within `bounds`, or None with a notice naming the accepted range."""
+    low, high = bounds
+    try:
+        value = float(raw) if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) and len(str(raw)) <= 20 else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # also refuses NaN and infinities
+        notices.append(f"Ignored {name}={_quote(str(raw))}: the {what} must be a number from {low:g} to {high:g}; showing {fallback}.")
+        return None
+    return value
 
 
 def keep_model(state: ViewState, previous: ViewState) -> ViewState:
     """`state` with the load model of `previous`: controls that do not set the model keep it."""
-    return replace(state, cbeci=previous.cbeci)
+    return replace(state, cbeci=previous.cbeci, efficiency=previous.efficiency, pue=previous.pue)
 
 
 def _split(raw: str, separator: str) -> list[str]:

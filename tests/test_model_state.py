@@ -26,3 +26,11 @@ def test_a_control_change_keeps_the_model_from_the_url():
     from_url = parse_query("?cbeci=v1", VOCAB)[0]
     from_controls, _ = clean_state(VOCAB, metric="strain", month="2021-07")
     assert keep_model(from_controls, from_url) == ViewState(metric="strain", month="2021-07", cbeci="v1")
+
+
+def test_the_energy_charts_cache_key_keeps_the_readers_assumptions():
+    from rigflows.render import energy_key, map_key
+
+    state = ViewState(metric="load", cbeci="v1", efficiency=34.0, pue=1.1)
+    for key in (energy_key(state), map_key(state)):
+        assert (key.cbeci, key.efficiency, key.pue) == ("v1", 34.0, 1.1)

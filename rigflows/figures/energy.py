@@ -27,7 +27,7 @@ from rigflows.figures.style import (
     themed_figure,
     wrap,
 )
-from rigflows.models import METHOD_NOTE, VERSION_LABELS
+from rigflows.models import METHOD_NOTE, VERSION_LABELS, describe_assumptions
 from rigflows.state import ViewState
 
 #: Marker shape per grid event kind (colour is taken by the country's dashed line).
@@ -67,7 +67,14 @@ def build_energy_figure(
     top = _top(series, reported)
     dates = [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"], state.month]]
     heights = _event_heights(events, top, max(dates) - min(dates))
-    traces = [*_model_traces(series, colours), *_flagged_traces(series, colours), *_reported_traces(reported, colours), *_event_traces(events, heights)]
+    own = not state.is_default_model
+    traces = [
+        *_model_traces(series, colours, "your assumptions" if own else "model estimate"),
+        *(_default_traces(series, colours) if own else []),
+        *_flagged_traces(series, colours),
+        *_reported_traces(reported, colours),
+        *_event_traces(events, heights),
+    ]
 
     selected = _axis_date(state.month)
     selected_line = {"type": "line", "xref": "x", "yref": "paper", "x0": selected, "x1": selected, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}}
@@ -86,9 +93,10 @@ def build_energy_figure(
     }
     clipped = bool(np.nanmax(floats(series["load_gw_high"]), initial=0) > top * _AXIS_TOP)
     band = "Band: fleet efficiency from the best machine CCAF lists by then to a fleet of S9-era machines" + (" (wider than shown; see hover)" if clipped else "")
+    assumptions = f"{escape(describe_assumptions(state.efficiency, state.pue))} Dotted: the default model.<br>" if own else ""
     note = (
         f"Model: share of hashrate × CBECI network power; not measured. {band}.<br>"
-        f"{escape(version_note(series))}.<br>"
+        f"{escape(version_note(series))}.<br>{assumptions}"
         "Dashed lines: grid events (hover for details). Hover this note for the method.",
         wrap(method, 90),
     )
@@ -175,7 +183,27 @@ def _top(series: pd.DataFrame, reported: pd.DataFrame) -> float:
     return float(values.max()) if values.size and values.max() > 0 else 1.0
 
 
-def _model_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
+def _default_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
+    """Per country, the default model as a thin dotted line, for comparison with the reader's."""
+    gap = (series["flag"] == "measurement_gap").to_numpy()
+    default = np.where(gap, np.nan, floats(series["default_gw"]))
+    iso3 = series["iso3"].to_numpy(dtype=object)
+    countries = series["country"].to_numpy(dtype=object)
+    x = np.array([_axis_date(month) for month in series["month"]], dtype=object)
+    traces = []
+    for code in sorted(set(iso3)):
+        at = iso3 == code
+        traces.append(
+            {
+                "type": "scatter", "x": x[at].tolist(), "y": default[at], "mode": "lines", "name": f"{escape(countries[at][0])} (default model)",
+                "legendgroup": f"model-{code}", "line": {"color": colours[code], "width": 1.2, "dash": "dot"},
+                "hovertemplate": f"{escape(countries[at][0])}, default model: %{{y:.2f}} GW<extra></extra>",
+            }
+        )
+    return traces
+
+
+def _model_traces(series: pd.DataFrame, colours: dict[str, str], label: str = "model estimate") -> list[dict]:
     """Per country: the band (low, then high filled down to it) and the estimate line, as one
     legend group. A measurement gap leaves a hole, not CBECI's 0."""
     gap = (series["flag"] == "measurement_gap").to_numpy()
@@ -185,7 +213,7 @@ def _model_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
     in_gap = series["gap_month"].astype(bool).to_numpy() if "gap_month" in series else np.zeros(len(series), dtype=bool)
     hover = np.array(
         [
-            _model_hover(escape(country), month, value, lower, upper, share, flag, gap_month)
+            _model_hover(escape(country), month, value, lower, upper, share, flag, gap_month, label)
             for country, month, value, lower, upper, share, flag, gap_month in zip(countries, series["month"], load, low, high, floats(series["share_pct"]), series["flag"], in_gap)
         ],
         dtype=object,
@@ -200,23 +228,23 @@ def _model_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
             {**common, "y": low[at], "name": f"{country} range, low"},
             {**common, "y": high[at], "name": f"{country} range, high", "fill": "tonexty", "fillcolor": rgba(colour, 0.18)},
             {
-                "type": "scatter", "x": common["x"], "y": load[at], "mode": "lines", "name": f"{country} (model estimate)", "legendgroup": group,
+                "type": "scatter", "x": common["x"], "y": load[at], "mode": "lines", "name": f"{country} ({label})", "legendgroup": group,
                 "line": {"color": colour, "width": 2.2}, "customdata": hover[at].tolist(), "hovertemplate": "%{customdata}<extra></extra>",
             },
         ]
     return traces
 
 
-def _model_hover(country: str, month: str, value: float, low: float, high: float, share: float, flag, gap_month: bool = False) -> str:
+def _model_hover(country: str, month: str, value: float, low: float, high: float, share: float, flag, gap_month: bool, label: str) -> str:
     lines = [f"<b>{country}, {date_label(month)}</b>"]
     if not math.isnan(value):
-        lines.append(f"Model estimate: {value:.2f} GW (range {low:.2f}–{high:.2f})")
+        lines.append(f"{label.capitalize()}: {value:.2f} GW (range {low:.2f}–{high:.2f})")
     lines.append(f"Share of hashrate: {share:.2f}%")
     if isinstance(flag, str):
         lines.append("⚠ " + _FLAGS.get(flag, escape(flag)))
     elif gap_month:
         lines.append(GAP_HOVER)
-    lines.append("Model, not measured: share × CBECI network power")
+    lines.append("Model, not measured" + (": share × CBECI network power" if label == "model estimate" else ": hashrate × efficiency × overhead"))
     return "<br>".join(lines)
 
 
