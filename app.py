@@ -13,6 +13,7 @@ from dash import Dash, dcc, html
 
 from components import ids
 from components.hardening import harden
+from components.calculator import calculator_layout, register_calculator_callbacks
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
 from components.sync import register_sync_callback
@@ -39,6 +40,7 @@ def build_layout(dataset: Dataset, topojson_url: str) -> html.Div:
                 map_card(dataset, topojson_url, month_layout(dataset)),
                 sankey_card(),
                 energy_card(),
+                calculator_layout(dataset),
                 sources_layout(),
             ]),
             html.Footer("Data: Financial Times reporting (via press copies), Cambridge Centre for Alternative Finance (CBECI), Our World in Data, company and government statements. Map outlines: Natural Earth via plotly.js.", className="page-footer"),
@@ -58,6 +60,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     app.layout = build_layout(dataset, topojson_url)
     register_sync_callback(app, dataset, topojson_url)
     register_controls_callbacks(app, dataset)
+    register_calculator_callbacks(app, dataset)
     register_sources_callbacks(app, dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app

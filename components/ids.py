@@ -34,3 +34,11 @@ SHOW_REMAINDERS = "remainders"
 def drawn(chart_id: str) -> str:
     """The Store beside a chart that remembers which view it last drew."""
     return f"{chart_id}-drawn"
+
+#: The grid-strain calculator (components.calculator).
+CALC_PRESET = "calc-preset"
+CALC_EFFICIENCY = "calc-efficiency"
+CALC_PUE = "calc-pue"
+CALC_VERSION = "calc-version"
+CALC_MESSAGE = "calc-message"
+CALC_FORMULA = "calc-formula"

@@ -18,6 +18,7 @@ from rigflows.models import (
     country_mining_load,
     describe_model,
     efficiency_range,
+    fleet_presets,
     grid_strain,
     measurement_gap_months,
 )
@@ -309,6 +310,19 @@ def mining_load(dataset: Dataset, version: str = DEFAULT_VERSION, efficiency: fl
 def model_load(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """`mining_load` under the reader's assumptions (the state's model fields)."""
     return mining_load(dataset, state.cbeci, state.efficiency, state.pue)
+
+
+def efficiency_presets(dataset: Dataset) -> list[dict]:
+    """The calculator's fleet presets from CCAF's list: one per machine generation, each with
+    its median efficiency (J/TH) and the range of its models, for a dropdown."""
+    names = {"s9_era": "S9-era fleet", "s19_era": "S19-era fleet"}
+    presets = []
+    for row in fleet_presets(dataset.miner_efficiency).itertuples():
+        # The median of two models can carry float noise (31.880000000000003): the list has 3 decimals.
+        median = round(float(row.j_per_th), 3)
+        span = f"median {median:g} J/TH of models at {row.j_per_th_min:g}–{row.j_per_th_max:g}"
+        presets.append({"value": row.fleet_class, "label": f"{names.get(row.fleet_class, row.fleet_class)} ({span})", "j_per_th": median})
+    return sorted(presets, key=lambda preset: -preset["j_per_th"])
 
 
 def method_text(dataset: Dataset, state: ViewState) -> str:

@@ -232,6 +232,15 @@ def _number(raw: object, bounds: tuple[float, float], name: str, what: str, fall
     return value
 
 
+def set_model(state: ViewState, vocabulary: Vocabulary, cbeci: object = None, efficiency: object = None, pue: object = None) -> tuple[ViewState, list[str]]:
+    """`state` with the calculator's values (None or '' = the default); a bad value falls back
+    to the default with a notice."""
+    notices: list[str] = []
+    given = {name: value for name, value in (("cbeci", cbeci), ("eff", efficiency), ("pue", pue)) if value not in (None, "")}
+    fields = model_assumptions(given, notices, vocabulary)
+    return replace(state, cbeci=fields.get("cbeci", DEFAULT_VERSION), efficiency=fields.get("efficiency"), pue=fields.get("pue", DEFAULT_PUE)), notices
+
+
 def keep_model(state: ViewState, previous: ViewState) -> ViewState:
     """`state` with the load model of `previous`: controls that do not set the model keep it."""
     return replace(state, cbeci=previous.cbeci, efficiency=previous.efficiency, pue=previous.pue)

@@ -34,3 +34,14 @@ def test_the_energy_charts_cache_key_keeps_the_readers_assumptions():
     state = ViewState(metric="load", cbeci="v1", efficiency=34.0, pue=1.1)
     for key in (energy_key(state), map_key(state)):
         assert (key.cbeci, key.efficiency, key.pue) == ("v1", 34.0, 1.1)
+
+
+def test_the_calculator_sets_or_clears_the_model_and_refuses_nonsense():
+    from rigflows.state import set_model
+
+    vocab = Vocabulary(months=("2021-08",), countries=frozenset(), firms=frozenset(), efficiency_range=(29.55, 765.69))
+    start = ViewState(metric="load", efficiency=34.0, pue=1.1)
+    assert set_model(start, vocab, "v1", 98, 1.2) == (ViewState(metric="load", cbeci="v1", efficiency=98.0, pue=1.2), [])
+    assert set_model(start, vocab, None, "", None) == (ViewState(metric="load"), [])  # cleared: the default model
+    state, notices = set_model(start, vocab, "revised_2023", {"x": 1}, 9)
+    assert state == ViewState(metric="load") and len(notices) == 2
