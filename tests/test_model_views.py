@@ -67,3 +67,26 @@ def test_the_energy_chart_and_map_say_which_cbeci_version_is_drawn(dataset, quer
     assert any(expected in annotation.text for annotation in figure.layout.annotations)
     details = map_rows(dataset, ViewState(metric="load", month="2021-10", cbeci=query_version)).set_index("iso3").loc["KAZ", "details"]
     assert ("Network power: CBECI 2023 revision" in details) == (query_version == "revised_2023")
+
+
+@pytest.mark.parametrize("emptied", [("cbeci_annual",), ("miner_efficiency",), ("cbeci_annual", "miner_efficiency")])
+def test_model_tables_may_be_empty_and_every_model_view_still_draws(data_copy, emptied):
+    """No revised totals: the v1 level, said so. No hardware list: no range and no calculator
+    efficiency (refused with a notice), never a crash."""
+    from rigflows.render import map_figure, map_key
+    from rigflows.select import method_text, vocabulary
+    from rigflows.state import parse_query
+
+    for name in emptied:
+        edit_table(data_copy, name, lambda frame: frame.iloc[0:0])
+    edited = load_dataset(data_copy)
+    state, notices = parse_query("?metric=strain&country=KAZ&eff=34&pue=1.2", vocabulary(edited))
+    assert (state.efficiency is None and len(notices) == 1) if "miner_efficiency" in emptied else (state.efficiency == 34.0 and notices == [])
+    for view in (state, ViewState(metric="load"), ViewState(metric="load", cbeci="v1")):
+        assert map_figure(edited, map_key(view)).figure["data"]
+        figure = _energy(edited, view)
+        assert [trace for trace in figure.data if trace.name and "Kazakhstan (" in trace.name]
+        assert not export_table(edited, view).empty
+    if "cbeci_annual" in emptied:
+        assert "No revised annual total" in method_text(edited, ViewState())
+        assert any("CBECI v1 (pre-2023 model), Sep 2019 – Jan 2022" in annotation.text for annotation in _energy(edited, ViewState()).layout.annotations)
