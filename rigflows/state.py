@@ -82,6 +82,13 @@ class ViewState:
             parts.append("-".join(self.countries))
         if self.firms:
             parts.append("-".join(_slugify(firm) for firm in self.firms))
+        # The load model's assumptions, when not the default, so an export says what it drew.
+        if self.cbeci != DEFAULT_VERSION:
+            parts.append(f"cbeci-{self.cbeci}")
+        if self.efficiency is not None:
+            parts.append(f"eff{self.efficiency:g}")
+        if self.pue != DEFAULT_PUE:
+            parts.append(f"pue{self.pue:g}")
         return "_".join(parts)[:120]
 
 

@@ -45,3 +45,8 @@ def test_the_calculator_sets_or_clears_the_model_and_refuses_nonsense():
     assert set_model(start, vocab, None, "", None) == (ViewState(metric="load"), [])  # cleared: the default model
     state, notices = set_model(start, vocab, "revised_2023", {"x": 1}, 9)
     assert state == ViewState(metric="load") and len(notices) == 2
+
+
+def test_export_names_carry_the_readers_assumptions():
+    assert ViewState(metric="load", month="2021-10").slug() == "load_2021-10"
+    assert ViewState(metric="load", month="2021-10", cbeci="v1", efficiency=34.0, pue=1.1).slug() == "load_2021-10_cbeci-v1_eff34_pue1.1"
