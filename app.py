@@ -15,6 +15,7 @@ from dash import Dash, dcc, html
 
 from components import ids
 from components.hardening import harden
+from components.calculator import calculator_layout
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
 from components.sync import filter_data, notices_list, register_state_callback, toggles_value
@@ -102,6 +103,7 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
                 map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)),
                 sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)),
                 energy_card(energy_figure(dataset, energy_key(state)).figure),
+                calculator_layout(dataset, state),
                 sources_layout(dataset),
             ]),
             html.Footer([*(f"{text} " for text in editorial_notes(dataset, "credit")["text"]), MAP_CREDIT], className="page-footer"),

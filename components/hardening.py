@@ -42,7 +42,8 @@ def _matches(sent: object, declared: list[dict]) -> bool:
         if isinstance(dependency["id"], dict):  # pattern-matching: the renderer sends what matched
             if not isinstance(item, (dict, list)):
                 return False
-        elif not (isinstance(item, dict) and item.get("id") == dependency["id"] and item.get("property") == dependency["property"]):
+        # An allow_duplicate output arrives as 'search@<hash>'; Dash itself reads it as 'search'.
+        elif not (isinstance(item, dict) and item.get("id") == dependency["id"] and str(item.get("property")).split("@")[0] == dependency["property"]):
             return False
     return True
 

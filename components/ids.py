@@ -62,3 +62,11 @@ def served(chart_id: str) -> str:
 def frames(chart_id: str) -> str:
     """The Store with every month and metric of a chart for the current filter."""
     return f"{chart_id}-frames"
+
+#: The grid-strain calculator (components.calculator).
+CALC_PRESET = "calc-preset"
+CALC_EFFICIENCY = "calc-efficiency"
+CALC_PUE = "calc-pue"
+CALC_VERSION = "calc-version"
+CALC_MESSAGE = "calc-message"
+CALC_FORMULA = "calc-formula"

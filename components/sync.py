@@ -16,11 +16,12 @@ from dataclasses import replace
 from dash import Input, Output, State, callback_context, html, no_update
 
 from components import ids
+from components.calculator import CALCULATOR_INPUTS, calculator_values, model_event
 from components.views import state_keys
 from rigflows.actions import ClickCountry, ClickFirm, OpenLink, Reset, SetFilters, SetToggles, apply
 from rigflows.dataset import Dataset
-from rigflows.select import country_options, vocabulary
-from rigflows.state import FLAGS, ViewState, Vocabulary, clean_state, parse_query
+from rigflows.select import country_options, method_text, vocabulary
+from rigflows.state import FLAGS, ViewState, Vocabulary, clean_state, keep_model, parse_query
 
 
 def _clicked(click_data, field: str) -> str | None:
@@ -62,6 +63,12 @@ def register_state_callback(app, dataset: Dataset) -> None:
         Output(ids.NOTICES, "children"),
         Output(ids.FILTER, "data"),
         *[Output(ids.key(part), "data") for part in ids.KEYED],
+        Output(ids.CALC_PRESET, "value"),
+        Output(ids.CALC_EFFICIENCY, "value"),
+        Output(ids.CALC_PUE, "value"),
+        Output(ids.CALC_VERSION, "value"),
+        Output(ids.CALC_MESSAGE, "children"),
+        Output(ids.CALC_FORMULA, "children"),
         Input(ids.NAVIGATE, "data"),
         Input(ids.COUNTRIES, "value"),
         Input(ids.FIRMS, "value"),
@@ -69,20 +76,23 @@ def register_state_callback(app, dataset: Dataset) -> None:
         Input(ids.RESET, "n_clicks"),
         Input(ids.MAP, "clickData"),
         Input(ids.SANKEY, "clickData"),
+        *[Input(control, "value") for control in CALCULATOR_INPUTS],
         State(ids.METRIC, "value"),
         State(ids.MONTH, "value"),
         *[State(ids.key(part), "data") for part in ids.KEYED],
         prevent_initial_call=True,
     )
-    def on_reader_action(navigate, countries, firms, toggles, _reset, map_click, sankey_click, metric, month_index, *drawn_keys):
+    def on_reader_action(navigate, countries, firms, toggles, _reset, map_click, sankey_click, preset, efficiency, pue, version, metric, month_index, *drawn_keys):
         trigger = callback_context.triggered_id
         toggles = toggles if isinstance(toggles, list) else []
         month = months[month_index] if isinstance(month_index, int) and not isinstance(month_index, bool) and 0 <= month_index < len(months) else None
         now, notices = clean_state(vocab, metric, month, countries, firms, **{name: param in toggles for name, param in FLAGS.items()})
         # The overlay as it was before this event: the map frames' key remembers it.
         frames_key = drawn_keys[ids.KEYED.index(ids.MAP_FRAMES)]
-        before = replace(now, show_farms=parse_query(frames_key if isinstance(frames_key, str) else "", vocab)[0].show_farms)
-        event = None
+        drawn = parse_query(frames_key if isinstance(frames_key, str) else "", vocab)[0]
+        # ...and the load model, which the frames are drawn with.
+        before = keep_model(replace(now, show_farms=drawn.show_farms), drawn)
+        event, model_notices = None, []
         if trigger == ids.NAVIGATE:
             linked, notices = parse_query(navigate if isinstance(navigate, str) else "", vocab)
             event = OpenLink(linked)
@@ -98,6 +108,8 @@ def register_state_callback(app, dataset: Dataset) -> None:
         elif trigger == ids.SANKEY:
             label = _clicked(sankey_click, "label")
             event = ClickCountry(country_by_name[label]) if label in country_by_name else ClickFirm(label or "")
+        elif trigger in CALCULATOR_INPUTS:
+            event, model_notices = model_event(dataset, vocab, before, trigger, preset, efficiency, pue, version)
         state = apply(event, before, vocab) if event else before
 
         def changed(value, sent):
@@ -113,4 +125,7 @@ def register_state_callback(app, dataset: Dataset) -> None:
             notices_list(notices),
             filter_data(state, vocab),
             *[changed(key, drawn) for key, drawn in zip(keys, drawn_keys)],
+            *[changed(value, sent) for value, sent in zip(calculator_values(dataset, state, trigger, preset), (preset, efficiency, pue, version))],
+            " ".join(model_notices) or None,
+            method_text(dataset, state),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from rigflows.state import FLAGS, METRICS, ViewState, Vocabulary, next_month, toggle_country, toggle_firm
+from rigflows.state import FLAGS, METRICS, ViewState, Vocabulary, keep_model, next_month, toggle_country, toggle_firm
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,14 @@ class SetToggles:
     on: frozenset[str]
 
 
-Event = Reset | OpenLink | ClickCountry | ClickFirm | Tick | SetMetric | SetMonth | SetFilters | SetToggles
+@dataclass(frozen=True)
+class SetModel:
+    """The grid-strain calculator's assumptions (already checked by `state.set_model`)."""
+
+    model: ViewState
+
+
+Event = Reset | OpenLink | ClickCountry | ClickFirm | Tick | SetMetric | SetMonth | SetFilters | SetToggles | SetModel
 
 
 def apply(event: Event, state: ViewState, vocabulary: Vocabulary) -> ViewState:
@@ -95,4 +102,6 @@ def apply(event: Event, state: ViewState, vocabulary: Vocabulary) -> ViewState:
             # Turning the energy overlay on shows the farms where they matter: on the strain map.
             metric = "strain" if "show_farms" in on and not state.show_farms else state.metric
             return replace(state, **{name: name in on for name in FLAGS}, metric=metric)
+        case SetModel(model=model):
+            return keep_model(state, model)
     return state

@@ -33,6 +33,7 @@ from rigflows.select import (
     flows_period,
     grid_events,
     map_rows,
+    method_text,
     model_source_ids,
     reported_loads,
     sankey_links,
@@ -41,7 +42,7 @@ from rigflows.select import (
     sources_with_originals,
     with_month,
 )
-from rigflows.state import METRICS, ViewState
+from rigflows.state import METRICS, ViewState, keep_model
 
 @dataclass(frozen=True)
 class Chart:
@@ -78,16 +79,16 @@ def sankey_key(state: ViewState) -> ViewState:
 
 
 def energy_key(state: ViewState) -> ViewState:
-    return canonical(ViewState(month=state.month, countries=state.countries, firms=state.firms))
+    return canonical(keep_model(ViewState(month=state.month, countries=state.countries, firms=state.firms), state))
 
 
 def map_frames_key(state: ViewState) -> ViewState:
     """What the map's every-month frames depend on: the filters and the farm overlay."""
-    return canonical(ViewState(countries=state.countries, firms=state.firms, show_farms=state.show_farms))
+    return canonical(keep_model(ViewState(countries=state.countries, firms=state.firms, show_farms=state.show_farms), state))
 
 
 def energy_frames_key(state: ViewState) -> ViewState:
-    return canonical(ViewState(countries=state.countries, firms=state.firms))
+    return canonical(keep_model(ViewState(countries=state.countries, firms=state.firms), state))
 
 
 def sources_key(state: ViewState) -> ViewState:
@@ -117,15 +118,16 @@ MONTHLY_METRICS = tuple(metric for metric in METRICS if metric != "machines")
 
 
 @lru_cache(maxsize=len(MONTHLY_METRICS) * 240)
-def every_country_rows(dataset: Dataset, metric: str, month: str) -> pd.DataFrame:
-    """`select.map_rows` of the unfiltered view, for a monthly metric: computed once per
-    dataset, so a new filter's map costs what it draws, not a pass over the tables."""
-    return map_rows(dataset, ViewState(metric=metric, month=month))
+def every_country_rows(dataset: Dataset, metric: str, month: str, model: ViewState = ViewState()) -> pd.DataFrame:
+    """`select.map_rows` of the unfiltered view, for a monthly metric and the load model of
+    `model`: computed once per dataset, so a new filter's map costs what it draws, not a pass
+    over the tables."""
+    return map_rows(dataset, keep_model(ViewState(metric=metric, month=month), model))
 
 
-def _rows_of(dataset: Dataset, metric: str, month: str, countries: set[str] | None) -> pd.DataFrame:
+def _rows_of(dataset: Dataset, metric: str, month: str, countries: set[str] | None, model: ViewState = ViewState()) -> pd.DataFrame:
     """`select.map_rows` for a monthly metric: the unfiltered rows, limited to the filter's countries."""
-    rows = every_country_rows(dataset, metric, month)
+    rows = every_country_rows(dataset, metric, month, keep_model(ViewState(), model))
     return rows if countries is None else rows[rows["iso3"].isin(countries)].reset_index(drop=True)
 
 
@@ -164,8 +166,8 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[
         return dict.fromkeys(months, message)
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
     source_ids = _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
-    line = source_line(dataset, source_ids)
-    return {month: Chart(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line).to_plotly_json(), source_ids) for month in months}
+    line, method = source_line(dataset, source_ids), method_text(dataset, key)
+    return {month: Chart(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method).to_plotly_json(), source_ids) for month in months}
 
 
 @lru_cache(maxsize=4)
@@ -241,7 +243,7 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
     groups = {"machines": {ViewState().month: map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure}}
     for metric in MONTHLY_METRICS:
         groups[metric] = {
-            month: _map_chart(dataset, map_key(replace(key, metric=metric, month=month)), _rows_of(dataset, metric, month, countries), farms, period).figure
+            month: _map_chart(dataset, map_key(replace(key, metric=metric, month=month)), _rows_of(dataset, metric, month, countries, key), farms, period).figure
             for month in dataset.months
         }
     return _frames(key, groups)

@@ -266,6 +266,38 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     ),
 }
 
+# --- load-model tables (owned with rigflows.models) ----------------------------------------
+#: CBECI model versions with published annual totals: the pre-2023 model and the Aug 2023 revision.
+CBECI_VERSIONS = ("v1", "revised_2023")
+#: Machine generations of CCAF's hardware list that the load model uses as fleet presets.
+FLEET_CLASSES = ("s9_era", "s19_era")
+
+MODEL_SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "cbeci_annual": pa.DataFrameSchema(
+        strict=True,
+        columns={
+            "year": pa.Column("Int64", pa.Check.in_range(2009, 2100), coerce=True),
+            "model_version": _one_of(CBECI_VERSIONS),
+            "twh": _number(nullable=False),
+            "source_ids": _SOURCE_IDS,
+            "note": _text(nullable=True),
+        },
+        unique=["year", "model_version"],
+    ),
+    "miner_efficiency": pa.DataFrameSchema(
+        strict=True,
+        columns={
+            "model": _text(unique=True),
+            "released": _pattern(_DAY, "a date YYYY-MM-DD"),
+            "j_per_th": pa.Column("Float64", pa.Check.gt(0, error="must be > 0"), nullable=False, coerce=True),
+            "ccaf_qty": _count(),
+            "fleet_class": _one_of(FLEET_CLASSES, nullable=True),
+            "source_id": _pattern(_ID, "a source id"),
+        },
+    ),
+}
+SCHEMAS.update(MODEL_SCHEMAS)
+
 #: Columns written true/false in the CSV, turned into booleans once validated.
 BOOLEAN_COLUMNS: dict[str, tuple[str, ...]] = {"flow_totals": ("parts_complete",)}
 

@@ -13,7 +13,16 @@ import pandas as pd
 
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
-from rigflows.models import country_mining_load, grid_strain
+from rigflows.models import (
+    DEFAULT_VERSION,
+    VERSION_LABELS,
+    country_mining_load,
+    describe_model,
+    efficiency_range,
+    fleet_presets,
+    grid_strain,
+    measurement_gap_months,
+)
 from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES, RECEIVED_KINDS
 from rigflows.state import ViewState, Vocabulary
 
@@ -49,6 +58,7 @@ def vocabulary(dataset: Dataset) -> Vocabulary:
         countries=frozenset(country_options(dataset)),
         firms=frozenset(firm_options(dataset)),
         default_month=default_month(dataset),
+        efficiency_range=efficiency_range(dataset.miner_efficiency),
     )
 
 
@@ -400,67 +410,140 @@ def _month_rows(frame: pd.DataFrame, state: ViewState) -> pd.DataFrame:
     return frame[frame["month"] == state.month].assign(country=lambda rows: rows["iso3"].map(country_name))
 
 
-def _flag_details(flag) -> list[str]:
+def _flag_details(flag, gap_month: bool = False) -> list[str]:
+    """Hover lines for a flagged share, and for any share in a measurement-gap month."""
     notes = {
         "vpn_distorted": "Flagged: share likely inflated by VPN/proxy use (CBECI asterisk); not a grid figure",
         "measurement_gap": "Flagged: CBECI shows 0% here, a measurement gap after the ban, not a real zero",
     }
-    return [notes[flag]] if isinstance(flag, str) and flag in notes else []
+    if isinstance(flag, str) and flag in notes:
+        return [notes[flag]]
+    return [GAP_MONTH_NOTE] if gap_month else []
+
+
+#: Why every other country is flagged in a month where a share is a measurement gap.
+GAP_MONTH_NOTE = "Flagged: measurement-gap month (China's hashrate missing from CBECI's shares), so this share and any load from it are overstated"
+
+
+def _flag_status(flags: pd.Series, gap_months: pd.Series, unflagged: str) -> pd.Series:
+    return pd.Series([("flagged" if isinstance(flag, str) or gap else unflagged) for flag, gap in zip(flags, gap_months)], index=flags.index, dtype=object)
+
+
+def gap_months(dataset: Dataset) -> list[str]:
+    """The measurement-gap months of this dataset (from `hashrate_share.flag`)."""
+    return measurement_gap_months(dataset.hashrate_share)
 
 
 def _share_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     rows = _month_rows(dataset.hashrate_share, state)
+    gap = rows["month"].isin(gap_months(dataset))
     return rows.assign(
         value=rows["share_pct"],
         low=float("nan"),
         high=float("nan"),
-        status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "reported"),
-        details=[[f"Hashrate: {ehs:.2f} EH/s", *_flag_details(flag)] for ehs, flag in zip(rows["hashrate_ehs"], rows["flag"])],
+        status=_flag_status(rows["flag"], gap, "reported"),
+        details=[[f"Hashrate: {ehs:.2f} EH/s", *_flag_details(flag, in_gap)] for ehs, flag, in_gap in zip(rows["hashrate_ehs"], rows["flag"], gap)],
         source_ids=rows["source_id"],
     )
 
 
-@lru_cache(maxsize=4)
-def mining_load(dataset: Dataset) -> pd.DataFrame:
+@lru_cache(maxsize=16)
+def mining_load(dataset: Dataset, version: str = DEFAULT_VERSION, efficiency: float | None = None, pue: float = 1.0) -> pd.DataFrame:
     """Model: mining load and strain for every country and month (see rigflows.models).
 
-    Depends on the dataset alone, so it is computed once per dataset; treat it as read-only.
+    Depends on the dataset and the model's assumptions alone, so it is computed once per
+    dataset and assumptions; treat it as read-only.
     """
-    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power)
+    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, version, efficiency, pue)
     return grid_strain(load, dataset.electricity)
 
 
+def model_load(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """`mining_load` under the reader's assumptions (the state's model fields)."""
+    return mining_load(dataset, state.cbeci, state.efficiency, state.pue)
+
+
+def efficiency_presets(dataset: Dataset) -> list[dict]:
+    """The calculator's fleet presets from CCAF's list: one per machine generation, each with
+    its median efficiency (J/TH) and the range of its models, for a dropdown."""
+    names = {"s9_era": "S9-era fleet", "s19_era": "S19-era fleet"}
+    presets = []
+    for row in fleet_presets(dataset.miner_efficiency).itertuples():
+        # The median of two models can carry float noise (31.880000000000003): the list has 3 decimals.
+        median = round(float(row.j_per_th), 3)
+        span = f"median {median:g} J/TH of models at {row.j_per_th_min:g}–{row.j_per_th_max:g}"
+        presets.append({"value": row.fleet_class, "label": f"{names.get(row.fleet_class, row.fleet_class)} ({span})", "j_per_th": median})
+    return sorted(presets, key=lambda preset: -preset["j_per_th"])
+
+
+def method_text(dataset: Dataset, state: ViewState) -> str:
+    """The load model's method with this dataset's figures and the reader's assumptions."""
+    return describe_model(dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, state.cbeci, state.efficiency, state.pue)
+
+
+def version_text(version_drawn: str, chosen: str) -> str:
+    """Which CBECI model a month's load follows, for hovers and the CSV."""
+    missing = " (no revised annual total for this year)" if version_drawn != chosen else ""
+    return f"Network power: {VERSION_LABELS.get(version_drawn, version_drawn)}{missing}"
+
+
+def _formula_text(ehs: float, j_per_th: float, pue: float, load_gw: float, state: ViewState) -> str:
+    """One country's arithmetic, e.g. 'Model: 21.85 EH/s × 34 J/TH × 1.1 = 0.82 GW'."""
+    efficiency = f"{j_per_th:.1f} J/TH (CBECI's own)" if state.efficiency is None else f"{j_per_th:g} J/TH"
+    return f"Model: {ehs:.2f} EH/s × {efficiency} × overhead {pue:g} = {load_gw:.2f} GW"
+
+
+#: The load model's columns in the CSV: the version, efficiency and overhead behind each row.
+MODEL_COLUMNS = ["cbeci_version", "j_per_th", "overhead_pue"]
+
+
+def model_columns(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """Per country, the assumptions behind the map's load or strain in the state's month (no
+    rows for the other metrics, which use no model)."""
+    if state.metric not in ("load", "strain"):
+        return pd.DataFrame(columns=["iso3", *MODEL_COLUMNS])
+    rows = _month_rows(model_load(dataset, state), state)
+    return pd.DataFrame({"iso3": rows["iso3"], "cbeci_version": rows["version_drawn"], "j_per_th": rows["j_per_th"], "overhead_pue": rows["pue"]})
+
+
 def _load_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    rows = _month_rows(mining_load(dataset), state)
+    rows = _month_rows(model_load(dataset, state), state)
     return rows.assign(
         value=rows["load_gw"],
         low=rows["load_gw_low"],
         high=rows["load_gw_high"],
-        status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"),
-        details=[[f"Share of hashrate: {share:.2f}%", *_flag_details(flag)] for share, flag in zip(rows["share_pct"], rows["flag"])],
+        status=_flag_status(rows["flag"], rows["gap_month"], "estimate"),
+        details=[
+            [f"Share of hashrate: {share:.2f}%", _formula_text(ehs, j, pue, load, state), version_text(version, state.cbeci), *_flag_details(flag, gap)]
+            for share, ehs, j, pue, load, version, flag, gap in zip(
+                rows["share_pct"], rows["hashrate_ehs"], rows["j_per_th"], rows["pue"], rows["load_gw"], rows["version_drawn"], rows["flag"], rows["gap_month"]
+            )
+        ],
         source_ids=model_source_ids(dataset, with_demand=False),
     )
 
 
 def _strain_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    rows = _month_rows(mining_load(dataset), state).dropna(subset=["strain_pct"])
+    rows = _month_rows(model_load(dataset, state), state).dropna(subset=["strain_pct"])
     return rows.assign(
         value=rows["strain_pct"],
         low=rows["strain_pct_low"],
         high=rows["strain_pct_high"],
-        status=rows["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"),
+        status=_flag_status(rows["flag"], rows["gap_month"], "estimate"),
         details=[
-            [f"Load {load:.2f} GW vs demand {demand:,.1f} TWh ({int(year)})", *_flag_details(flag)]
-            for load, demand, year, flag in zip(rows["load_gw"], rows["demand_twh"], rows["demand_year"], rows["flag"])
+            [f"Load {load:.2f} GW vs demand {demand:,.1f} TWh ({int(year)})", version_text(version, state.cbeci), *_flag_details(flag, gap)]
+            for load, demand, year, version, flag, gap in zip(rows["load_gw"], rows["demand_twh"], rows["demand_year"], rows["version_drawn"], rows["flag"], rows["gap_month"])
         ],
         source_ids=model_source_ids(dataset, with_demand=True),
     )
 
 
 def model_source_ids(dataset: Dataset, with_demand: bool) -> str:
-    """The sources the load model draws on (shares, network power and, for strain, demand)."""
-    tables = [dataset.hashrate_share, dataset.cbeci_power] + ([dataset.electricity] if with_demand else [])
-    return _join_ids(pd.concat([table["source_id"] for table in tables]).drop_duplicates())
+    """The sources the load model draws on (shares, network power, the hardware list behind its
+    range, CBECI's annual totals and, for strain, demand)."""
+    tables = [dataset.hashrate_share, dataset.cbeci_power, dataset.miner_efficiency] + ([dataset.electricity] if with_demand else [])
+    ids = pd.concat([*(table["source_id"] for table in tables), dataset.cbeci_annual["source_ids"]])
+    return _join_ids(ids.drop_duplicates())
 
 
 # --- energy --------------------------------------------------------------------------------
@@ -480,7 +563,7 @@ def energy_countries(dataset: Dataset, state: ViewState) -> list[str]:
 def energy_series(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Monthly model load (GW, with range) for the energy chart's countries."""
     countries = energy_countries(dataset, state)
-    load = mining_load(dataset)
+    load = model_load(dataset, state)
     load = load[load["iso3"].isin(countries)].assign(country=lambda rows: rows["iso3"].map(country_name))
     return load.sort_values(["iso3", "month"]).reset_index(drop=True)
 
@@ -623,6 +706,8 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     # The count as it may be quoted ('at least 12,345', 'about 12,300'): value alone overstates precision.
     shown = received_machines(dataset, state).set_index("iso3")["shown"] if state.metric == "machines" else pd.Series(dtype=object)
     map_part["value_as_reported"] = map_part["iso3"].map(shown).astype(object).fillna("")
+    map_part["measurement_gap_month"] = state.metric != "machines" and state.month in gap_months(dataset)
+    map_part = map_part.merge(model_columns(dataset, state), on="iso3", how="left")
     links = sankey_links(dataset, state)
     flow_part = pd.DataFrame(
         {
@@ -642,9 +727,11 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             "confidence": links["confidence"],
             "notes": links["note"],
             "source_ids": links["source_ids"],
+            "measurement_gap_month": False,
+            **{column: pd.NA for column in MODEL_COLUMNS},
         }
     )
-    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "value", "value_as_reported", "low", "high", "status", "kind", "confidence", "notes", "source_ids"]
+    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "value", "value_as_reported", "low", "high", "status", "kind", "confidence", "notes", "measurement_gap_month", *MODEL_COLUMNS, "source_ids"]
     table = pd.concat([map_part[columns], flow_part[columns]], ignore_index=True).rename(columns={"from_": "from"})
     table["sources"] = table["source_ids"].map(cite)
     return table

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
+from rigflows.models import DEFAULT_VERSION, VERSION_LABELS
+
 METRICS = {
     "machines": "Machines relocated from China (reported)",
     "share": "Share of global Bitcoin hashrate (%)",
@@ -25,6 +27,11 @@ DEFAULT_MONTH = ""
 #: A new toggle is a field with its default plus one entry here; the URL, parsing, cleaning
 #: and the checklist follow.
 FLAGS = {"show_farms": "farms", "show_remainders": "remainders", "show_orders": "orders"}
+
+#: Overhead (power usage effectiveness: cooling and losses on top of the machines) the
+#: calculator accepts: an input range the reader chooses within, not a fact about any farm.
+PUE_RANGE = (1.0, 1.3)
+DEFAULT_PUE = PUE_RANGE[0]
 
 #: Longest list and string a URL or callback may pass before it is refused as hostile.
 MAX_ITEMS = 50
@@ -42,6 +49,17 @@ class ViewState:
     #: The orders layer: new machines ordered from makers and machines in transit, never counted
     #: as received (off by default).
     show_orders: bool = False
+    #: Load model: the CBECI version its network power follows (`models.VERSION_LABELS`).
+    cbeci: str = DEFAULT_VERSION
+    #: Fleet efficiency in J/TH, or None for CBECI's own (network power ÷ network hashrate).
+    efficiency: float | None = None
+    #: Overhead multiplier on the machines' power (PUE), within PUE_RANGE.
+    pue: float = DEFAULT_PUE
+
+    @property
+    def is_default_model(self) -> bool:
+        """True when the load is CBECI's own estimate, with no assumption of the reader's."""
+        return self.efficiency is None and self.pue == DEFAULT_PUE
 
     def to_query(self, default_month: str = DEFAULT_MONTH) -> str:
         """The query string (with leading '?', or '' for the default view), defaults omitted.
@@ -61,6 +79,12 @@ class ViewState:
         for name, param in FLAGS.items():
             if getattr(self, name) != getattr(default, name):
                 params[param] = "1" if getattr(self, name) else "0"
+        if self.cbeci != default.cbeci:
+            params["cbeci"] = self.cbeci
+        if self.efficiency is not None:
+            params["eff"] = f"{self.efficiency:g}"
+        if self.pue != default.pue:
+            params["pue"] = f"{self.pue:g}"
         return "?" + urlencode(params, safe=",|") if params else ""
 
     def slug(self) -> str:
@@ -76,6 +100,13 @@ class ViewState:
             parts.append("-".join(self.countries))
         if self.firms:
             parts.append("-".join(_slugify(firm) for firm in self.firms))
+        # The load model's assumptions, when not the default, so an export says what it drew.
+        if self.cbeci != DEFAULT_VERSION:
+            parts.append(f"cbeci-{self.cbeci}")
+        if self.efficiency is not None:
+            parts.append(f"eff{self.efficiency:g}")
+        if self.pue != DEFAULT_PUE:
+            parts.append(f"pue{self.pue:g}")
         return "".join(f"_{part}" for part in parts)
 
 
@@ -88,6 +119,9 @@ class Vocabulary:
     firms: frozenset[str]
     #: The month a view opens on; empty means the latest of `months`.
     default_month: str = field(default=DEFAULT_MONTH)
+    #: Fleet efficiencies (J/TH) a reader may set: the span of the dataset's hardware list,
+    #: or None when it has none (then only CBECI's own efficiency is offered).
+    efficiency_range: tuple[float, float] | None = None
 
     def __post_init__(self):
         if not self.default_month and self.months:
@@ -171,7 +205,7 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
     if len(query) > 4000:
         return ViewState(month=vocabulary.default_month), ["Ignored the link's settings: the address is too long."]
     params = parse_qs(query, keep_blank_values=True)
-    known = {"metric", "month", "country", "firm", *FLAGS.values()}
+    known = {"metric", "month", "country", "firm", *FLAGS.values(), "cbeci", "eff", "pue"}
     for name in sorted(set(params) - known):
         notices.append(f"Ignored unknown setting {_quote(name)}.")
     last = {name: values[-1] for name, values in params.items()}
@@ -185,7 +219,59 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
     notices += more
     default = ViewState()
     flags = {name: _flag(params[param], param, getattr(default, name), notices) if param in params else getattr(default, name) for name, param in FLAGS.items()}
-    return replace(state, **flags), notices
+    return replace(state, **flags, **model_assumptions(last, notices, vocabulary)), notices
+
+
+def model_assumptions(params: dict, notices: list[str], vocabulary: Vocabulary) -> dict:
+    """The load model's fields from URL parameters or controls (absent = the default model);
+    nonsense or out-of-range values fall back to the default with a notice."""
+    fields = {}
+    version = params.get("cbeci")
+    if version is not None:
+        if isinstance(version, str) and version in VERSION_LABELS:
+            fields["cbeci"] = version
+        else:
+            notices.append(f"Ignored cbeci={_quote(str(version))}: use {' or '.join(VERSION_LABELS)}; showing the {VERSION_LABELS[DEFAULT_VERSION]}.")
+    if params.get("eff") is not None:
+        low_high = vocabulary.efficiency_range
+        if low_high is None:
+            notices.append("Ignored eff: this data has no hardware list to bound a fleet efficiency; showing CBECI's own efficiency.")
+        else:
+            value = _number(params["eff"], low_high, "eff", "fleet efficiency (J/TH)", "CBECI's own efficiency", notices)
+            if value is not None:
+                fields["efficiency"] = value
+    if params.get("pue") is not None:
+        value = _number(params["pue"], PUE_RANGE, "pue", "overhead (PUE)", f"overhead {DEFAULT_PUE:g}", notices)
+        if value is not None:
+            fields["pue"] = value
+    return fields
+
+
+def _number(raw: object, bounds: tuple[float, float], name: str, what: str, fallback: str, notices: list[str]) -> float | None:
+    """A finite number within `bounds`, or None with a notice naming the accepted range."""
+    low, high = bounds
+    try:
+        value = float(raw) if isinstance(raw, (str, int, float)) and not isinstance(raw, bool) and len(str(raw)) <= 20 else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # also refuses NaN and infinities
+        notices.append(f"Ignored {name}={_quote(str(raw))}: the {what} must be a number from {low:g} to {high:g}; showing {fallback}.")
+        return None
+    return value
+
+
+def set_model(state: ViewState, vocabulary: Vocabulary, cbeci: object = None, efficiency: object = None, pue: object = None) -> tuple[ViewState, list[str]]:
+    """`state` with the calculator's values (None or '' = the default); a bad value falls back
+    to the default with a notice."""
+    notices: list[str] = []
+    given = {name: value for name, value in (("cbeci", cbeci), ("eff", efficiency), ("pue", pue)) if value not in (None, "")}
+    fields = model_assumptions(given, notices, vocabulary)
+    return replace(state, cbeci=fields.get("cbeci", DEFAULT_VERSION), efficiency=fields.get("efficiency"), pue=fields.get("pue", DEFAULT_PUE)), notices
+
+
+def keep_model(state: ViewState, previous: ViewState) -> ViewState:
+    """`state` with the load model of `previous`: controls that do not set the model keep it."""
+    return replace(state, cbeci=previous.cbeci, efficiency=previous.efficiency, pue=previous.pue)
 
 
 def _split(raw: str, separator: str) -> list[str]:

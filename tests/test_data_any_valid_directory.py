@@ -24,7 +24,7 @@ from app import create_app
 from components import ids
 from conftest import DATA_DIR
 from rigflows.dataset import find_problems
-from rigflows.schema import CONFIDENCE_GRADES, EVENT_KINDS, GRID_REPORT_KINDS, NOTE_KINDS, QUALIFIERS, SCHEMAS, SOURCE_KINDS, UNITS
+from rigflows.schema import CBECI_VERSIONS, CONFIDENCE_GRADES, FLEET_CLASSES, EVENT_KINDS, GRID_REPORT_KINDS, NOTE_KINDS, QUALIFIERS, SCHEMAS, SOURCE_KINDS, UNITS
 from tests.dash_requests import callback_body, dependency, layout_props, outputs_of
 
 #: Examples per property: each starts an app and draws nine views (1-3 s on 2 shared cores),
@@ -132,7 +132,16 @@ def generated_tables(draw) -> dict[str, pd.DataFrame]:
     events = [{"event_id": f"event_{index}", "date": draw(st.sampled_from(months)), "iso3": draw(st.sampled_from(["", *countries])), "kind": draw(st.sampled_from(EVENT_KINDS)), "title": draw(TEXT), "description": draw(TEXT), "source_ids": draw(cite)} for index in range(draw(st.integers(0, 3)))]
     notes = [{"note_id": f"note_{index}", "kind": draw(st.sampled_from(NOTE_KINDS)), "text": draw(TEXT), "source_ids": draw(cite)} for index in range(draw(st.integers(0, 2)))]
 
-    rows = {"sources": sources, "flows": flows, "flow_totals": totals, "farms": farms, "hashrate_share": shares, "cbeci_power": power, "electricity": electricity, "grid_reports": reports, "events": events, "notes": notes}
+    annual = [
+        {"year": year, "model_version": version, "twh": draw(st.floats(1, 300)), "source_ids": draw(cite), "note": ""}
+        for year in draw(st.lists(st.sampled_from(years), unique=True)) for version in draw(st.lists(st.sampled_from(CBECI_VERSIONS), unique=True))
+    ]
+    hardware = [
+        {"model": f"Miner {index}", "released": f"{draw(st.sampled_from(months))}-01", "j_per_th": draw(st.floats(1, 800)), "ccaf_qty": draw(st.integers(0, 10**6)), "fleet_class": draw(st.sampled_from(["", *FLEET_CLASSES])), "source_id": source_ids[0]}
+        for index in range(draw(st.integers(0, 4)))
+    ]
+
+    rows = {"sources": sources, "flows": flows, "flow_totals": totals, "farms": farms, "hashrate_share": shares, "cbeci_power": power, "electricity": electricity, "grid_reports": reports, "events": events, "notes": notes, "cbeci_annual": annual, "miner_efficiency": hardware}
     return {name: pd.DataFrame(rows[name], columns=list(SCHEMAS[name].columns), dtype=object).fillna("") for name in SCHEMAS}
 
 

@@ -276,7 +276,8 @@ def callback_problem(output: str, response) -> str | None:
         return f"a trace: {text[:200]}"
     if response.status_code == 200:
         declared = outputs_of(output)
-        declared = {prop_id(dep) for dep in (declared if isinstance(declared, list) else [declared])}
+        # Dash answers an allow_duplicate output ('url.search@<hash>') under its plain name.
+        declared = {prop_id(dep).split("@")[0] for dep in (declared if isinstance(declared, list) else [declared])}
         answered = {f"{component}.{prop}" for component, props in response.get_json()["response"].items() for prop in props}
         if not answered <= declared:
             return f"answered {answered - declared}"

@@ -8,8 +8,9 @@ notes, DATA-SOURCES.md); DATA_DIR defaults to this project's data/. Writes:
 - hashrate_share.csv  from cbeci_mining_map_country_share_2019-09_2022-01.csv (CBECI mining map)
 - cbeci_power.csv     from cbeci_v1_daily_annualised_electricity_2010-2022.csv, 2019-09-01..2022-01-31
 - electricity.csv     from owid_energy_2022release_electricity_demand_generation_2015-2021_all_countries.csv
+- miner_efficiency.csv from ccaf_cbeci_miner_efficiency.csv (CCAF's hardware list; J/GH -> J/TH)
 
-The other tables (sources, flows, flow_totals, farms, grid_reports, events) are curated by hand;
+The other tables (sources, flows, flow_totals, farms, grid_reports, events, cbeci_annual) are curated by hand;
 this script only reads them to know which countries electricity.csv must cover. Nothing here is
 estimated: values are copied, renamed and flagged, never computed.
 """
@@ -17,6 +18,7 @@ estimated: values are copied, renamed and flagged, never computed.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -28,11 +30,13 @@ DEFAULT_OUT_DIR = Path(__file__).resolve().parent.parent / "data"
 SHARE_FILE = "cbeci_mining_map_country_share_2019-09_2022-01.csv"
 POWER_FILE = "cbeci_v1_daily_annualised_electricity_2010-2022.csv"
 OWID_FILE = "owid_energy_2022release_electricity_demand_generation_2015-2021_all_countries.csv"
+MINERS_FILE = "ccaf_cbeci_miner_efficiency.csv"
 
 # Source ids, as in data/sources.csv.
 CBECI_MAP_SOURCE = "cbeci_mining_map"
 CBECI_POWER_SOURCE = "cbeci_v1_electricity"
 OWID_SOURCE = "owid_energy_2022"
+MINERS_SOURCE = "ccaf_cbeci_miners"
 
 # CBECI v1 `api/prov.csv` span: the months the mining map covers.
 POWER_FIRST_DAY, POWER_LAST_DAY = "2019-09-01", "2022-01-31"
@@ -52,6 +56,12 @@ VPN_DISTORTED_LABELS = {"Germany *", "Ireland *"}
 # China reads 0% in CBECI for Jul and Aug 2021: a gap in measurement, not an absence of mining.
 MEASUREMENT_GAP = {("CHN", "2021-07"), ("CHN", "2021-08")}
 DEMAND_QUIRK_FLAG = "demand_above_generation_release_quirk"
+# CCAF's hardware list opens with six placeholder rows (CPU, GPU, FPGA, early ASICs), not machines.
+MINER_PLACEHOLDERS = {"Worst CPU", "Best CPU", "Worst GPU", "Best GPU", "FPGA", "early ASICS"}
+# The two machine generations the reporting names ("old S9s" vs new S19s), by CCAF's model names:
+# the plain Antminer S9 bins (11.5-14 TH/s) and the Antminer S19 family. Other rows get no class.
+FLEET_CLASSES = {"s9_era": re.compile(r"^Bitmain Antminer S9 \("), "s19_era": re.compile(r"^Bitmain Antminer S19\b")}
+J_PER_TH_PER_J_PER_GH = 1000  # unit conversion: 1 TH = 1000 GH
 # Hand-curated tables and their country columns, read to decide electricity.csv's coverage.
 COUNTRY_COLUMNS = {
     "flows.csv": ["destination_iso3"],
@@ -113,6 +123,24 @@ def cbeci_power(reference_dir: Path) -> pd.DataFrame:
     return out.sort_values("date")
 
 
+def miner_efficiency(reference_dir: Path) -> pd.DataFrame:
+    """CCAF's hardware list without its placeholders, efficiency converted from J/GH to J/TH."""
+    raw = pd.read_csv(reference_dir / MINERS_FILE, dtype={"Miner_name": str})
+    raw = raw[~raw["Miner_name"].isin(MINER_PLACEHOLDERS)]
+    classes = [next((name for name, pattern in FLEET_CLASSES.items() if pattern.search(model)), None) for model in raw["Miner_name"]]
+    return pd.DataFrame(
+        {
+            "model": raw["Miner_name"],
+            "released": pd.to_datetime(raw["UNIX_date_of_release"], unit="s", utc=True).dt.strftime("%Y-%m-%d"),
+            # Five decimals of J/GH are exact in three of J/TH; rounding only removes float noise.
+            "j_per_th": (raw["Efficiency_J_Gh"] * J_PER_TH_PER_J_PER_GH).round(3),
+            "ccaf_qty": raw["Qty"],
+            "fleet_class": classes,
+            "source_id": MINERS_SOURCE,
+        }
+    )
+
+
 def countries_named(out_dir: Path, shares: pd.DataFrame) -> list[str]:
     """Every ISO-3 code used by the hashrate table and the hand-curated tables.
 
@@ -165,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
         "hashrate_share": shares,
         "cbeci_power": cbeci_power(args.reference_dir),
         "electricity": electricity(args.reference_dir, countries_named(args.out, shares)),
+        "miner_efficiency": miner_efficiency(args.reference_dir),
     }
     for name, frame in tables.items():
         path = args.out / f"{name}.csv"

@@ -28,7 +28,7 @@ from rigflows.figures.style import (
     themed_figure,
     wrap,
 )
-from rigflows.models import METHOD_NOTE
+from rigflows.models import METHOD_NOTE, VERSION_LABELS, describe_assumptions
 from rigflows.state import ViewState
 
 #: Marker shape per grid event kind (colour is taken by the country's dashed line).
@@ -46,10 +46,11 @@ _FLAGS = {
 
 
 def build_energy_figure(
-    series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState, *, colour_order: list[str] | None = None, source_line: str = SOURCE_LINE
+    series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState, *, colour_order: list[str] | None = None, source_line: str = SOURCE_LINE, method: str = METHOD_NOTE
 ) -> go.Figure:
     """Lines and ranges from `select.energy_series`, markers from `select.reported_loads`,
-    event marks from `select.grid_events`, and a line at `state.month`.
+    event marks from `select.grid_events`, and a line at `state.month`. `method` is the
+    method text with the data's figures (`select.method_text`), shown on the note's hover.
 
     `colour_order` lists every country the chart may ever show, so a country keeps its colour
     whatever else is selected; without it colours follow the countries in this figure.
@@ -61,7 +62,14 @@ def build_energy_figure(
     top = _top(series, reported)
     dates = [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"], state.month]]
     heights = _event_heights(events, top, max(dates) - min(dates))
-    traces = [*_model_traces(series, colours), *_flagged_traces(series, colours), *_reported_traces(reported, colours), *_event_traces(events, heights)]
+    own = not state.is_default_model
+    traces = [
+        *_model_traces(series, colours, "your assumptions" if own else "model estimate"),
+        *(_default_traces(series, colours) if own else []),
+        *_flagged_traces(series, colours),
+        *_reported_traces(reported, colours),
+        *_event_traces(events, heights),
+    ]
 
     selected = _axis_date(state.month)
     selected_line = {"type": "line", "xref": "x", "yref": "paper", "x0": selected, "x1": selected, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}}
@@ -69,20 +77,23 @@ def build_energy_figure(
         "text": f"Selected: {date_label(state.month)}", "xref": "x", "yref": "paper", "x": selected, "y": 1, "xanchor": "left", "yanchor": "bottom",
         "xshift": 3, "showarrow": False, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)",
     }
+    gap_shading, gap_labels = _gap_marks(series)
     layout = {
-        "shapes": [*_event_lines(events, heights, colours), selected_line],
-        "annotations": [selected_label],
+        "shapes": [*gap_shading, *_event_lines(events, heights, colours), selected_line],
+        "annotations": [*gap_labels, selected_label],
         "xaxis": {"title": {"text": "Month"}, "type": "date", "tickformat": "%b %Y", "automargin": True},
         "yaxis": {"title": {"text": "Power (GW)"}, "range": [0, top * _AXIS_TOP], "tickformat": ",", "automargin": True},
         "legend": {"font": {"size": 12}, "tracegroupgap": 4},
         "hovermode": "closest",
     }
     clipped = bool(np.nanmax(floats(series["load_gw_high"]), initial=0) > top * _AXIS_TOP)
-    band = "Band: CBECI lower–upper bound" + (" (wider than shown; see hover)" if clipped else "")
+    band = "Band: fleet efficiency from the best machine CCAF lists by then to a fleet of S9-era machines" + (" (wider than shown; see hover)" if clipped else "")
+    assumptions = f"{escape(describe_assumptions(state.efficiency, state.pue))} Dotted: the default model.<br>" if own else ""
     note = (
         f"Model: share of hashrate × CBECI network power; not measured. {band}.<br>"
+        f"{escape(version_note(series))}.<br>{assumptions}"
         "Dashed lines: grid events (hover for details). Hover this note for the method.",
-        wrap(METHOD_NOTE, 90),
+        wrap(method, 90),
     )
     return themed_figure(
         traces,
@@ -94,6 +105,50 @@ def build_energy_figure(
         axis_space=56,
         source_line=source_line,
     )
+
+
+#: How a measurement-gap month is named on the chart and in its hover.
+GAP_LABEL = "CBECI measurement gap"
+GAP_HOVER = "⚠ CBECI measurement-gap month: China's hashrate is missing from the shares, so this estimate is overstated"
+
+
+def gap_spans(series: pd.DataFrame) -> list[tuple[str, str]]:
+    """Runs of consecutive measurement-gap months in the series, as (first, last) months."""
+    if "gap_month" not in series:
+        return []
+    months = sorted(set(series.loc[series["gap_month"].astype(bool), "month"]))
+    spans: list[tuple[str, str]] = []
+    for month in months:
+        if spans and pd.Period(month) == pd.Period(spans[-1][1]) + 1:
+            spans[-1] = (spans[-1][0], month)
+        else:
+            spans.append((month, month))
+    return spans
+
+
+def _gap_marks(series: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """A grey band over each run of measurement-gap months, labelled at its top."""
+    shapes, labels = [], []
+    for first, last in gap_spans(series):
+        start, end = pd.Period(first).start_time.isoformat(), (pd.Period(last) + 1).start_time.isoformat()
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0, "y1": 1, "fillcolor": "rgba(0,0,0,0.08)", "line": {"width": 0}, "layer": "below"})
+        labels.append(
+            {
+                "text": f"⚠ {GAP_LABEL}: shares overstated", "xref": "x", "yref": "paper", "x": start, "y": 0, "xanchor": "right", "yanchor": "bottom",
+                "textangle": -90, "showarrow": False, "font": {"size": 10}, "hovertext": GAP_HOVER,
+            }
+        )
+    return shapes, labels
+
+
+def version_note(series: pd.DataFrame) -> str:
+    """Which CBECI model version each stretch of months follows, e.g. 'Network power: CBECI 2023
+    revision, Jan 2021 – Jan 2022; CBECI v1 (pre-2023 model), Sep 2019 – Dec 2020'."""
+    if "version_drawn" not in series or series.empty:
+        return "Network power: CBECI v1 (pre-2023 model)"
+    spans = series.groupby("version_drawn")["month"].agg(["min", "max"]).sort_values("min", ascending=False)
+    parts = [f"{VERSION_LABELS.get(version, version)}, {date_label(span['min'])} – {date_label(span['max'])}" for version, span in spans.iterrows()]
+    return "Network power: " + "; ".join(parts)
 
 
 def country_colours(*frames: pd.DataFrame, order: list[str] | None = None) -> dict[str, str]:
@@ -124,17 +179,38 @@ def _top(series: pd.DataFrame, reported: pd.DataFrame) -> float:
     return float(values.max()) if values.size and values.max() > 0 else 1.0
 
 
-def _model_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
+def _default_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
+    """Per country, the default model as a thin dotted line, for comparison with the reader's."""
+    gap = (series["flag"] == "measurement_gap").to_numpy()
+    default = np.where(gap, np.nan, floats(series["default_gw"]))
+    iso3 = series["iso3"].to_numpy(dtype=object)
+    countries = series["country"].to_numpy(dtype=object)
+    x = np.array([_axis_date(month) for month in series["month"]], dtype=object)
+    traces = []
+    for code in sorted(set(iso3)):
+        at = iso3 == code
+        traces.append(
+            {
+                "type": "scatter", "x": x[at].tolist(), "y": default[at], "mode": "lines", "name": f"{escape(countries[at][0])} (default model)",
+                "legendgroup": f"model-{code}", "line": {"color": colours[code], "width": 1.2, "dash": "dot"},
+                "hovertemplate": f"{escape(countries[at][0])}, default model: %{{y:.2f}} GW<extra></extra>",
+            }
+        )
+    return traces
+
+
+def _model_traces(series: pd.DataFrame, colours: dict[str, str], label: str = "model estimate") -> list[dict]:
     """Per country: the band (low, then high filled down to it) and the estimate line, as one
     legend group. A measurement gap leaves a hole, not CBECI's 0."""
     gap = (series["flag"] == "measurement_gap").to_numpy()
     load, low, high = (np.where(gap, np.nan, floats(series[column])) for column in ("load_gw", "load_gw_low", "load_gw_high"))
     countries = series["country"].to_numpy(dtype=object)
     x = np.array([_axis_date(month) for month in series["month"]], dtype=object)
+    in_gap = series["gap_month"].astype(bool).to_numpy() if "gap_month" in series else np.zeros(len(series), dtype=bool)
     hover = np.array(
         [
-            _model_hover(escape(country), month, value, lower, upper, share, flag)
-            for country, month, value, lower, upper, share, flag in zip(countries, series["month"], load, low, high, floats(series["share_pct"]), series["flag"])
+            _model_hover(escape(country), month, value, lower, upper, share, flag, gap_month, label)
+            for country, month, value, lower, upper, share, flag, gap_month in zip(countries, series["month"], load, low, high, floats(series["share_pct"]), series["flag"], in_gap)
         ],
         dtype=object,
     )
@@ -148,21 +224,23 @@ def _model_traces(series: pd.DataFrame, colours: dict[str, str]) -> list[dict]:
             {**common, "y": low[at], "name": f"{country} range, low"},
             {**common, "y": high[at], "name": f"{country} range, high", "fill": "tonexty", "fillcolor": rgba(colour, 0.18)},
             {
-                "type": "scatter", "x": common["x"], "y": load[at], "mode": "lines", "name": f"{country} (model estimate)", "legendgroup": group,
+                "type": "scatter", "x": common["x"], "y": load[at], "mode": "lines", "name": f"{country} ({label})", "legendgroup": group,
                 "line": {"color": colour, "width": 2.2}, "customdata": hover[at].tolist(), "hovertemplate": "%{customdata}<extra></extra>",
             },
         ]
     return traces
 
 
-def _model_hover(country: str, month: str, value: float, low: float, high: float, share: float, flag) -> str:
+def _model_hover(country: str, month: str, value: float, low: float, high: float, share: float, flag, gap_month: bool, label: str) -> str:
     lines = [f"<b>{country}, {date_label(month)}</b>"]
     if not math.isnan(value):
-        lines.append(f"Model estimate: {value:.2f} GW (range {low:.2f}–{high:.2f})")
+        lines.append(f"{label.capitalize()}: {value:.2f} GW (range {low:.2f}–{high:.2f})")
     lines.append(f"Share of hashrate: {share:.2f}%")
     if isinstance(flag, str):
         lines.append("⚠ " + _FLAGS.get(flag, escape(flag)))
-    lines.append("Model, not measured: share × CBECI network power")
+    elif gap_month:
+        lines.append(GAP_HOVER)
+    lines.append("Model, not measured" + (": share × CBECI network power" if label == "model estimate" else ": hashrate × efficiency × overhead"))
     return "<br>".join(lines)
 
 
