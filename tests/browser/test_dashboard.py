@@ -231,7 +231,7 @@ def wait_for_frames(page) -> None:
 
 
 def test_metric_month_and_play_redraw_without_asking_the_server(page, app_url):
-    page.goto(app_url + "/?country=KAZ,RUS,USA")
+    page.goto(app_url + "/?country=KAZ,RUS,USA&month=2021-08")
     wait_until_drawn(page)
     requests = count_callback_requests(page)
     page.wait_for_timeout(4000)  # the frames of this filter arrive after the first paint
