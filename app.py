@@ -12,6 +12,7 @@ from pathlib import Path
 from dash import Dash, dcc, html
 
 from components import ids
+from components.api import register_api
 from components.hardening import harden
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
@@ -59,6 +60,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_sync_callback(app, dataset, topojson_url)
     register_controls_callbacks(app, dataset)
     register_sources_callbacks(app, dataset)
+    register_api(app, dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app
 

@@ -8,6 +8,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from components import ids
+from rigflows.api import csv_text, view_filename
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import view_sources
@@ -75,7 +76,7 @@ def register_sources_callbacks(app, dataset: Dataset) -> None:
     @app.callback(Output(ids.CSV_FILE, "data"), Input(ids.DOWNLOAD_CSV, "n_clicks"), State(ids.URL, "search"), prevent_initial_call=True)
     def download_csv(_clicks, search):
         state = parse_query(search if isinstance(search, str) else "", vocab)[0]
-        return dcc.send_data_frame(export_table(dataset, state).to_csv, f"rigflows_{state.slug()}.csv", index=False)
+        return dcc.send_string(csv_text(export_table(dataset, state)), view_filename(state))
 
     app.clientside_callback(
         "window.rigflows.downloadAllCharts",
