@@ -17,6 +17,7 @@ from components.hardening import harden
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
 from components.sync import register_sync_callback
+from components.upload import register_upload, upload_layout
 from components.views import energy_card, map_card, sankey_card
 from rigflows.config import ASSETS_DIR, settings_from_env
 from rigflows.dataset import Dataset, load_dataset
@@ -41,6 +42,7 @@ def build_layout(dataset: Dataset, topojson_url: str) -> html.Div:
                 sankey_card(),
                 energy_card(),
                 sources_layout(),
+                upload_layout(dataset),
             ]),
             html.Footer("Data: Financial Times reporting (via press copies), Cambridge Centre for Alternative Finance (CBECI), Our World in Data, company and government statements. Map outlines: Natural Earth via plotly.js.", className="page-footer"),
         ],
@@ -61,6 +63,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_controls_callbacks(app, dataset)
     register_sources_callbacks(app, dataset)
     register_api(app, dataset)
+    register_upload(app, dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app
 

@@ -34,3 +34,8 @@ SHOW_REMAINDERS = "remainders"
 def drawn(chart_id: str) -> str:
     """The Store beside a chart that remembers which view it last drew."""
     return f"{chart_id}-drawn"
+
+UPLOAD = "upload"
+UPLOAD_RESULT = "upload-result"
+UPLOAD_TOKEN = "upload-token"
+UPLOAD_FORGET = "upload-forget"
