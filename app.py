@@ -36,6 +36,7 @@ def build_layout(dataset: Dataset, topojson_url: str) -> html.Div:
                 html.P("Where China's crypto-mining machines went after the May 2021 ban: who shipped them, which farms took them, and what the new load did to the grids. Every number links to its source; estimates are labelled as such.", className="lede"),
             ]),
             html.Div(id=ids.NOTICES, className="notices", role="status"),
+            html.Div(id=ids.YOUR_DATA, role="status"),
             controls_layout(dataset),
             html.Main(className="views", children=[
                 map_card(dataset, topojson_url, month_layout(dataset)),
@@ -59,11 +60,11 @@ def create_app(data_dir: Path | None = None) -> Dash:
     )
     topojson_url = app.get_asset_url("topojson/")
     app.layout = build_layout(dataset, topojson_url)
-    register_sync_callback(app, dataset, topojson_url)
+    uploads = register_upload(app, dataset)
+    register_sync_callback(app, dataset, topojson_url, uploads.dataset)
     register_controls_callbacks(app, dataset)
-    register_sources_callbacks(app, dataset)
+    register_sources_callbacks(app, dataset, uploads.dataset)
     register_api(app, dataset)
-    register_upload(app, dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app
 

@@ -29,7 +29,9 @@ def _clicked(click_data, field: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def register_sync_callback(app, dataset: Dataset, topojson_url: str) -> None:
+def register_sync_callback(app, dataset: Dataset, topojson_url: str, dataset_for=lambda token: None) -> None:
+    """`dataset_for(token)`: the reader's uploaded Dataset for their upload token, drawn instead
+    of `dataset` while it lives (None: the bundled data)."""
     vocab = vocabulary(dataset)
     months = vocab.months
     country_by_name = {name: code for code, name in country_options(dataset).items()}
@@ -58,11 +60,15 @@ def register_sync_callback(app, dataset: Dataset, topojson_url: str) -> None:
         Input(ids.MAP, "clickData"),
         Input(ids.SANKEY, "clickData"),
         Input(ids.TICK, "n_intervals"),
+        Input(ids.UPLOAD_TOKEN, "data"),
         *view_states(),
     )
-    def sync_state(search, metric, month_index, countries, firms, toggles, _reset, map_click, sankey_click, _tick, *drawn):
+    def sync_state(search, metric, month_index, countries, firms, toggles, _reset, map_click, sankey_click, _tick, upload_token, *drawn):
         trigger = callback_context.triggered_id
-        if trigger in (None, ids.URL):
+        shown = dataset_for(upload_token) or dataset
+        if trigger == ids.UPLOAD_TOKEN:  # same view, other data: redraw every chart
+            drawn = (None,) * len(drawn)
+        if trigger in (None, ids.URL, ids.UPLOAD_TOKEN):  # a new upload changes the data, not the view
             state, notices = state_from_url(search)
         else:
             toggles = toggles if isinstance(toggles, list) else []
@@ -97,6 +103,6 @@ def register_sync_callback(app, dataset: Dataset, topojson_url: str) -> None:
             toggles_out,
             f"Month: {state.month}" + (" (not used by the machines map)" if state.metric == "machines" else ""),
             html.Ul(notice_items, className="notices-list") if notice_items else None,
-            sources_panel(dataset, state),
-            *render_views(dataset, state, list(drawn), topojson_url),
+            sources_panel(shown, state),
+            *render_views(shown, state, list(drawn), topojson_url),
         )

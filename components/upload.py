@@ -19,6 +19,7 @@ from rigflows.schema import TABLE_NAMES
 #: check, which refuses them with a message, up to this many bytes; past it Flask answers 413.
 UPLOAD_REQUEST_BYTES = 16 * 1024 * 1024
 MAX_LISTED = 200
+BANNER_STYLE = {"border": "2px solid #b45309", "background": "#fff7ed", "borderRadius": "8px", "padding": "8px 12px", "margin": "8px 0"}
 DROP_STYLE = {"border": "2px dashed var(--line)", "borderRadius": "8px", "padding": "16px", "textAlign": "center", "margin": "8px 0"}
 
 
@@ -37,7 +38,7 @@ def upload_layout(dataset: Dataset) -> html.Section:
             dcc.Upload(id=ids.UPLOAD, className="upload-drop", multiple=False, max_size=-1, style=DROP_STYLE, children=html.Div(["Drop a CSV or zip here, or ", html.Button("choose a file", type="button")])),
             html.Div(id=ids.UPLOAD_RESULT, className="upload-result", role="status", **{"aria-live": "polite"}),
             html.Button("Forget my data", id=ids.UPLOAD_FORGET, n_clicks=0, className="upload-forget"),
-            dcc.Store(id=ids.UPLOAD_TOKEN, storage_type="session"),
+            dcc.Store(id=ids.UPLOAD_TOKEN, storage_type="session", data=None),  # data=None: no extra callback on load
             html.Details(className="templates", children=[
                 html.Summary("Templates and column documentation"),
                 *[_template_section(name, readme) for name in TABLE_NAMES],
@@ -102,6 +103,18 @@ def register_upload(app, dataset: Dataset) -> upload.UploadStore:
         if name not in TABLE_NAMES:
             return Response(f"404 Not Found: the tables are {', '.join(TABLE_NAMES)}\n", status=404, mimetype="text/plain")
         return Response(upload.template_csv(name), content_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+    @app.callback(Output(ids.YOUR_DATA, "children"), Input(ids.UPLOAD_TOKEN, "data"))
+    def your_data_banner(token):
+        tables = store.uploaded_tables(token)
+        if not tables:
+            return None
+        names = ", ".join(f"{name}.csv" for name in tables)
+        return html.P(className="your-data-banner", style=BANNER_STYLE, children=[
+            html.Strong("Your data (not shared). "),
+            f"The charts, the sources and the CSV download below are drawn from your upload ({names}) instead of the bundled data; links you share still open the bundled data. ",
+            "Use \u201cForget my data\u201d at the foot of the page to go back.",
+        ])
 
     @app.callback(
         Output(ids.UPLOAD_RESULT, "children"),

@@ -46,6 +46,8 @@ def upload_root(environ: dict[str, str] | None = None) -> Path:
     return Path(env.get("RIGFLOWS_UPLOAD_DIR") or Path(tempfile.gettempdir()) / "rigflows-uploads")
 
 
+#: In an upload's folder: which of its tables are the reader's (the rest are the bundled ones).
+UPLOADED_LIST = "uploaded.txt"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 UPLOAD_NAME = "your upload"
 
@@ -230,6 +232,7 @@ class UploadStore:
             problems = find_problems(staging)
             if problems:
                 return None, problems
+            (staging / UPLOADED_LIST).write_text("\n".join(sorted(checked.tables)), encoding="utf-8")
             token = secrets.token_urlsafe(32)
             staging.rename(self.root / token)
             return token, []
@@ -246,6 +249,14 @@ class UploadStore:
         except OSError:
             return None
         return folder if fresh else None
+
+    def uploaded_tables(self, token: object) -> list[str]:
+        """The tables a live upload replaced ([] when the token names no live upload)."""
+        folder = self.folder(token)
+        try:
+            return (folder / UPLOADED_LIST).read_text(encoding="utf-8").split() if folder else []
+        except OSError:
+            return []
 
     def forget(self, token: object) -> None:
         folder = self.folder(token)
@@ -264,7 +275,7 @@ class UploadStore:
             if age > self.expiry or (folder.name.startswith(".staging-") and age > 600):
                 shutil.rmtree(folder, ignore_errors=True)
             elif not folder.name.startswith("."):
-                folders.append((folder.stat().st_mtime, folder, sum(f.stat().st_size for f in folder.iterdir())))
+                folders.append((now - age, folder, _size(folder)))
         total = sum(size for _, _, size in folders)
         for _, folder, size in sorted(folders):
             if total <= self.max_bytes:
@@ -281,6 +292,14 @@ class UploadStore:
             return load_dataset(folder)
         except (DataError, OSError):  # removed or changed on disk since it was accepted
             return None
+
+
+def _size(folder: Path) -> int:
+    """Bytes in a folder's files (0 if another worker removed it meanwhile)."""
+    try:
+        return sum(file.stat().st_size for file in folder.iterdir())
+    except OSError:
+        return 0
 
 
 # --- templates -------------------------------------------------------------------------------

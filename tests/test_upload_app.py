@@ -78,3 +78,41 @@ def test_templates_download_with_the_tables_header(name):
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     assert response.get_data(as_text=True) == (DATA_DIR / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0] + "\n"
     assert CLIENT.get("/api/v1/templates/nope.csv").status_code == 404
+
+
+# --- "your data": the views drawn from the upload instead of the bundled data -----------------
+
+MINE = FLOWS.replace(b",RUS,BitRiver,", b",RUS,My Farm Co,", 1)
+SYNC = next(callback for callback in DEPENDENCIES if callback["output"].startswith(f"..{ids.URL}.search"))
+BANNER = next(callback for callback in DEPENDENCIES if callback["output"] == f"{ids.YOUR_DATA}.children")
+CSV = next(callback for callback in DEPENDENCIES if callback["output"] == f"{ids.CSV_FILE}.data")
+
+
+def sankey_labels(token) -> list[str]:
+    """The Sankey's node labels when the page opens with `token` in its session storage."""
+    from tests.dash_requests import layout_props
+
+    props = layout_props(CLIENT.get("/_dash-layout").get_json())
+    inputs = [token if dep["id"] == ids.UPLOAD_TOKEN else props.get(dep["id"], {}).get(dep["property"]) for dep in SYNC["inputs"]]
+    body = callback_body(SYNC, inputs, state=[None] * len(SYNC["state"]), changed=[f"{ids.URL}.search"])
+    answer = CLIENT.post("/_dash-update-component", json=body).get_json()["response"]
+    return answer[ids.SANKEY]["figure"]["data"][0]["node"]["label"]
+
+
+def test_a_valid_upload_is_drawn_instead_of_the_bundled_data_with_a_banner():
+    token = send(MINE).get_json()["response"][ids.UPLOAD_TOKEN]["data"]
+    assert "My Farm Co" in sankey_labels(token) and "BitRiver" in sankey_labels(None)
+    banner = CLIENT.post("/_dash-update-component", json=callback_body(BANNER, [token])).get_json()["response"][ids.YOUR_DATA]["children"]
+    assert "Your data (not shared)" in json.dumps(banner) and "flows.csv" in json.dumps(banner)
+    csv = CLIENT.post("/_dash-update-component", json=callback_body(CSV, [1], state=["", token])).get_json()["response"][ids.CSV_FILE]["data"]["content"]
+    assert "My Farm Co" in csv
+    # The API serves the bundled data only: an upload never leaves its tab.
+    assert "My Farm Co" not in CLIENT.get("/api/v1/view.csv").get_data(as_text=True)
+
+
+def test_a_forgotten_or_forged_token_draws_the_bundled_data_without_a_banner():
+    token = send(MINE).get_json()["response"][ids.UPLOAD_TOKEN]["data"]
+    CLIENT.post("/_dash-update-component", json=callback_body(UPLOAD, [None, 1], state=["flows.csv", token], changed=[f"{ids.UPLOAD_FORGET}.n_clicks"]))
+    for stale in (token, "A" * 43, "../../data"):
+        assert "BitRiver" in sankey_labels(stale) and "My Farm Co" not in sankey_labels(stale)
+        assert CLIENT.post("/_dash-update-component", json=callback_body(BANNER, [stale])).get_json()["response"][ids.YOUR_DATA]["children"] is None

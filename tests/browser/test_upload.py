@@ -10,7 +10,7 @@ import pytest
 
 from components import ids
 from rigflows.config import PROJECT_ROOT
-from tests.browser.pages import wait_until_drawn
+from tests.browser.pages import sankey_labels, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +68,19 @@ def test_hostile_files_are_refused_in_the_page_and_the_server_answers_on(page, a
         assert "Refused" in verdict and "Nothing was loaded" in verdict and expected in verdict, (name, verdict)
         assert page.request.get(app_url + "/api/v1/").status == 200
     assert page.evaluate(f"sessionStorage.getItem('{ids.UPLOAD_TOKEN}')") in (None, "null")
+
+
+def test_my_data_is_drawn_in_the_sankey_under_a_banner_until_i_forget_it(page, app_url):
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    assert "My Farm Co" not in sankey_labels(page)
+    mine = FLOWS.replace(b",RUS,BitRiver,", b",RUS,My Farm Co,", 1)
+    assert "Accepted" in upload(page, "flows.csv", mine)
+    page.wait_for_function(f"() => Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'My Farm Co')", timeout=30_000)
+    assert "Your data (not shared)" in page.inner_text(f"#{ids.YOUR_DATA}")
+    page.reload()  # the tab keeps its upload; the link does not carry it
+    wait_until_drawn(page)
+    page.wait_for_function(f"() => Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'My Farm Co')", timeout=30_000)
+    page.click(f"#{ids.UPLOAD_FORGET}")
+    page.wait_for_function(f"() => !Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'My Farm Co')", timeout=30_000)
+    assert page.inner_text(f"#{ids.YOUR_DATA}").strip() == ""
