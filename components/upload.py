@@ -53,7 +53,7 @@ def _template_section(name: str, readme) -> html.Div:
     rows = [html.Tr([html.Td(html.Code(doc["column"])), html.Td(doc["type"]), html.Td(doc["required"]), html.Td(doc["rule"]), html.Td(doc["meaning"])]) for doc in docs]
     return html.Div(className="template", children=[
         html.H3([f"{name}.csv ", html.A("template", href=f"{API_PREFIX}templates/{name}.csv", download=f"{name}.csv")]),
-        html.Div(className="table-scroll", children=html.Table([html.Thead(header), html.Tbody(rows)])),
+        html.Div(className="table-scroll", style={"overflowX": "auto"}, children=html.Table([html.Thead(header), html.Tbody(rows)])),
     ])
 
 

@@ -213,7 +213,7 @@ class UploadStore:
 
     def __init__(self, root: Path, base_dir: Path, expiry: float = EXPIRY_SECONDS, max_bytes: int = MAX_STORED_BYTES):
         self.root, self.base_dir, self.expiry, self.max_bytes = Path(root), Path(base_dir), expiry, max_bytes
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)  # tokens are folder names: not for other users to list
 
     def accept(self, checked: Checked) -> tuple[str | None, list[DataProblem]]:
         """Validate `checked` with the data layer; keep it and return its token only if valid."""
