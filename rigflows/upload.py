@@ -34,8 +34,9 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 #: A data directory has one file a table; a few more (README, folders) are tolerated.
 MAX_ZIP_ENTRIES = 3 * len(TABLE_NAMES)
 MAX_UNCOMPRESSED_BYTES = 5 * 1024 * 1024  # per file and in total: the same limit as a plain CSV
-#: Rows per table: the bundled tables have at most a few thousand.
-MAX_ROWS = 100_000
+#: Rows per table: the largest bundled table has under 1,000; far more would make a Sankey no
+#: browser can draw (20,000 flows are 10 MB of figure).
+MAX_ROWS = 10_000
 MAX_CELL_CHARS = 10_000
 #: Where uploads are kept and for how long; the oldest go first past the total size.
 EXPIRY_SECONDS = 2 * 3600
