@@ -38,6 +38,8 @@ MAX_UNCOMPRESSED_BYTES = 5 * 1024 * 1024  # per file and in total: the same limi
 #: browser can draw (20,000 flows are 10 MB of figure).
 MAX_ROWS = 10_000
 MAX_CELL_CHARS = 10_000
+#: The widest table has 17 columns.
+MAX_COLUMNS = 100
 #: Where uploads are kept and for how long; the oldest go first past the total size.
 EXPIRY_SECONDS = 2 * 3600
 MAX_STORED_BYTES = 200 * 1024 * 1024
@@ -126,8 +128,13 @@ def _check_text(file: str, raw: bytes) -> list[DataProblem]:
     try:
         header = next(reader, [])
         columns = [column.strip() for column in header]
+        if len(columns) > MAX_COLUMNS:
+            return [DataProblem(file, 1, None, f"{len(columns):,} columns; a table has at most {MAX_COLUMNS}: refused")]
         for row in reader:
             line = reader.line_num
+            if len(row) > MAX_COLUMNS:
+                problems.append(DataProblem(file, line, None, f"{len(row):,} cells; a table has at most {MAX_COLUMNS} columns: refused"))
+                break
             for position, cell in enumerate(row):
                 column = columns[position] if position < len(columns) else None
                 if len(cell) > MAX_CELL_CHARS:

@@ -204,6 +204,12 @@ def test_deeply_nested_or_unbalanced_quotes_are_refused(body, expected):
     assert expected in messages(checked) and checked.tables == {}
 
 
+@pytest.mark.parametrize("text", ["," * 2_000_000 + "\n", "event_id,title\n" + "," * 2_000_000 + "\n"])
+def test_a_row_of_millions_of_cells_is_refused(text):
+    checked = check_upload("events.csv", text.encode())
+    assert "2,000,001" in messages(checked) and "refused" in messages(checked)
+
+
 def test_junk_that_is_not_an_upload_is_refused():
     for contents in (None, 5, "no comma", "data:text/csv;base64,@@@not-base64@@@"):
         assert isinstance(decode_contents(contents), Checked)
