@@ -14,6 +14,7 @@ import flask
 from dash import Dash, dcc, html
 
 from components import ids
+from components.api import register_api
 from components.hardening import harden
 from components.calculator import calculator_layout
 from components.controls import controls_layout, month_layout, register_controls_callbacks
@@ -21,6 +22,7 @@ from components.sources import register_sources_callbacks, sources_layout
 from components.sync import filter_data, notices_list, register_state_callback, toggles_value
 from components.views import energy_card, key_stores, map_card, register_view_callbacks, sankey_card, unquantified_listing
 from rigflows.config import ASSETS_DIR, TOPOJSON_PATH, settings_from_env
+from components.upload import register_upload, upload_layout
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.problems import DataError
 from rigflows.render import (
@@ -98,6 +100,7 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
                 html.P("Where China's crypto-mining machines went after the May 2021 ban: who shipped them, which farms took them, and what the new load did to the grids. Every number links to its source; estimates are labelled as such.", className="lede"),
             ]),
             html.Div(notices_list(notices), id=ids.NOTICES, className="notices", role="status"),
+            html.Div(id=ids.YOUR_DATA, role="status"),
             controls_layout(dataset, state, toggles_value(state)),
             html.Main(className="views", children=[
                 map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)),
@@ -105,6 +108,7 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
                 energy_card(energy_figure(dataset, energy_key(state)).figure),
                 calculator_layout(dataset, state),
                 sources_layout(dataset),
+                upload_layout(dataset),
             ]),
             html.Footer([*(f"{text} " for text in editorial_notes(dataset, "credit")["text"]), MAP_CREDIT], className="page-footer"),
         ],
@@ -135,7 +139,9 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_state_callback(app, dataset)
     register_view_callbacks(app, dataset)
     register_controls_callbacks(app)
-    register_sources_callbacks(app, dataset)
+    uploads = register_upload(app, dataset)
+    register_sources_callbacks(app, dataset, uploads.dataset)
+    register_api(app, dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app
 

@@ -8,6 +8,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from components import ids
+from rigflows.api import csv_text, view_filename
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import view_sources
@@ -79,13 +80,13 @@ def sources_panel(dataset: Dataset, state: ViewState) -> list:
     return [html.P(f"{len(sources)} sources behind what is shown now:"), html.Ol([_source_item(row) for _, row in sources.iterrows()], className="source-list")]
 
 
-def register_sources_callbacks(app, dataset: Dataset) -> None:
+def register_sources_callbacks(app, dataset: Dataset, dataset_for=lambda token: None) -> None:
     vocab = vocabulary(dataset)
 
-    @app.callback(Output(ids.CSV_FILE, "data"), Input(ids.DOWNLOAD_CSV, "n_clicks"), State(ids.URL, "search"), prevent_initial_call=True)
-    def download_csv(_clicks, search):
+    @app.callback(Output(ids.CSV_FILE, "data"), Input(ids.DOWNLOAD_CSV, "n_clicks"), State(ids.URL, "search"), State(ids.UPLOAD_TOKEN, "data"), prevent_initial_call=True)
+    def download_csv(_clicks, search, upload_token):
         state = parse_query(search if isinstance(search, str) else "", vocab)[0]
-        return dcc.send_data_frame(export_table(dataset, state).to_csv, f"rigflows_{state.slug()}.csv", index=False)
+        return dcc.send_string(csv_text(export_table(dataset_for(upload_token) or dataset, state)), view_filename(state))
 
     app.clientside_callback(
         "window.rigflows.downloadAllCharts",
