@@ -13,6 +13,7 @@ from dash import Dash, dcc, html
 
 from components import ids
 from components.hardening import harden
+from components.presskit import register_presskit
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
 from components.sync import register_sync_callback
@@ -84,6 +85,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_sync_callback(app, dataset, topojson_url)
     register_controls_callbacks(app, dataset)
     register_sources_callbacks(app, dataset)
+    register_presskit(app, dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app
 

@@ -8,6 +8,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from components import ids
+from components.presskit import presskit_controls
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import view_sources
@@ -41,6 +42,7 @@ def sources_layout() -> html.Section:
                 html.Button("Download all charts (PNG)", id=ids.DOWNLOAD_PNGS, n_clicks=0),
                 html.Span(id=ids.PNG_STATUS, className="png-status", **{"aria-live": "polite"}),
                 dcc.Download(id=ids.CSV_FILE),
+                presskit_controls(),
             ]),
             html.Div(id=ids.SOURCES),
             html.Details(open=False, children=[html.Summary("Methods, confidence grades and conflicting figures"),
