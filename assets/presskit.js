@@ -36,11 +36,13 @@
     return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   }
 
-  // Greedy word wrap to `width` characters (plotly never wraps annotation text itself).
+  // Greedy word wrap to `width` characters (plotly never wraps annotation text itself); a
+  // word longer than a line (a long link on a phone-width chart) is cut into pieces.
   function wrap(text, width) {
     const lines = [];
     let line = '';
-    for (const word of String(text).split(/\s+/)) {
+    const words = String(text).split(/\s+/).flatMap((word) => word.match(new RegExp('.{1,' + width + '}', 'g')) || []);
+    for (const word of words) {
       if (line && (line + ' ' + word).length > width) { lines.push(line); line = word; } else { line = line ? line + ' ' + word : word; }
     }
     if (line) { lines.push(line); }
