@@ -55,7 +55,9 @@ _CSL_TYPES = {"original_report": "article-newspaper", "press_copy": "webpage", "
 
 def and_join(items: list[str]) -> str:
     """['a'] → 'a'; ['a', 'b'] → 'a and b'; ['a', 'b', 'c'] → 'a, b and c'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def filters_in_words(state: ViewState, chart: str | None = None) -> str:
@@ -235,7 +237,7 @@ def captions(dataset: Dataset, state: ViewState, link: str, today: date) -> dict
     """Per chart: chart_texts plus the lines an exported image carries under the chart."""
     result = {}
     for name, text in chart_texts(dataset, state).items():
-        sources = "; ".join(text["sources"]) or "none named"
+        sources = "; ".join(text["sources"]) or "none (nothing is drawn)"
         lines = [f"View: {text['filters']}", f"Sources: {sources}", f"{WORK_NAME}, downloaded {_day(today)}: {link}"]
         result[name] = {**text, "lines": lines}
     return result
