@@ -110,7 +110,7 @@
       if (!name || !plot._fullLayout) { return original.call(Plotly, gd, opts); }
       const kit = await fetchKit();
       if (!kit.charts[name]) { return original.call(Plotly, gd, opts); }
-      const options = Object.assign({ format: 'png', filename: 'rigflows_' + name + '_' + kit.slug }, opts);
+      const options = Object.assign({ format: 'png', filename: kit.charts[name].filename }, opts);
       const figure = captionedFigure(plot, kit.charts[name]);
       return original.call(Plotly, figure, Object.assign(options, { width: figure.layout.width, height: figure.layout.height }));
     };
@@ -119,6 +119,7 @@
   }
 
   // The modebar's camera calls plotly's internal download, not window.Plotly's: route it here.
+  // Its options are read a moment later, so other click handlers may set them first.
   document.addEventListener('click', function (event) {
     const button = event.target.closest ? event.target.closest(MODEBAR_DOWNLOAD) : null;
     const plot = button ? button.closest('.js-plotly-plot') : null;
@@ -126,8 +127,10 @@
     event.preventDefault();
     event.stopPropagation();
     installCaptionedDownloads();
-    const options = Object.assign({ format: 'png', scale: 2 }, plot._context.toImageButtonOptions);
-    window.Plotly.downloadImage(plot, options).catch((error) => console.warn('chart download failed', error));
+    setTimeout(function () {
+      const options = Object.assign({ format: 'png', scale: 2 }, plot._context.toImageButtonOptions);
+      window.Plotly.downloadImage(plot, options).catch((error) => console.warn('chart download failed', error));
+    }, 0);
   }, true);
 
   installCaptionedDownloads();
@@ -155,8 +158,7 @@
       installCaptionedDownloads();
       const plots = Array.from(document.querySelectorAll('.dash-graph .js-plotly-plot'));
       for (const plot of plots) {
-        const options = plot._context.toImageButtonOptions || {};
-        await window.Plotly.downloadImage(plot, { format: 'svg', filename: options.filename || chartName(plot) });
+        await window.Plotly.downloadImage(plot, { format: 'svg' });  // named by the server's captions
       }
       return 'Downloaded ' + plots.length + ' charts as SVG.';
     },

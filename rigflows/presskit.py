@@ -234,12 +234,13 @@ def chart_texts(dataset: Dataset, state: ViewState) -> dict[str, dict]:
 
 
 def captions(dataset: Dataset, state: ViewState, link: str, today: date) -> dict[str, dict]:
-    """Per chart: chart_texts plus the lines an exported image carries under the chart."""
+    """Per chart: chart_texts, the lines an exported image carries under the chart, and the
+    name of its download (as the modebar names it: rigflows_<chart>_<ViewState.slug()>)."""
     result = {}
     for name, text in chart_texts(dataset, state).items():
         sources = "; ".join(text["sources"]) or "none (nothing is drawn)"
         lines = [f"View: {text['filters']}", f"Sources: {sources}", f"{WORK_NAME}, downloaded {_day(today)}: {link}"]
-        result[name] = {**text, "lines": lines}
+        result[name] = {**text, "lines": lines, "filename": f"rigflows_{name}_{state.slug()}"}
     return result
 
 

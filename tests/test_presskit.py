@@ -124,6 +124,7 @@ def test_press_kit_holds_every_text_file_and_captions(dataset):
     assert lines[0] == "View: Kazakhstan"
     assert lines[1].startswith("Sources: ") and "Financial Times" in lines[1]
     assert lines[2] == "Rig Flows, downloaded 30 Nov 2026: http://127.0.0.1:8050/?country=KAZ"
+    assert kit["charts"]["map"]["filename"] == "rigflows_map_machines_KAZ"
 
 
 def test_csv_covers_every_chart_of_the_view(dataset):
