@@ -17,6 +17,7 @@ from components import ids
 from components.api import register_api
 from components.hardening import harden
 from components.calculator import calculator_layout
+from components.presskit import register_presskit
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
 from components.sync import filter_data, notices_list, register_state_callback, toggles_value
@@ -142,6 +143,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     uploads = register_upload(app, dataset)
     register_sources_callbacks(app, dataset, uploads.dataset)
     register_api(app, dataset)
+    register_presskit(app, dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app
 

@@ -9,6 +9,7 @@ from dash import Input, Output, State, dcc, html
 
 from components import ids
 from rigflows.api import csv_text, view_filename
+from components.presskit import presskit_controls
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import view_sources
@@ -51,6 +52,7 @@ def sources_layout(dataset: Dataset) -> html.Section:
                 html.Button("Download all charts (PNG)", id=ids.DOWNLOAD_PNGS, n_clicks=0),
                 html.Span(id=ids.PNG_STATUS, className="png-status", **{"aria-live": "polite"}),
                 dcc.Download(id=ids.CSV_FILE),
+                presskit_controls(),
             ]),
             html.Div(id=ids.SOURCES),
             html.Details(open=False, children=[html.Summary("Methods, confidence grades and conflicting figures"),

@@ -695,8 +695,10 @@ def citation(source) -> str:
 def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """The rows behind the current view as one flat table, each with its full citations.
 
-    Map rows (metric, month) and Sankey links are stacked with a `view` column saying which
-    chart they belong to, so the CSV carries exactly what is on screen.
+    Map rows (metric, month), Sankey links, the energy chart (model series with bounds,
+    reported loads, grid events), the farm overlay and the flows reported without a count are
+    stacked with a `view` column saying which chart they belong to, so the CSV carries exactly
+    what is on screen.
     """
     citations = {row["source_id"]: citation(row) for _, row in dataset.sources.iterrows()}
     cite = lambda ids: " | ".join(citations.get(source_id, source_id) for source_id in str(ids).split(";") if source_id)  # noqa: E731
@@ -731,7 +733,48 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             **{column: pd.NA for column in MODEL_COLUMNS},
         }
     )
-    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "value", "value_as_reported", "low", "high", "status", "kind", "confidence", "notes", "measurement_gap_month", *MODEL_COLUMNS, "source_ids"]
-    table = pd.concat([map_part[columns], flow_part[columns]], ignore_index=True).rename(columns={"from_": "from"})
+    columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "label", "value", "value_as_reported", "low", "high", "status", "kind", "confidence", "notes", "measurement_gap_month", *MODEL_COLUMNS, "source_ids"]
+    parts = [map_part.assign(label=""), flow_part.assign(label=""), *_energy_export_parts(dataset, state), *_listing_export_parts(dataset, state)]
+    table = pd.concat([part.reindex(columns=columns, fill_value="") for part in parts], ignore_index=True).rename(columns={"from_": "from"})
     table["sources"] = table["source_ids"].map(cite)
     return table
+
+
+def _energy_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFrame]:
+    """The energy chart's rows for the CSV: model series (GW, bounds), reported loads, grid events."""
+    series = energy_series(dataset, state)
+    model = pd.DataFrame({
+        "view": "energy model", "metric": "load", "month": series["month"], "iso3": series["iso3"], "country": series["country"],
+        "value": series["load_gw"], "low": series["load_gw_low"], "high": series["load_gw_high"],
+        "status": series["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"), "confidence": "model_estimate",
+        "notes": "GW, model: share of hashrate x CBECI network power", "source_ids": model_source_ids(dataset, with_demand=False),
+    })
+    reported = reported_loads(dataset, state)
+    loads = pd.DataFrame({
+        "view": "energy reported", "metric": "load", "month": reported["date_start"], "iso3": reported["iso3"], "country": reported["country"],
+        "label": reported["title"], "value": reported["value_gw"], "low": reported["low_gw"], "high": reported["high_gw"], "status": "reported",
+        "kind": reported["kind"], "confidence": reported["confidence"], "notes": "GW. " + reported["description"].fillna(""), "source_ids": reported["source_ids"],
+    })
+    events = grid_events(dataset, state)
+    marked = pd.DataFrame({
+        "view": "energy event", "month": events["date_start"], "iso3": events["iso3"], "country": events["country"], "label": events["title"],
+        "kind": events["kind"], "confidence": events["confidence"], "notes": events["description"].fillna(""), "source_ids": events["source_ids"],
+    })
+    return [model, loads, marked]
+
+
+def _listing_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFrame]:
+    """The farm overlay (when on) and the flows and totals reported without a machine count."""
+    parts = []
+    if state.show_farms:
+        farms = farm_markers(dataset, state)
+        parts.append(pd.DataFrame({
+            "view": "farms", "metric": "capacity_mw", "month": farms["as_of"], "iso3": farms["iso3"], "country": farms["iso3"].map(country_name),
+            "label": farms["name"], "from_": farms["operator"], "value": farms["capacity_mw"], "confidence": farms["confidence"],
+            "notes": farms["note"].fillna(""), "source_ids": farms["source_ids"],
+        }))
+    unquantified = unquantified_reports(dataset, state)
+    parts.append(pd.DataFrame({
+        "view": "reported without a count", "label": unquantified["what"], "notes": unquantified["note"].fillna(""), "source_ids": unquantified["source_ids"],
+    }))
+    return parts

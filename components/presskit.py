@@ -1,0 +1,80 @@
+"""Exports that carry their context: the press kit's read-only endpoint, its buttons, and each
+chart's accessible name and text alternative in the page.
+
+`GET /api/v1/presskit.json?<the page's query>` answers `rigflows.presskit.press_kit` for the
+view the query describes (a bad value falls back, and says so in `notices`, as on the page).
+`assets/presskit.js` fetches it to caption every exported PNG and SVG and to build the zip.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from dash import Input, Output, dcc, html
+from flask import jsonify, request
+
+from components import ids
+from rigflows.dataset import Dataset
+from rigflows.presskit import CHARTS, chart_texts, press_kit
+from rigflows.select import vocabulary
+from rigflows.state import parse_query
+
+ENDPOINT = "api/v1/presskit.json"
+PRESSKIT_BUTTON = "download-presskit"
+SVG_BUTTON = "download-svgs"
+STATUS = "presskit-status"
+LINKED = "presskit-linked"
+
+
+def name_id(chart: str) -> str:
+    """The visually hidden element holding a chart's accessible name (its title)."""
+    return f"{chart}-name"
+
+
+def alt_id(chart: str) -> str:
+    """The visually hidden element holding a chart's text alternative (its alt text)."""
+    return f"{chart}-alt"
+
+
+def presskit_controls() -> html.Div:
+    """The press kit and SVG buttons, and the charts' hidden names and descriptions."""
+    return html.Div(className="presskit", children=[
+        html.Button("Download all charts (SVG)", id=SVG_BUTTON, n_clicks=0),
+        html.Button("Press kit (zip)", id=PRESSKIT_BUTTON, n_clicks=0, title="Every chart as PNG and SVG with captions, the CSV, a citation, alt text, the link and the sources' licences"),
+        html.Span(id=STATUS, className="png-status", **{"aria-live": "polite"}),
+        dcc.Store(id=LINKED),
+        html.Div(className="visually-hidden", children=[
+            element for chart in CHARTS for element in (html.Span(id=name_id(chart)), html.P(id=alt_id(chart)))
+        ]),
+    ])
+
+
+def register_presskit(app, dataset: Dataset) -> None:
+    """The endpoint, the charts' text alternatives (per URL) and the buttons' browser callbacks."""
+    vocab = vocabulary(dataset)
+    server = app.server
+    prefix = app.config.requests_pathname_prefix
+
+    def presskit_json():
+        state, notices = parse_query(request.query_string.decode("utf-8", "replace"), vocab)
+        base_url = request.host_url.rstrip("/") + prefix
+        kit = press_kit(dataset, state, base_url, datetime.now(timezone.utc).date())
+        response = jsonify({**kit, "notices": notices})
+        response.headers["Cache-Control"] = "no-store"  # it carries today's date
+        return response
+
+    server.add_url_rule(app.config.routes_pathname_prefix + ENDPOINT, "presskit_json", presskit_json, methods=["GET"])
+
+    @app.callback(
+        *[Output(name_id(chart), "children") for chart in CHARTS],
+        *[Output(alt_id(chart), "children") for chart in CHARTS],
+        Input(ids.URL, "search"),
+    )
+    def describe_charts(search):
+        state = parse_query(search if isinstance(search, str) else "", vocab)[0]
+        texts = chart_texts(dataset, state)
+        return (*[texts[chart]["title"] for chart in CHARTS], *[texts[chart]["alt"] for chart in CHARTS])
+
+    app.clientside_callback("window.rigflowsPresskit.linkDescriptions", Output(LINKED, "data"), Input(ids.URL, "search"))
+    app.clientside_callback("window.rigflowsPresskit.downloadPressKit", Output(STATUS, "children"), Input(PRESSKIT_BUTTON, "n_clicks"), prevent_initial_call=True)
+    app.clientside_callback("window.rigflowsPresskit.downloadAllSvg", Output(STATUS, "children", allow_duplicate=True), Input(SVG_BUTTON, "n_clicks"), prevent_initial_call=True)
