@@ -111,6 +111,7 @@ class Instance:
 @dataclass
 class Cluster:
     url: str
+    port: int
     runtime: Path
     nginx: subprocess.Popen
     instances: list[Instance]
@@ -163,7 +164,9 @@ def nginx_config(settings: ClusterSettings, runtime: Path, static: Path, sockets
 # --- processes ----------------------------------------------------------------------------------
 
 
-class _UnixConnection(http.client.HTTPConnection):
+class UnixConnection(http.client.HTTPConnection):
+    """HTTP to a gunicorn instance's unix socket."""
+
     def __init__(self, path: Path, timeout: float):
         super().__init__("localhost", timeout=timeout)
         self.path = path
@@ -222,7 +225,7 @@ def start_instance(settings: ClusterSettings, runtime: Path, index: int, output:
 
 
 def wait_for_instance(instance: Instance, timeout: float = START_TIMEOUT_S) -> None:
-    _wait(f"instance {instance.index}", lambda: instance.socket.exists() and _status(_UnixConnection(instance.socket, 5)) == 200, [instance.process], time.monotonic() + timeout)
+    _wait(f"instance {instance.index}", lambda: instance.socket.exists() and _status(UnixConnection(instance.socket, 5)) == 200, [instance.process], time.monotonic() + timeout)
 
 
 def _nginx_answers(settings: ClusterSettings) -> bool:
@@ -263,7 +266,7 @@ def running(settings: ClusterSettings, output: IO | None = None) -> Iterator[Clu
         config.write_text(nginx_config(settings, runtime, static, [instance.socket for instance in instances], headers))
         nginx = _start([NGINX, "-p", runtime, "-c", config, "-e", "stderr", "-g", "daemon off;"], output)
         _wait("nginx", lambda: _nginx_answers(settings), [nginx], time.monotonic() + START_TIMEOUT_S)
-        yield Cluster(settings.url, runtime, nginx, instances)
+        yield Cluster(settings.url, settings.port, runtime, nginx, instances)
     finally:
         if nginx is not None:
             stop_process(nginx, signal.SIGQUIT)  # graceful: finishes the answers under way
