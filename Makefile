@@ -24,8 +24,9 @@ $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq chromium
 
 $(NGINX) $(NGINX_BROTLI) &:
-	# Debian's nginx is the front of `make serve-cluster` (it runs as an ordinary process, not a service).
-	apt-get update -qq && apt-get install -y -qq nginx libnginx-mod-http-brotli-static
+	# Debian's nginx is the front of `make serve-cluster` (an ordinary process, not a service);
+	# openssl makes the TLS test's certificate.
+	apt-get update -qq && apt-get install -y -qq nginx libnginx-mod-http-brotli-static openssl
 
 ## Start the dashboard on http://$${HOST:-127.0.0.1}:$${PORT:-8050} with the bundled data.
 run: $(VENV)/.runtime
