@@ -49,5 +49,7 @@ test: $(VENV)/.dev $(CHROMIUM) $(NGINX) $(NGINX_BROTLI)
 check: $(VENV)/.runtime
 	$(PY) -m rigflows check $(DATA)
 
+## The benchmark: page and callback speed (bench/), then the nginx front under load and faults.
 bench: $(VENV)/.dev $(CHROMIUM) $(NGINX) $(NGINX_BROTLI)
 	$(PY) -m bench
+	$(PY) -m bench.cluster

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import random
 import socket
 import threading
@@ -64,16 +65,16 @@ def _get_json(port: int, path: str):
 def reader_requests(port: int) -> list[Request]:
     """What a reader's browser asks the app for, from its stable endpoints: the page, the layout,
     the dependencies, and every server callback as the page fires it on load (inputs from the
-    layout); only those the app answers with 200 are kept."""
+    layout, nothing changed yet); only those the app answers (200, or 204: nothing to update)."""
     props = layout_props(_get_json(port, "/_dash-layout"))
     requests = [Request("page", "GET", "/"), Request("layout", "GET", "/_dash-layout"), Request("dependencies", "GET", "/_dash-dependencies")]
     for callback in _get_json(port, "/_dash-dependencies"):
         if callback["clientside_function"]:
             continue
         value = lambda dep: props.get(dep["id"], {}).get(dep["property"]) if isinstance(dep["id"], str) else None  # noqa: E731
-        body = callback_body(callback, [value(dep) for dep in callback["inputs"]], [value(dep) for dep in callback["state"]])
+        body = callback_body(callback, [value(dep) for dep in callback["inputs"]], [value(dep) for dep in callback["state"]], changed=[])
         request = Request(f"callback {callback['output'][:40]}", "POST", "/_dash-update-component", json.dumps(body).encode())
-        if send(port, request)[0] == 200:
+        if send(port, request)[0] in (200, 204):
             requests.append(request)
     return requests
 
@@ -204,6 +205,18 @@ def close_all(sockets: list[socket.socket]) -> None:
 
 
 # --- processes -------------------------------------------------------------------------------
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by `pids` and their children that have exited."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> list[int]:
