@@ -62,6 +62,7 @@ class ClusterSettings:
     host: str = "127.0.0.1"
     port: int = 8050
     #: gunicorn instances behind nginx, each with `workers` sync workers (None: gunicorn.conf.py's).
+    #: From the environment: WEB_CONCURRENCY, else cores + 1 shared out among the instances.
     instances: int = 2
     workers: int | None = None
     #: Requests per second one client may make of the app (not of static files), and the burst
@@ -82,11 +83,12 @@ class ClusterSettings:
     @classmethod
     def from_env(cls, env: dict[str, str]) -> ClusterSettings:
         balancers = tuple(part.strip() for part in env.get("RIGFLOWS_BALANCERS", "").split(",") if part.strip())
+        instances = _int(env, "RIGFLOWS_INSTANCES", 2)
         return cls(
             host=env.get("HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8050),
-            instances=_int(env, "RIGFLOWS_INSTANCES", 2),
-            workers=_int(env, "WEB_CONCURRENCY", None),
+            instances=instances,
+            workers=_int(env, "WEB_CONCURRENCY", -(-((os.cpu_count() or 1) + 1) // instances)),
             rate=_int(env, "RIGFLOWS_RATE_LIMIT", 10),
             burst=_int(env, "RIGFLOWS_RATE_BURST", 40),
             balancers=balancers,
