@@ -15,7 +15,7 @@ log = logging.getLogger("rigflows")
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 HSTS_MAX_AGE_S = 365 * 24 * 3600
 #: The page uses none of these; a framed or injected script cannot ask for them either.
-PERMISSIONS_POLICY = {feature: "()" for feature in ("camera", "microphone", "geolocation", "payment", "usb", "interest-cohort", "browsing-topics")}
+PERMISSIONS_POLICY = {feature: "()" for feature in ("camera", "microphone", "geolocation", "payment", "usb", "browsing-topics")}
 
 
 def content_security_policy(app: Dash, frame_ancestors: str) -> dict[str, str]:

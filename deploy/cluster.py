@@ -291,7 +291,15 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    with running(settings) as cluster:  # on a failure to start: its reason, and everything stopped
+    try:
+        return _serve(settings)
+    except (OSError, RuntimeError, TimeoutError) as error:  # everything started is stopped by now
+        print(f"deploy: could not serve: {error}", file=sys.stderr)
+        return 1
+
+
+def _serve(settings: ClusterSettings) -> int:
+    with running(settings) as cluster:
         print(f"deploy: serving {cluster.url} with nginx in front of {settings.instances} instances (runtime {cluster.runtime})", file=sys.stderr, flush=True)
         reported: set[int] = set()
         while cluster.nginx.poll() is None:
