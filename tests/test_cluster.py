@@ -26,7 +26,7 @@ import pytest
 
 from bench import load
 from bench.server import free_port
-from deploy.cluster import ClusterSettings, UnixConnection, running, start_instance, stop_process, wait_for_instance
+from deploy.cluster import ClusterSettings, UnixConnection, nginx_config, running, start_instance, stop_process, wait_for_instance
 from rigflows.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.timeout(300)
@@ -240,6 +240,28 @@ def test_make_serve_cluster_over_tls_sends_hsts_and_stops_cleanly_on_sigterm(cer
     assert [pid for pid in tree if Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()] == []
     assert not runtime.exists(), "the runtime directory was left behind"
     assert "Traceback" not in log.read_text()
+
+
+def test_every_setting_from_the_environment_reaches_a_configuration_nginx_accepts(certificate, tmp_path):
+    cert, key = certificate
+    env = {"HOST": "127.0.0.1", "PORT": "8443", "RIGFLOWS_INSTANCES": "3", "WEB_CONCURRENCY": "4", "RIGFLOWS_RATE_LIMIT": "7", "RIGFLOWS_RATE_BURST": "13",
+           "RIGFLOWS_BALANCERS": "10.0.0.0/8, 192.168.1.5/32", "RIGFLOWS_TLS_CERT": str(cert), "RIGFLOWS_TLS_KEY": str(key), "RIGFLOWS_ACCESS_LOG": "off"}
+    settings = ClusterSettings.from_env(env)
+    assert (settings.instances, settings.workers, settings.rate, settings.burst) == (3, 4, 7, 13)
+    sockets = [tmp_path / f"instance-{index}.sock" for index in range(3)]
+    headers = {"Content-Security-Policy": "default-src 'self'", "X-Content-Type-Options": "nosniff", "Strict-Transport-Security": "max-age=31536000"}
+    config = nginx_config(settings, tmp_path, tmp_path / "static", sockets, headers)
+    for expected in ("rate=7r/s", "burst=13 nodelay", "set_real_ip_from 10.0.0.0/8;", "set_real_ip_from 192.168.1.5/32;", "192.168.1.5/32 1;",
+                     "listen 127.0.0.1:8443 ssl http2;", f"ssl_certificate {cert};", "access_log off;", 'https "max-age=31536000";',
+                     """add_header Content-Security-Policy "default-src 'self'" always;""", "proxy_hide_header Content-Security-Policy;"):
+        assert expected in config, expected
+    assert sum(f"server unix:{path} " in config for path in sockets) == 3
+    assert "{{" not in config
+    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / "tmp" / name).mkdir(parents=True)
+    (tmp_path / "nginx.conf").write_text(config)
+    checked = subprocess.run(["/usr/sbin/nginx", "-t", "-p", tmp_path, "-c", tmp_path / "nginx.conf", "-e", "stderr"], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr
 
 
 # --- faults under load -------------------------------------------------------------------------
