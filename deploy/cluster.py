@@ -14,6 +14,7 @@ import json
 import os
 import pwd
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -205,6 +206,15 @@ def _start(command: list, output: IO | None, env: dict | None = None) -> subproc
     return subprocess.Popen([str(part) for part in command], cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if output else None, start_new_session=True)
 
 
+def raise_open_files_limit(wanted: int = 16384) -> None:
+    """Every client connection costs nginx a file descriptor (two while proxied), and a login's
+    soft limit is often 1024: raise it as far as the hard limit allows (no root needed)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def stop_process(process: subprocess.Popen, signum: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT_S) -> None:
     """Ask `process` to stop with `signum`; kill it if it has not after `timeout` seconds."""
     if process.poll() is None:
@@ -246,6 +256,7 @@ def running(settings: ClusterSettings, output: IO | None = None) -> Iterator[Clu
     """
     if not NGINX.exists():
         raise FileNotFoundError(f"{NGINX} is missing: install Debian's nginx (make nginx)")
+    raise_open_files_limit()  # inherited by nginx
     runtime = Path(tempfile.mkdtemp(prefix="rigflows-cluster-"))
     static = runtime / "static"
     instances: list[Instance] = []
