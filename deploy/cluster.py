@@ -67,7 +67,7 @@ class ClusterSettings:
     instances: int = 2
     workers: int | None = None
     #: Requests per second one client may make of the app (not of static files), and the burst
-    #: allowed above it: a page load asks the app 4-5 times at once.
+    #: allowed above it: a page load asks the app about 6 times at once.
     rate: int = 10
     burst: int = 40
     #: Addresses (CIDR) of a load balancer in front: the client is then its X-Forwarded-For,

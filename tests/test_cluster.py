@@ -176,7 +176,8 @@ def test_every_answer_through_nginx_carries_the_apps_security_headers_once(clust
         "internal path (nginx's 404)": get(cluster.port, "/_errors/404.txt"),
         "POST to a file (nginx's 405)": get(cluster.port, "/assets/style.css", method="POST", body=b"x"),
     }
-    assert [answer.status for answer, _ in answers.values()] == [200, 200, 200, 404, 200, 200, 404, 405]
+    statuses = [answer.status for answer, _ in answers.values()]
+    assert statuses[:2] + statuses[3:] == [200, 200, 404, 200, 200, 404, 405] and statuses[2] in (200, 204), statuses
     for kind, (answer, body) in answers.items():
         for name, value in expected.items():
             assert answer.headers.get_all(name) == [value], f"{kind}: {name} {answer.headers.get_all(name)}"
