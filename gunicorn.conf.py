@@ -7,6 +7,7 @@ here. Workers are stateless: the data is read-only and loaded once before forkin
 import multiprocessing
 import os
 
+# `make serve-cluster` (deploy/cluster.py) binds each instance to a unix socket with --bind instead.
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"
 # Callbacks are CPU-bound pandas/plotly work: sync workers about the core count beat threads.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))

@@ -7,31 +7,32 @@ import logging
 from dash import Dash
 from dash.exceptions import DependencyException
 from flask import Response, request
+from flask_talisman import Talisman
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("rigflows")
 
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+HSTS_MAX_AGE_S = 365 * 24 * 3600
+#: The page uses none of these; a framed or injected script cannot ask for them either.
+PERMISSIONS_POLICY = {feature: "()" for feature in ("camera", "microphone", "geolocation", "payment", "usb", "browsing-topics")}
 
 
-def content_security_policy(app: Dash, frame_ancestors: str) -> str:
+def content_security_policy(app: Dash, frame_ancestors: str) -> dict[str, str]:
     """Only what the page needs: its own scripts (Dash's inline ones by hash), styles plotly
     injects, PNG export's data/blob images, and the configured embedders."""
-    script_hashes = " ".join(app.csp_hashes())  # already quoted: 'sha256-...'
-    return "; ".join(
-        [
-            "default-src 'self'",
-            f"script-src 'self' {script_hashes}",
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",
-            "font-src 'self' data:",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            f"frame-ancestors {frame_ancestors}",
-        ]
-    )
+    return {
+        "default-src": "'self'",
+        "script-src": " ".join(["'self'", *app.csp_hashes()]),  # hashes come quoted: 'sha256-...'
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data: blob:",
+        "font-src": "'self' data:",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": frame_ancestors,
+    }
 
 
 def _matches(sent: object, declared: list[dict]) -> bool:
@@ -73,6 +74,31 @@ def callback_request_problem(app: Dash, body: object) -> str | None:
     return None
 
 
+def add_security_headers(app: Dash, frame_ancestors: str) -> None:
+    """flask-talisman's headers on every response: the CSP above, nosniff, a referrer and a
+    permissions policy, and HSTS when the request came over TLS (request.is_secure, or nginx's
+    X-Forwarded-Proto: https). Call it after every callback is defined: the CSP hashes Dash's
+    inline scripts, clientside callbacks included."""
+    Talisman(
+        app.server,
+        content_security_policy=content_security_policy(app, frame_ancestors),
+        force_https=False,  # TLS ends at nginx or the balancer in front; redirecting is their job
+        frame_options=None,  # CSP frame-ancestors decides, and may allow a newsroom's pages
+        strict_transport_security=True,
+        strict_transport_security_max_age=HSTS_MAX_AGE_S,
+        strict_transport_security_include_subdomains=False,  # the app speaks for its own host only
+        referrer_policy="strict-origin-when-cross-origin",
+        permissions_policy=PERMISSIONS_POLICY,
+        session_cookie_secure=False,  # no session cookie
+    )
+
+    @app.server.after_request
+    def isolate_the_window(response: Response) -> Response:
+        # Talisman has no setting for it: a page opened from here cannot reach back into ours.
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        return response
+
+
 def harden(app: Dash, frame_ancestors: str, debug: bool = False) -> None:
     """Add security headers to every response; answer errors with a short message, no trace.
 
@@ -85,7 +111,7 @@ def harden(app: Dash, frame_ancestors: str, debug: bool = False) -> None:
     server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400
     # A real callback body is a few KB; refuse anything far larger before parsing it.
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    policy = None
+    add_security_headers(app, frame_ancestors)
 
     @server.before_request
     def refuse_bad_requests():
@@ -100,17 +126,6 @@ def harden(app: Dash, frame_ancestors: str, debug: bool = False) -> None:
             if problem:
                 return Response(f"400 Bad Request: {problem}.", status=400, mimetype="text/plain")
         return None
-
-    @server.after_request
-    def add_security_headers(response: Response) -> Response:
-        nonlocal policy
-        if policy is None:  # the hashes exist only once the layout's scripts are known
-            policy = content_security_policy(app, frame_ancestors)
-        response.headers["Content-Security-Policy"] = policy
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        return response
 
     @server.errorhandler(Exception)
     def plain_error(error: Exception):

@@ -522,9 +522,28 @@ def test_every_response_carries_the_security_headers(kind):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] in {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
     assert "X-Powered-By" not in response.headers
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert {"camera=()", "microphone=()", "geolocation=()"} <= {part.strip() for part in response.headers["Permissions-Policy"].split(",")}
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP: HSTS would be ignored, and wrong
     server = response.headers.get("Server", "")  # the test client sends none; a WSGI server may
     assert "Werkzeug" not in server and "Python" not in server and not re.search(r"\d", server)
     assert_no_trace(response)
+
+
+@pytest.mark.parametrize("tls", [{"base_url": "https://localhost"}, {"headers": {"X-Forwarded-Proto": "https"}}], ids=["TLS", "TLS at the proxy"])
+def test_hsts_when_the_request_came_over_tls(tls):
+    for response in (CLIENT.get("/", **tls), CLIENT.get("/assets/style.css", **tls), CLIENT.get("/assets/nope.css", **tls), CLIENT.post(CALLBACK_URL, json={"output": "nope"}, **tls)):
+        hsts = response.headers["Strict-Transport-Security"]
+        # At least a year (what browsers' preload lists ask), and for this host only.
+        assert int(re.fullmatch(r"max-age=(\d+)", hsts).group(1)) >= 365 * 24 * 3600, hsts
+        assert response.headers["Content-Security-Policy"] == CLIENT.get("/").headers["Content-Security-Policy"]
+
+
+def test_no_redirect_to_https_and_no_frame_options_that_would_contradict_frame_ancestors():
+    # TLS ends in front of the app (nginx, a balancer): redirecting here would loop.
+    response = CLIENT.get("/")
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response.headers
 
 
 def test_every_response_has_the_same_policy():
