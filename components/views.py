@@ -5,7 +5,8 @@ Each chart's callback listens to its own key Store (`ids.key`), which the state 
 unchanged chart costs no request, and gunicorn workers draw the charts of one interaction in
 parallel. The map and energy figures go to Stores the page's clientside code draws from
 (assets/views.js), together with every month and metric of the filter (`ids.frames`), so
-month, metric and Play never reach the server.
+month, metric and Play never reach the server. Each callback also listens to the tab's upload
+token, and draws the reader's own data while it has a live upload ("bring your own data").
 """
 
 from __future__ import annotations
