@@ -26,7 +26,8 @@
     let token = null;
     let figure = null;
     if (frames && frames.key === filterKey) {
-      token = 'frames ' + filterKey + ' ' + group + ' ' + month;
+      // The frames' data ('bundled' or an upload's label) too: the same filter from other data redraws.
+      token = 'frames ' + frames.dataset + ' ' + filterKey + ' ' + group + ' ' + month;
       if (drawn[chart] !== token) { figure = figureFromFrames(frames, group, month); }
     } else if (served && served.key === filterKey) {
       token = served;

@@ -29,7 +29,7 @@ UNQUANTIFIED = "unquantified"
 ENERGY = "energy"
 
 SOURCES = "sources"
-#: The source ids the sources panel lists now ('|'-joined), so an unchanged list is not resent.
+#: What the sources panel lists now (its data's label, then the source ids, '|'-joined), so an unchanged list is not resent.
 SOURCES_SHOWN = "sources-shown"
 DOWNLOAD_CSV = "download-csv"
 CSV_FILE = "csv-file"

@@ -5,11 +5,13 @@ Each chart's callback listens to its own key Store (`ids.key`), which the state 
 unchanged chart costs no request, and gunicorn workers draw the charts of one interaction in
 parallel. The map and energy figures go to Stores the page's clientside code draws from
 (assets/views.js), together with every month and metric of the filter (`ids.frames`), so
-month, metric and Play never reach the server.
+month, metric and Play never reach the server. Each callback also listens to the tab's upload
+token, and draws the reader's own data while it has a live upload ("bring your own data").
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 
 from dash import Input, Output, State, dcc, html, no_update
@@ -105,42 +107,59 @@ def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
     return [html.H3("Reported but not drawn (no count, plans, and orders while their layer is off)"), html.Ul(items)]
 
 
-def register_view_callbacks(app, dataset: Dataset) -> None:
+def dataset_label(token, shown: Dataset, dataset: Dataset) -> str:
+    """Which data a Store was filled from: "bundled", or a digest of the upload's token (never
+    the token itself). The page compares it, so the same filter from other data redraws."""
+    return "bundled" if shown is dataset else "upload-" + hashlib.sha256(str(token).encode()).hexdigest()[:12]
+
+
+def register_view_callbacks(app, dataset: Dataset, dataset_for=lambda token: None) -> None:
+    """`dataset_for(token)`: the reader's uploaded Dataset for the upload token in their tab's
+    session storage (`ids.UPLOAD_TOKEN`), drawn instead of `dataset` while it lives (None: the
+    bundled data). Every callback here takes the token as an input, so an upload, a reload with
+    a live upload and "Forget my data" redraw every chart with the right data."""
     vocab = vocabulary(dataset)
+    token = Input(ids.UPLOAD_TOKEN, "data")
 
     def state_of(query) -> ViewState:
         """A key Store's query: written by the state callback, parsed like any URL anyway."""
         return parse_query(query if isinstance(query, str) else "", vocab)[0]
 
-    @app.callback(Output(ids.served(ids.MAP), "data"), Input(ids.key(ids.MAP), "data"), prevent_initial_call=True)
-    def draw_map(query):
+    def shown(upload_token) -> Dataset:
+        return dataset_for(upload_token) or dataset
+
+    @app.callback(Output(ids.served(ids.MAP), "data"), Input(ids.key(ids.MAP), "data"), token, prevent_initial_call=True)
+    def draw_map(query, upload_token):
         state = state_of(query)
-        return {"key": map_frames_key(state).to_query(), "figure": map_figure(dataset, map_key(state)).figure}
+        return {"key": map_frames_key(state).to_query(), "figure": map_figure(shown(upload_token), map_key(state)).figure}
 
-    @app.callback(Output(ids.SANKEY, "figure"), Output(ids.UNQUANTIFIED, "children"), Input(ids.key(ids.SANKEY), "data"), prevent_initial_call=True)
-    def draw_sankey(query):
-        key = sankey_key(state_of(query))
-        return sankey_figure(dataset, key).figure, unquantified_listing(dataset, key)
+    @app.callback(Output(ids.SANKEY, "figure"), Output(ids.UNQUANTIFIED, "children"), Input(ids.key(ids.SANKEY), "data"), token, prevent_initial_call=True)
+    def draw_sankey(query, upload_token):
+        key, data = sankey_key(state_of(query)), shown(upload_token)
+        return sankey_figure(data, key).figure, unquantified_listing(data, key)
 
-    @app.callback(Output(ids.served(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY), "data"), prevent_initial_call=True)
-    def draw_energy(query):
+    @app.callback(Output(ids.served(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY), "data"), token, prevent_initial_call=True)
+    def draw_energy(query, upload_token):
         state = state_of(query)
-        return {"key": energy_frames_key(state).to_query(), "figure": energy_figure(dataset, energy_key(state)).figure}
+        return {"key": energy_frames_key(state).to_query(), "figure": energy_figure(shown(upload_token), energy_key(state)).figure}
 
-    # Filled on load and after each filter change; the page draws every month and metric from them.
-    @app.callback(Output(ids.frames(ids.MAP), "data"), Input(ids.key(ids.MAP_FRAMES), "data"))
-    def fill_map_frames(query):
-        return map_frames(dataset, map_frames_key(state_of(query))).data
+    # Filled on load and after each filter change; the page draws every month and metric from
+    # them. Labelled with their data, so frames of the same filter from other data redraw.
+    @app.callback(Output(ids.frames(ids.MAP), "data"), Input(ids.key(ids.MAP_FRAMES), "data"), token)
+    def fill_map_frames(query, upload_token):
+        data = shown(upload_token)
+        return {**map_frames(data, map_frames_key(state_of(query))).data, "dataset": dataset_label(upload_token, data, dataset)}
 
-    @app.callback(Output(ids.frames(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY_FRAMES), "data"))
-    def fill_energy_frames(query):
-        return energy_frames(dataset, energy_frames_key(state_of(query))).data
+    @app.callback(Output(ids.frames(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY_FRAMES), "data"), token)
+    def fill_energy_frames(query, upload_token):
+        data = shown(upload_token)
+        return {**energy_frames(data, energy_frames_key(state_of(query))).data, "dataset": dataset_label(upload_token, data, dataset)}
 
-    @app.callback(Output(ids.SOURCES, "children"), Output(ids.SOURCES_SHOWN, "data"), Input(ids.key(ids.SOURCES), "data"), State(ids.SOURCES_SHOWN, "data"))
-    def list_sources(query, shown):
-        """The panel is sent only when the list of sources differs from the one on the page."""
-        key = sources_key(state_of(query))
-        listed = "|".join(view_sources(dataset, key)["source_id"])
-        if listed == shown:
+    @app.callback(Output(ids.SOURCES, "children"), Output(ids.SOURCES_SHOWN, "data"), Input(ids.key(ids.SOURCES), "data"), token, State(ids.SOURCES_SHOWN, "data"))
+    def list_sources(query, upload_token, listed_now):
+        """The panel is sent only when its data or its list of sources differs from the page's."""
+        key, data = sources_key(state_of(query)), shown(upload_token)
+        listed = "|".join([dataset_label(upload_token, data, dataset), *view_sources(data, key)["source_id"]])
+        if listed == listed_now:
             return no_update, no_update
-        return sources_panel(dataset, key), listed
+        return sources_panel(data, key), listed

@@ -84,11 +84,12 @@ class Answer:
 
 def view_answer(dataset: Dataset, vocabulary: Vocabulary, query: str) -> Answer:
     """The rows behind the view `query` describes, or a 400 with the page's notices when any
-    part of it would be ignored by the page (an API client should not get a silent fallback)."""
+    part of it would be ignored by the page (an API client should not get a silent fallback).
+    The answer's query is the one the page shows for the same view (its default month left out)."""
     state, notices = parse_query(query, vocabulary)
     if notices:
         return Answer(400, notices=tuple(notices))
-    return Answer(200, rows=export_table(dataset, state), query=state.to_query(), name=view_filename(state))
+    return Answer(200, rows=export_table(dataset, state), query=state.to_query(vocabulary.default_month), name=view_filename(state))
 
 
 def view_filename(state: ViewState) -> str:

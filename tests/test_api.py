@@ -23,7 +23,6 @@ with mock.patch.dict(os.environ):
     APP = create_app()
 CLIENT = APP.server.test_client()
 DEPENDENCIES = CLIENT.get("/_dash-dependencies").get_json()
-PROPS = layout_props(CLIENT.get("/_dash-layout").get_json())
 
 VIEWS = [
     "",
@@ -48,11 +47,10 @@ def page_csv(search: str) -> dict:
 
 
 def page_notices(search: str) -> list[str]:
-    """The notices the page shows when a reader opens `search`."""
-    callback = callback_for(next(c["output"] for c in DEPENDENCIES if f"{ids.NOTICES}.children" in c["output"]))
-    inputs = [search if (dep["id"], dep["property"]) == (ids.URL, "search") else PROPS.get(dep["id"], {}).get(dep["property"]) for dep in callback["inputs"]]
-    response = CLIENT.post("/_dash-update-component", json=callback_body(callback, inputs, changed=[f"{ids.URL}.search"]))
-    notices = response.get_json()["response"][ids.NOTICES]["children"]
+    """The notices the page shows when a reader opens `search`: the layout dash-renderer fetches
+    for that page (it sends the page's address as Referer) holds them from the first paint."""
+    layout = CLIENT.get("/_dash-layout", headers={"Referer": f"http://localhost/{search}"}).get_json()
+    notices = layout_props(layout)[ids.NOTICES]["children"]
     return [item["props"]["children"] for item in notices["props"]["children"]] if notices else []
 
 

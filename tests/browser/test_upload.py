@@ -84,3 +84,34 @@ def test_my_data_is_drawn_in_the_sankey_under_a_banner_until_i_forget_it(page, a
     page.click(f"#{ids.UPLOAD_FORGET}")
     page.wait_for_function(f"() => !Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'My Farm Co')", timeout=30_000)
     assert page.inner_text(f"#{ids.YOUR_DATA}").strip() == ""
+
+
+def wait_for_usa_machines(page, machines: int) -> None:
+    """Wait until the machines map shows `machines` for the United States."""
+    page.wait_for_function(
+        """(machines) => {
+            const gd = document.querySelector('#%s .js-plotly-plot');
+            const trace = gd && (gd._fullData || []).find((t) => t.name === 'Machines');
+            if (!trace) { return false; }
+            const index = Array.from(trace.locations).indexOf('USA');
+            return index >= 0 && Number(trace.z[index]) === machines;
+        }""" % ids.MAP,
+        arg=machines, timeout=30_000,
+    )
+
+
+def test_my_data_is_drawn_in_the_map_after_a_reload_too_until_i_forget_it(page, app_url):
+    # The FT's 87,200 machines to the United States; the upload says 12,345.
+    totals = (PROJECT_ROOT / "data" / "flow_totals.csv").read_bytes()
+    mine = totals.replace(b"total_usa,United States,USA,total_tracked,87200,", b"total_usa,United States,USA,total_tracked,12345,", 1)
+    assert mine != totals
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    wait_for_usa_machines(page, 87_200)
+    assert "Accepted" in upload(page, "flow_totals.csv", mine)
+    wait_for_usa_machines(page, 12_345)  # the same filter's frames, from other data
+    page.reload()
+    wait_until_drawn(page)
+    wait_for_usa_machines(page, 12_345)
+    page.click(f"#{ids.UPLOAD_FORGET}")
+    wait_for_usa_machines(page, 87_200)
