@@ -147,7 +147,7 @@ def _lower_first(text: str) -> str:
 
 def map_alt(dataset: Dataset, state: ViewState) -> str:
     """'Choropleth map of machines relocated from China (reported) by country, to Nov 2021:
-    Russia at least 205,000, ...', from `select.map_rows` (and, for machines, the counts as
+    <country> <count as shown, e.g. "at least N">, ...', from `select.map_rows` (and, for machines, the counts as
     `select.received_machines` shows them and the flow lines of `select.flow_lines`)."""
     state = with_month(dataset, state)
     rows = map_rows(dataset, state)
@@ -206,7 +206,7 @@ _LINK_WORDS = {
 
 
 def sankey_alt(dataset: Dataset, state: ViewState) -> str:
-    """'Sankey diagram of machines leaving China ...: Bitfufu (BitFuFu) to Kazakhstan 80,000; ...',
+    """'Sankey diagram of machines leaving China ...: <seller> to <country> <count as shown>; ...',
     every link of `select.sankey_links` with its count as shown and its kind when it is not a
     plain relocation; then when ordered machines arrive, and what is listed but not drawn."""
     links = sankey_links(dataset, state)
@@ -248,7 +248,7 @@ def _range(low, high) -> str:
 
 
 def energy_alt(dataset: Dataset, state: ViewState) -> str:
-    """'Line chart of estimated mining load (GW, model) ...: in Jan 2022, Kazakhstan 1.70 GW
+    """'Line chart of estimated mining load (GW, model) ...: in <month>, <country> <load> GW
     (range ...)', saying which model is drawn (CBECI version, the reader's efficiency and
     overhead), then the reported loads and the grid events, from `select.energy_*`."""
     state = with_month(dataset, state)
@@ -263,8 +263,9 @@ def energy_alt(dataset: Dataset, state: ViewState) -> str:
         f"Line chart of estimated Bitcoin mining load in GW, monthly from {date_label(months[0])} to {date_label(months[-1])}, for {countries}: a model, not measured.",
         describe_assumptions(state.efficiency, state.pue) + ("" if state.is_default_model else " The default model is drawn dotted for comparison."),
         f"{version_note(series)}.",
-        "The band runs from a fleet of the most efficient machine CCAF lists by each month to a fleet of S9-era machines.",
     ]
+    if series[["load_gw_low", "load_gw_high"]].notna().all(axis=1).any():
+        sentences.append("The band runs from a fleet of the most efficient machine CCAF lists by each month to a fleet of S9-era machines.")
     spans = gap_spans(series)
     if spans:
         named = and_join([date_label(first) if first == last else f"{date_label(first)} to {date_label(last)}" for first, last in spans])
