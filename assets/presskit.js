@@ -110,7 +110,9 @@
       if (!name || !plot._fullLayout) { return original.call(Plotly, gd, opts); }
       const kit = await fetchKit();
       if (!kit.charts[name]) { return original.call(Plotly, gd, opts); }
-      const options = Object.assign({ format: 'png', filename: kit.charts[name].filename }, opts);
+      // Named from the server's captions, like the caption itself: both read the page's address,
+      // which is right from the first paint (the page's own name for it may not be set yet).
+      const options = Object.assign({ format: 'png' }, opts, { filename: kit.charts[name].filename });
       const figure = captionedFigure(plot, kit.charts[name]);
       return original.call(Plotly, figure, Object.assign(options, { width: figure.layout.width, height: figure.layout.height }));
     };
@@ -135,24 +137,30 @@
 
   installCaptionedDownloads();
 
-  window.rigflowsPresskit = {
-    // Each chart's accessible name and text alternative: hidden elements filled by the server
-    // (components/presskit.py), linked here because dcc.Graph takes no aria attributes.
-    linkDescriptions: function () {
-      installCaptionedDownloads();
-      const linked = [];
-      for (const graph of document.querySelectorAll('.dash-graph[id]')) {
-        const name = document.getElementById(graph.id + '-name');
-        const alt = document.getElementById(graph.id + '-alt');
-        if (!name || !alt) { continue; }
-        graph.setAttribute('role', 'figure');
-        graph.setAttribute('aria-labelledby', name.id);
-        graph.setAttribute('aria-describedby', alt.id);
-        linked.push(graph.id);
-      }
-      return linked;
-    },
+  // Each chart's accessible name and text alternative: hidden elements filled by the server
+  // (components/presskit.py), linked here because dcc.Graph takes no aria attributes. A chart's
+  // element appears only when its lazily loaded component renders, which no callback waits
+  // for, so the page is checked whenever it changes (a few selector queries, batched).
+  function linkDescriptions() {
+    installCaptionedDownloads();
+    for (const graph of document.querySelectorAll('.dash-graph[id]:not([aria-describedby])')) {
+      const name = document.getElementById(graph.id + '-name');
+      const alt = document.getElementById(graph.id + '-alt');
+      if (!name || !alt) { continue; }
+      graph.setAttribute('role', 'figure');
+      graph.setAttribute('aria-labelledby', name.id);
+      graph.setAttribute('aria-describedby', alt.id);
+    }
+  }
+  let linkPending = false;
+  new MutationObserver(function () {
+    if (linkPending) { return; }
+    linkPending = true;
+    setTimeout(function () { linkPending = false; linkDescriptions(); }, 0);
+  }).observe(document.body, { childList: true, subtree: true });
+  linkDescriptions();
 
+  window.rigflowsPresskit = {
     downloadAllSvg: async function (nClicks) {
       if (!nClicks) { return window.dash_clientside.no_update; }
       installCaptionedDownloads();

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from dash import Input, Output, dcc, html
+from dash import Input, Output, html
 from flask import jsonify, request
 
 from components import ids
@@ -23,7 +23,6 @@ ENDPOINT = "api/v1/presskit.json"
 PRESSKIT_BUTTON = "download-presskit"
 SVG_BUTTON = "download-svgs"
 STATUS = "presskit-status"
-LINKED = "presskit-linked"
 
 
 def name_id(chart: str) -> str:
@@ -42,7 +41,6 @@ def presskit_controls() -> html.Div:
         html.Button("Download all charts (SVG)", id=SVG_BUTTON, n_clicks=0),
         html.Button("Press kit (zip)", id=PRESSKIT_BUTTON, n_clicks=0, title="Every chart as PNG and SVG with captions, the CSV, a citation, alt text, the link and the sources' licences"),
         html.Span(id=STATUS, className="png-status", **{"aria-live": "polite"}),
-        dcc.Store(id=LINKED),
         html.Div(className="visually-hidden", children=[
             element for chart in CHARTS for element in (html.Span(id=name_id(chart)), html.P(id=alt_id(chart)))
         ]),
@@ -50,7 +48,8 @@ def presskit_controls() -> html.Div:
 
 
 def register_presskit(app, dataset: Dataset) -> None:
-    """The endpoint, the charts' text alternatives (per URL) and the buttons' browser callbacks."""
+    """The endpoint, the charts' text alternatives (per URL) and the buttons' browser callbacks
+    (assets/presskit.js links each chart to its name and text alternative)."""
     vocab = vocabulary(dataset)
     server = app.server
     prefix = app.config.requests_pathname_prefix
@@ -75,6 +74,5 @@ def register_presskit(app, dataset: Dataset) -> None:
         texts = chart_texts(dataset, state)
         return (*[texts[chart]["title"] for chart in CHARTS], *[texts[chart]["alt"] for chart in CHARTS])
 
-    app.clientside_callback("window.rigflowsPresskit.linkDescriptions", Output(LINKED, "data"), Input(ids.URL, "search"))
     app.clientside_callback("window.rigflowsPresskit.downloadPressKit", Output(STATUS, "children"), Input(PRESSKIT_BUTTON, "n_clicks"), prevent_initial_call=True)
     app.clientside_callback("window.rigflowsPresskit.downloadAllSvg", Output(STATUS, "children", allow_duplicate=True), Input(SVG_BUTTON, "n_clicks"), prevent_initial_call=True)

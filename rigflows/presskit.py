@@ -19,25 +19,32 @@ import pandas as pd
 
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
-from rigflows.schema import RECEIVED_KINDS
+from rigflows.figures.energy import gap_spans, version_note
 from rigflows.figures.sankey import LINK_KINDS
 from rigflows.figures.style import date_label, period_label
-from rigflows.render import Chart, energy_figure, energy_key, map_figure, map_key, sankey_figure, sankey_key, view_sources
+from rigflows.models import DEFAULT_VERSION, VERSION_LABELS, describe_assumptions
+from rigflows.render import Chart, energy_figure, energy_key, map_figure, map_key, sankey_figure, sankey_key, sources_key, view_sources
 from rigflows.select import (
-
+    NOT_RECEIVED_KINDS,
+    default_month,
+    delivery_text,
     energy_series,
     export_table,
     farm_markers,
     filter_flows,
+    flow_lines,
     flows_period,
     grid_events,
     map_rows,
+    received_machines,
     reported_loads,
     sankey_links,
     sources_with_originals,
+    unquantified_reports,
+    with_month,
 )
 from rigflows.select import citation as source_citation
-from rigflows.state import METRICS, ViewState
+from rigflows.state import DEFAULT_PUE, METRICS, ViewState
 
 #: The cited work: the dashboard itself (its page title is app.TITLE).
 WORK_NAME = "Rig Flows"
@@ -63,7 +70,10 @@ def and_join(items: list[str]) -> str:
 
 def filters_in_words(state: ViewState, chart: str | None = None) -> str:
     """The view's filters as a reader would say them: 'Kazakhstan and Russia; firm BitRiver;
-    month Aug 2021; metric ...'. For one chart, only what that chart draws."""
+    month Aug 2021; metric ...'. For one chart, only what that chart draws.
+
+    `state` has its month resolved (`select.with_month`): a month of '' names no month.
+    """
     places = and_join([country_name(code) for code in state.countries]) or "All countries"
     parts = [places]
     if state.firms:
@@ -76,16 +86,33 @@ def filters_in_words(state: ViewState, chart: str | None = None) -> str:
         parts.append(f"selected month {date_label(state.month)}")
     if chart in (None, "map"):
         parts.append(f"metric {METRICS[state.metric]}")
+    if chart in (None, "energy") or (chart == "map" and state.metric in ("load", "strain")):
+        parts += _model_in_words(state)
     if chart in (None, "map") and state.show_farms:
         parts.append("farms marked")
+    if chart in (None, "map", "sankey") and state.show_orders:
+        parts.append("orders and machines in transit shown")
     if chart in (None, "sankey") and not state.show_remainders:
         parts.append("remainders hidden")
     return "; ".join(parts)
 
 
-def view_link(base_url: str, state: ViewState) -> str:
-    """The address of the view: the page's base address plus the view's canonical query."""
-    return base_url.rstrip("/") + "/" + state.to_query()
+def _model_in_words(state: ViewState) -> list[str]:
+    """The reader's load-model settings that differ from the default, e.g. ['fleet efficiency 34 J/TH']."""
+    parts = []
+    if state.cbeci != DEFAULT_VERSION:
+        parts.append(f"network power {VERSION_LABELS.get(state.cbeci, state.cbeci)}")
+    if state.efficiency is not None:
+        parts.append(f"fleet efficiency {state.efficiency:g} J/TH")
+    if state.pue != DEFAULT_PUE:
+        parts.append(f"overhead {state.pue:g}")
+    return parts
+
+
+def view_link(base_url: str, state: ViewState, default_month: str) -> str:
+    """The address of the view: the page's base address plus the view's query as the page
+    writes it (`default_month`, the dataset's, left out)."""
+    return base_url.rstrip("/") + "/" + state.to_query(default_month)
 
 
 def chart_title(chart: Chart, fallback: str) -> str:
@@ -102,10 +129,15 @@ def source_names(dataset: Dataset, source_ids) -> list[str]:
 # --- alt text ------------------------------------------------------------------------------
 
 _MAP_UNITS = {
-    "machines": lambda value: f"{value:,.0f}",
     "share": lambda value: f"{value:.2f}%",
     "load": lambda value: f"{value:.2f} GW",
     "strain": lambda value: f"{value:.2f}%",
+}
+#: Map statuses of countries drawn without a number, as the alt text lists them.
+_UNCOUNTED = {
+    "no count": "Reported as destinations without a count",
+    "not received": "Only orders of new machines or machines in transit, not counted as received",
+    "plan only": "Only plans or requests, not counted as received",
 }
 
 
@@ -114,29 +146,36 @@ def _lower_first(text: str) -> str:
 
 
 def map_alt(dataset: Dataset, state: ViewState) -> str:
-    """'Choropleth map of machines reported received from China ... by country, to Nov 2021:
-    Russia at least 205,000, ...', from `select.map_rows`."""
+    """'Choropleth map of machines relocated from China (reported) by country, to Nov 2021:
+    <country> <count as shown, e.g. "at least N">, ...', from `select.map_rows` (and, for machines, the counts as
+    `select.received_machines` shows them and the flow lines of `select.flow_lines`)."""
+    state = with_month(dataset, state)
     rows = map_rows(dataset, state)
     when = period_label(flows_period(dataset, state)) if state.metric == "machines" else date_label(state.month)
     head = f"Choropleth map of {_lower_first(METRICS[state.metric])} by country, {when}"
     if rows.empty:
         return f"{head}: no country has a value for this selection."
-    unit = _MAP_UNITS[state.metric]
-    at_least = _at_least_countries(dataset, state) if state.metric == "machines" else set()
     valued = rows.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable")
-    listed = []
-    for row in valued.head(MAX_LISTED).itertuples():
-        text = f"{row.country} {'at least ' if row.iso3 in at_least else ''}{unit(row.value)}"
-        if pd.notna(row.low) and pd.notna(row.high):
-            text += f" (range {unit(row.low)} to {unit(row.high)})"
-        if row.status == "flagged":
-            text += " (flagged: see the note in the chart)"
-        listed.append(text)
+    if state.metric == "machines":
+        shown = received_machines(dataset, state).set_index("iso3")["shown"]
+        listed = [f"{row.country} {shown.get(row.iso3, f'{row.value:,.0f}')}" for row in valued.head(MAX_LISTED).itertuples()]
+    else:
+        unit = _MAP_UNITS[state.metric]
+        listed = []
+        for row in valued.head(MAX_LISTED).itertuples():
+            text = f"{row.country} {unit(row.value)}"
+            if pd.notna(row.low) and pd.notna(row.high):
+                text += f" (range {unit(row.low)} to {unit(row.high)})"
+            if row.status == "flagged":
+                text += " (flagged: see the note in the chart)"
+            listed.append(text)
     sentences = [f"{head}: " + (", ".join(listed) if listed else "no country has a number") + (f", and {len(valued) - MAX_LISTED} more countries" if len(valued) > MAX_LISTED else "") + "."]
-    for status, words in (("no count", "Reported as destinations without a count"), ("plan only", "Only plans or requests, not counted as received")):
+    for status, words in _UNCOUNTED.items():
         names = list(rows.loc[rows["status"] == status, "country"])
         if names:
             sentences.append(f"{words}: {and_join(names)}.")
+    if state.metric == "machines":
+        sentences += _flow_line_sentences(dataset, state)
     if state.show_farms:
         farms = farm_markers(dataset, state)
         if not farms.empty:
@@ -145,31 +184,57 @@ def map_alt(dataset: Dataset, state: ViewState) -> str:
     return " ".join(sentences)
 
 
-def _at_least_countries(dataset: Dataset, state: ViewState) -> set[str]:
-    """Countries whose counted machines include a lower bound ('more than 5,000')."""
-    flows = filter_flows(dataset, state)
-    counted = flows[flows["kind"].isin(RECEIVED_KINDS) & flows["machines"].notna()]
-    return set(counted.loc[counted["qualifier"] == "at_least", "destination_iso3"])
+def _flow_line_sentences(dataset: Dataset, state: ViewState) -> list[str]:
+    """The map's lines from China: solid for machines relocated, dashed (the orders layer) for
+    orders and machines in transit, each in the words of its hover."""
+    lines = flow_lines(dataset, state)
+    sentences = []
+    if (lines["layer"] == "received").any():
+        sentences.append("Solid lines from China to each destination with a count, widths in machines relocated.")
+    dashed = lines[lines["layer"] == "not received"]
+    if not dashed.empty:
+        sentences.append("Dashed lines, not received: " + "; ".join(dashed["text"]) + ".")
+    return sentences
+
+
+#: How the alt text names a Sankey link's kind when it is not a plain relocation.
+_LINK_WORDS = {
+    "order": "order of new machines, not received",
+    "in_transit": "in transit, not received",
+    "remainder": "derived remainder, not attributed",
+}
 
 
 def sankey_alt(dataset: Dataset, state: ViewState) -> str:
-    """'Sankey diagram of machines leaving China ...: Bitfufu (BitFuFu) to Kazakhstan 80,000; ...',
-    every link of `select.sankey_links` with its kind when it is not a plain relocation."""
+    """'Sankey diagram of machines leaving China ...: <seller> to <country> <count as shown>; ...',
+    every link of `select.sankey_links` with its count as shown and its kind when it is not a
+    plain relocation; then when ordered machines arrive, and what is listed but not drawn."""
     links = sankey_links(dataset, state)
     period = period_label(flows_period(dataset, state))
     head = "Sankey diagram of machines leaving China: seller or shipper, then destination country, then receiving farm or operator" + (f", {period}" if period else "")
-    if links.empty:
-        return f"{head}. No reported flow with a machine count matches this selection."
+    sentences = [f"{head}. Widths are machines."] if not links.empty else [f"{head}. No reported flow with a machine count matches this selection."]
 
     def described(row) -> str:
-        text = f"{row.source} to {row.target} {int(row.machines):,}"
-        return text if row.kind == "relocation" else f"{text}, {_lower_first(LINK_KINDS.get(row.kind, (None, None, row.kind.replace('_', ' ')))[2])}"
+        text = f"{row.source} to {row.target} {row.shown}"
+        if row.kind == "relocation":
+            return text
+        return f"{text} ({_LINK_WORDS.get(row.kind) or _lower_first(LINK_KINDS.get(row.kind, (None, None, row.kind.replace('_', ' ')))[2])})"
 
-    sentences = [f"{head}. Widths are machines."]
     for column, words in ((0, "From sellers to countries"), (1, "From countries to receivers")):
-        part = links[links["source_column"] == column]
+        part = links[links["source_column"] == column] if not links.empty else links
         if not part.empty:
             sentences.append(f"{words}: " + "; ".join(described(row) for row in part.itertuples()) + ".")
+    if state.show_orders:
+        flows = filter_flows(dataset, state).dropna(subset=["machines"])
+        deliveries = [f"{flow.seller} to {flow.receiver}{delivery_text(flow)}" for flow in flows[flows["kind"].isin(NOT_RECEIVED_KINDS)].itertuples() if delivery_text(flow)]
+        if deliveries:
+            sentences.append("When ordered machines arrive: " + "; ".join(deliveries) + ".")
+    unlisted = unquantified_reports(dataset, state)
+    if not unlisted.empty:
+        # A total with no count is listed by its label alone ('Canada'): say what it lacks.
+        uncounted = set(dataset.flow_totals.loc[dataset.flow_totals["machines"].isna(), "label"])
+        items = [f"{what}, count not reported" if what in uncounted else what for what in unlisted["what"]]
+        sentences.append("Listed under the chart, not drawn: " + "; ".join(items) + ".")
     return " ".join(sentences)
 
 
@@ -177,23 +242,43 @@ def _gw(value) -> str:
     return f"{value:.2f} GW"
 
 
+def _range(low, high) -> str:
+    """' (range 0.73 GW to 2.43 GW)', or nothing when a bound is unknown."""
+    return f" (range {_gw(low)} to {_gw(high)})" if pd.notna(low) and pd.notna(high) else ""
+
+
 def energy_alt(dataset: Dataset, state: ViewState) -> str:
-    """'Line chart of estimated mining load (GW, model) ...: in Aug 2021, United States 3.41 GW
-    (range ...)', then the reported loads and the grid events, from `select.energy_*`."""
+    """'Line chart of estimated mining load (GW, model) ...: in <month>, <country> <load> GW
+    (range ...)', saying which model is drawn (CBECI version, the reader's efficiency and
+    overhead), then the reported loads and the grid events, from `select.energy_*`."""
+    state = with_month(dataset, state)
     series = energy_series(dataset, state)
     if series.empty:
         return "Line chart of estimated Bitcoin mining load: no country in this selection has hashrate data, so no load can be estimated."
     countries = and_join(list(dict.fromkeys(series["country"])))
     months = sorted(series["month"])
+    gap = set(series.loc[series["gap_month"].astype(bool), "month"])
+    overstated = lambda month: " (measurement-gap month: overstated)" if month in gap else ""  # noqa: E731
     sentences = [
-        f"Line chart of estimated Bitcoin mining load in GW (a model: share of hashrate times CBECI network power, with a lower to upper band), monthly from {date_label(months[0])} to {date_label(months[-1])}, for {countries}."
+        f"Line chart of estimated Bitcoin mining load in GW, monthly from {date_label(months[0])} to {date_label(months[-1])}, for {countries}: a model, not measured.",
+        describe_assumptions(state.efficiency, state.pue) + ("" if state.is_default_model else " The default model is drawn dotted for comparison."),
+        f"{version_note(series)}.",
     ]
-    selected = series[series["month"] == state.month].sort_values("load_gw", ascending=False, kind="stable")
+    if series[["load_gw_low", "load_gw_high"]].notna().all(axis=1).any():
+        sentences.append("The band runs from a fleet of the most efficient machine CCAF lists by each month to a fleet of S9-era machines.")
+    spans = gap_spans(series)
+    if spans:
+        named = and_join([date_label(first) if first == last else f"{date_label(first)} to {date_label(last)}" for first, last in spans])
+        sentences.append(f"Shaded: CBECI measurement-gap months ({named}), where China's hashrate is missing from the shares, so these estimates are overstated.")
+    # As the chart draws it: a share CBECI left at 0 in a measurement gap is a hole, not a load.
+    drawn = series[series["flag"] != "measurement_gap"].dropna(subset=["load_gw"])
+    selected = drawn[drawn["month"] == state.month].sort_values("load_gw", ascending=False, kind="stable")
     if not selected.empty:
-        values = [f"{row.country} {_gw(row.load_gw)} (range {_gw(row.load_gw_low)} to {_gw(row.load_gw_high)})" for row in selected.itertuples()]
-        sentences.append(f"In {date_label(state.month)}, the selected month: " + ", ".join(values) + ".")
-    peaks = series.loc[series.groupby("iso3")["load_gw"].idxmax()].sort_values("load_gw", ascending=False, kind="stable")
-    sentences.append("Highest estimate: " + ", ".join(f"{row.country} {_gw(row.load_gw)} in {date_label(row.month)}" for row in peaks.itertuples()) + ".")
+        values = [f"{row.country} {_gw(row.load_gw)}{_range(row.load_gw_low, row.load_gw_high)}" for row in selected.itertuples()]
+        sentences.append(f"In {date_label(state.month)}, the selected month{overstated(state.month)}: " + ", ".join(values) + ".")
+    if not drawn.empty:
+        peaks = drawn.loc[drawn.groupby("iso3")["load_gw"].idxmax()].sort_values("load_gw", ascending=False, kind="stable")
+        sentences.append("Highest estimate: " + ", ".join(f"{row.country} {_gw(row.load_gw)} in {date_label(row.month)}{overstated(row.month)}" for row in peaks.itertuples()) + ".")
     reported = reported_loads(dataset, state)
     if not reported.empty:
         items = []
@@ -218,6 +303,7 @@ def chart_texts(dataset: Dataset, state: ViewState) -> dict[str, dict]:
 
     Each chart is described from the part of the state it draws (as `rigflows.render` draws it).
     """
+    state = with_month(dataset, state)
     texts = {}
     for name, (key_of, figure_of) in CHARTS.items():
         key = key_of(state)
@@ -237,6 +323,7 @@ def chart_texts(dataset: Dataset, state: ViewState) -> dict[str, dict]:
 def captions(dataset: Dataset, state: ViewState, link: str, today: date) -> dict[str, dict]:
     """Per chart: chart_texts, the lines an exported image carries under the chart, and the
     name of its download (as the modebar names it: rigflows_<chart>_<ViewState.slug()>)."""
+    state = with_month(dataset, state)
     result = {}
     for name, text in chart_texts(dataset, state).items():
         sources = "; ".join(text["sources"]) or "none (nothing is drawn)"
@@ -258,7 +345,8 @@ def _date_parts(value) -> list[int] | None:
 
 def citation_text(dataset: Dataset, state: ViewState, link: str, today: date) -> str:
     """The view cited as a web page, then every source behind it, numbered."""
-    sources = view_sources(dataset, state)
+    state = with_month(dataset, state)
+    sources = view_sources(dataset, sources_key(state))
     lines = [f"{WORK_NAME}, \u201c{WORK_TITLE}\u201d, interactive dashboard, view: {filters_in_words(state)}. {link} (accessed {_day(today)}).", "", f"Sources of this view ({len(sources)}):"]
     lines += [f"{number}. {source_citation(row)}" for number, (_, row) in enumerate(sources.iterrows(), start=1)]
     return "\n".join(lines) + "\n"
@@ -266,12 +354,13 @@ def citation_text(dataset: Dataset, state: ViewState, link: str, today: date) ->
 
 def citation_csl(dataset: Dataset, state: ViewState, link: str, today: date) -> list[dict]:
     """CSL-JSON: the dashboard view first, then one item per source of the view."""
+    state = with_month(dataset, state)
     accessed = {"date-parts": [[today.year, today.month, today.day]]}
     items = [{
         "id": "rigflows", "type": "webpage", "title": WORK_TITLE, "author": [{"literal": WORK_NAME}], "URL": link, "accessed": accessed,
         "genre": "interactive dashboard", "note": f"View: {filters_in_words(state)}",
     }]
-    for _, source in view_sources(dataset, state).iterrows():
+    for _, source in view_sources(dataset, sources_key(state)).iterrows():
         item = {"id": source["source_id"], "type": _CSL_TYPES.get(source["kind"], "document"), "title": source["title"], "author": [{"literal": source["producer"]}]}
         issued = _date_parts(source["published"])
         if issued:
@@ -296,11 +385,12 @@ def _bibtex_entry(key: str, fields: dict[str, str]) -> str:
 def citation_bibtex(dataset: Dataset, state: ViewState, link: str, today: date) -> str:
     """BibTeX (@misc, which every style knows): the dashboard view, then each source."""
     escape = lambda text: str(text).translate(_BIBTEX_SPECIAL)  # noqa: E731
+    state = with_month(dataset, state)
     entries = [_bibtex_entry("rigflows", {
         "author": f"{{{escape(WORK_NAME)}}}", "title": f"{{{escape(WORK_TITLE)}}}", "howpublished": "Interactive dashboard", "url": link,
         "urldate": today.isoformat(), "note": escape(f"View: {filters_in_words(state)}"),
     })]
-    for _, source in view_sources(dataset, state).iterrows():
+    for _, source in view_sources(dataset, sources_key(state)).iterrows():
         issued = _date_parts(source["published"])
         entries.append(_bibtex_entry(re.sub(r"[^A-Za-z0-9_:-]", "", source["source_id"]), {
             "author": f"{{{escape(source['producer'])}}}", "title": f"{{{escape(source['title'])}}}",
@@ -312,7 +402,7 @@ def citation_bibtex(dataset: Dataset, state: ViewState, link: str, today: date) 
 
 def licence_notes(dataset: Dataset, state: ViewState) -> str:
     """One line per source of the view with its licence as recorded, or 'licence unknown'."""
-    sources = view_sources(dataset, state)
+    sources = view_sources(dataset, sources_key(state))
     lines = [
         "Licences of the sources behind this view, as recorded in Rig Flows' data/sources.csv.",
         "A source with no recorded licence is marked unknown: check its terms before reusing its material.",
@@ -327,7 +417,9 @@ def licence_notes(dataset: Dataset, state: ViewState) -> str:
 def press_kit(dataset: Dataset, state: ViewState, base_url: str, today: date) -> dict:
     """Everything the press kit zip holds except the images (the browser draws those), plus the
     captions the images carry. `files` maps a file name in the zip to its text."""
-    link = view_link(base_url, state)
+    state = with_month(dataset, state)
+    month = default_month(dataset)
+    link = view_link(base_url, state, month)
     charts = captions(dataset, state, link, today)
     slug = state.slug()
     files = {
@@ -340,7 +432,7 @@ def press_kit(dataset: Dataset, state: ViewState, base_url: str, today: date) ->
         "licences.txt": licence_notes(dataset, state),
         **{f"{name}-alt-text.txt": text["alt"] + "\n" for name, text in charts.items()},
     }
-    return {"query": state.to_query(), "link": link, "date": today.isoformat(), "filters": filters_in_words(state), "slug": slug, "charts": charts, "files": files}
+    return {"query": state.to_query(month), "link": link, "date": today.isoformat(), "filters": filters_in_words(state), "slug": slug, "charts": charts, "files": files}
 
 
 def _readme(state: ViewState, link: str, today: date, charts: dict[str, dict]) -> str:

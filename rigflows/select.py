@@ -17,6 +17,7 @@ from rigflows.models import (
     DEFAULT_VERSION,
     VERSION_LABELS,
     country_mining_load,
+    describe_assumptions,
     describe_model,
     efficiency_range,
     fleet_presets,
@@ -747,7 +748,7 @@ def _energy_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFram
         "view": "energy model", "metric": "load", "month": series["month"], "iso3": series["iso3"], "country": series["country"],
         "value": series["load_gw"], "low": series["load_gw_low"], "high": series["load_gw_high"],
         "status": series["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"), "confidence": "model_estimate",
-        "notes": "GW, model: share of hashrate x CBECI network power", "source_ids": model_source_ids(dataset, with_demand=False),
+        "notes": [energy_model_note(version, state) for version in series["version_drawn"]], "source_ids": model_source_ids(dataset, with_demand=False),
     })
     reported = reported_loads(dataset, state)
     loads = pd.DataFrame({
@@ -761,6 +762,12 @@ def _energy_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFram
         "kind": events["kind"], "confidence": events["confidence"], "notes": events["description"].fillna(""), "source_ids": events["source_ids"],
     })
     return [model, loads, marked]
+
+
+def energy_model_note(version_drawn: str, state: ViewState) -> str:
+    """The model behind one energy row as drawn: the reader's efficiency and overhead (or
+    CBECI's own) and the CBECI version of that month's network power."""
+    return f"GW, model estimate, not measured. {describe_assumptions(state.efficiency, state.pue)} {version_text(version_drawn, state.cbeci)}."
 
 
 def _listing_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFrame]:

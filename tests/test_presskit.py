@@ -1,5 +1,6 @@
 """The press kit's text (rigflows.presskit) and the full CSV, against figures worked by hand
-from data/*.csv: flows.csv, grid_reports.csv, events and sources.csv."""
+from data/*.csv: flows.csv, flow_totals.csv, hashrate_share.csv, cbeci_power.csv,
+cbeci_annual.csv, miner_efficiency.csv, grid_reports.csv and sources.csv."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from rigflows.state import ViewState
 
 TODAY = date(2026, 11, 30)
 BASE = "http://127.0.0.1:8050/"
+#: The latest month of hashrate_share.csv: the month a view opens on.
+LATEST = "2022-01"
 
 
 def test_filters_in_words_name_countries_firms_month_and_metric():
@@ -22,24 +25,47 @@ def test_filters_in_words_name_countries_firms_month_and_metric():
     # Each chart says only what it draws: the Sankey has no month or metric, the energy chart no metric.
     assert presskit.filters_in_words(state, "sankey") == "Kazakhstan and Russia; firm BitRiver"
     assert presskit.filters_in_words(state, "energy") == "Kazakhstan and Russia; firm BitRiver; selected month Aug 2021"
-    # The machines map has no month.
-    assert presskit.filters_in_words(ViewState(), "map") == "All countries and firms; metric Machines reported received from China (relocations and new-machine sales)"
+    # The machines map has no month, and no load model.
+    assert presskit.filters_in_words(ViewState(efficiency=34.0), "map") == "All countries and firms; metric Machines relocated from China (reported)"
     assert presskit.filters_in_words(ViewState(firms=("Bitmain", "MicroBT"), show_remainders=False), "sankey") == "All countries; firms Bitmain and MicroBT; remainders hidden"
+    # The orders layer is named where it is drawn (map and Sankey), never in the energy chart.
+    orders = ViewState(month="2021-08", show_orders=True)
+    assert presskit.filters_in_words(orders, "sankey") == "All countries and firms; orders and machines in transit shown"
+    assert "orders" not in presskit.filters_in_words(orders, "energy")
+    # The reader's load model, where a chart draws it.
+    model = ViewState(metric="load", month="2021-08", cbeci="v1", efficiency=34.0, pue=1.1)
+    assert presskit.filters_in_words(model, "energy") == "All countries and firms; selected month Aug 2021; network power CBECI v1 (pre-2023 model); fleet efficiency 34 J/TH; overhead 1.1"
+    assert presskit.filters_in_words(model, "map").endswith("metric Estimated mining load (GW, model); network power CBECI v1 (pre-2023 model); fleet efficiency 34 J/TH; overhead 1.1")
 
 
-def test_view_link_is_the_base_address_plus_the_canonical_query():
-    assert presskit.view_link(BASE, ViewState()) == "http://127.0.0.1:8050/"
-    assert presskit.view_link("https://example.org/rigflows", ViewState(countries=("KAZ",))) == "https://example.org/rigflows/?country=KAZ"
+def test_view_link_is_the_base_address_plus_the_query_the_page_writes():
+    # The page leaves the dataset's default month out of its address; any other month is in it.
+    assert presskit.view_link(BASE, ViewState(month=LATEST), LATEST) == "http://127.0.0.1:8050/"
+    assert presskit.view_link(BASE, ViewState(month="2021-08"), LATEST) == "http://127.0.0.1:8050/?month=2021-08"
+    assert presskit.view_link("https://example.org/rigflows", ViewState(month=LATEST, countries=("KAZ",)), LATEST) == "https://example.org/rigflows/?country=KAZ"
 
 
-def test_map_alt_text_lists_destinations_by_machines_from_the_flows(dataset):
-    # flows.csv, relocations and new sales: Russia 200,000 (BitRiver) + more than 5,000 (Bit Cluster);
-    # US 87,200 + 1,000 (Bit Digital) + 30,000 (Bitmain → Marathon); Kazakhstan 80,000 + 7,849;
-    # Canada 24,000 (MicroBT → Hut 8); Paraguay and Venezuela only plans or requests.
+def test_map_alt_text_lists_destinations_by_machines_relocated(dataset):
+    # flow_totals.csv, machines relocated from China to Nov 2021: Russia at least 205,000 (rank 1),
+    # Kazakhstan 87,849 (2), US 87,200 (3); Canada (4), Paraguay and Venezuela ranked with no count.
+    # Orders (Bitmain → Marathon 30,000, MicroBT → Hut 8 24,000) and Bit Digital's ~1,000 in
+    # transit are not relocations: never added (the US is not 87,200 + 30,000 + 1,000 = 118,200).
     text = presskit.map_alt(dataset, ViewState())
-    assert text.startswith("Choropleth map of machines reported received from China")
-    assert "to Nov 2021: Russia at least 205,000, United States 118,200, Kazakhstan 87,849, Canada 24,000." in text
-    assert "Only plans or requests, not counted as received: Paraguay and Venezuela." in text
+    assert text.startswith("Choropleth map of machines relocated from China (reported) by country")
+    assert "to Nov 2021: Russia at least 205,000, Kazakhstan 87,849, United States 87,200." in text
+    assert "Reported as destinations without a count: Canada, Paraguay and Venezuela." in text
+    assert "118,200" not in text and "24,000" not in text and "Dashed" not in text
+
+
+def test_map_alt_text_names_orders_as_their_own_dashed_layer(dataset):
+    # With orders=1 the map adds dashed lines, in the words of their hover (flows.csv: Marathon's
+    # order delivered 2022-01 to 2022-06; Hut 8's from 2021-06, no end given; Bit Digital 'almost
+    # 1,000' in transit). The counts relocated stay as they were.
+    text = presskit.map_alt(dataset, ViewState(show_orders=True))
+    assert "Russia at least 205,000, Kazakhstan 87,849, United States 87,200." in text
+    assert "China → Canada, not received: MicroBT → Hut 8 Mining 24,000 (order of new machines, not received, deliveries from Jun 2021 (end not stated))" in text
+    assert "Bitmain → Marathon Digital Holdings 30,000 (order of new machines, not received, delivery Jan 2022 – Jun 2022)" in text
+    assert "Bit Digital → Bit Digital about 1,000 (in transit, not received)" in text
 
 
 def test_map_alt_text_of_a_model_metric_gives_ranges(dataset):
@@ -52,25 +78,74 @@ def test_sankey_alt_text_names_every_reported_flow_with_its_count(dataset):
     text = presskit.sankey_alt(dataset, ViewState())
     assert "Bitfufu (BitFuFu) to Kazakhstan 80,000" in text
     assert "Russia to BitRiver 200,000" in text
-    assert "MicroBT to Canada 24,000, new sale" in text
-    assert "Venezuela to Doctor Miner 7,000, plan or request (not counted as received)" in text
-    # The remainder of the tracked 430,000: 430,000 - (205,000 + 87,849 + 87,200) = 49,951.
-    assert "Tracked, destination not attributed 49,951, remainder" in text
+    # flows.csv: Bit Cluster's 'more than 5,000'.
+    assert "Russia to Bit Cluster at least 5,000" in text
+    # Remainders are bounds, as worded. Tracked: over 430,000 - (at least 205,000 + 87,849 + 87,200)
+    # = 49,951, floors on both sides, so about 50,000 (3 significant figures). Left China: more than
+    # 2m - over 430,000 = 1,570,000, floors on both sides: about 1.57 million. The US total has no
+    # breakdown: 87,200 - 0 = 87,200, exact.
+    assert "Sellers not itemised to Tracked, destination not attributed about 50,000 (derived remainder, not attributed)" in text
+    assert "Sellers not itemised to Left China, destination not tracked about 1.57 million (derived remainder, not attributed)" in text
+    assert "United States to Not identified (United States) 87,200 (derived remainder, not attributed)" in text
+    assert "49,951" not in text and "1,570,000" not in text
+    # Orders (layer off) and plans are not drawn; they are listed under the chart, as worded there.
+    assert "MicroBT to Canada" not in text and "to Doctor Miner" not in text
+    assert "Order of new machines, not received: MicroBT → Canada (Hut 8 Mining), 24,000" in text
+    assert "Plan or request, not counted: three large Chinese firms (not named) → Venezuela (Doctor Miner), about 7,000" in text
+    assert "Canada, count not reported" in text
+
+
+def test_sankey_alt_text_draws_orders_apart_with_their_delivery(dataset):
+    text = presskit.sankey_alt(dataset, ViewState(show_orders=True))
+    assert "MicroBT to Canada 24,000 (order of new machines, not received)" in text
+    assert "Bitmain to United States 30,000 (order of new machines, not received)" in text
+    assert "Bit Digital to United States about 1,000 (in transit, not received)" in text
+    # flows.csv delivery_start/delivery_end: Marathon 2022-01 to 2022-06; Hut 8 from 2021-06.
+    assert "When ordered machines arrive: Bitmain to Marathon Digital Holdings, delivery Jan 2022 – Jun 2022; MicroBT to Hut 8 Mining, deliveries from Jun 2021 (end not stated)." in text
+    # Plans are never drawn, orders layer or not.
+    assert "to Doctor Miner" not in text
 
 
 def test_sankey_alt_text_follows_the_filter(dataset):
     text = presskit.sankey_alt(dataset, ViewState(countries=("RUS",)))
-    assert "Russia to BitRiver 200,000" in text and "Russia to Bit Cluster 5,000" in text
+    assert "Russia to BitRiver 200,000" in text and "Russia to Bit Cluster at least 5,000" in text
     assert "Kazakhstan" not in text and "remainder" not in text
 
 
 def test_energy_alt_text_gives_reported_loads_and_events_from_grid_reports(dataset):
+    # No month in the state: the view opens on the latest month, Jan 2022.
     text = presskit.energy_alt(dataset, ViewState(countries=("KAZ",)))
-    assert "for Kazakhstan." in text and "In Aug 2021, the selected month: Kazakhstan " in text
+    assert "for Kazakhstan: a model, not measured." in text
+    # Jan 2022: Kazakhstan 13.22 % of hashrate, 24.8 EH/s. CBECI v1 mean of the 31 daily estimates
+    # 124.467629 TWh/yr ÷ 8.76 = 14.2086 GW, scaled to the 2023 revision for 2022 by
+    # 95.5 / 105.3 (revised ÷ published v1 total) = 12.8862 GW; × 0.1322 = 1.7036 → 1.70 GW.
+    # Band: 24.8 EH/s × 29.55 J/TH (S19 Pro, best released by then) = 0.7328 GW; × 98 J/TH (the
+    # S9-era median) = 2.4304 GW.
+    assert "In Jan 2022, the selected month: Kazakhstan 1.70 GW (range 0.73 GW to 2.43 GW)." in text
     # grid_reports.csv: the deputy minister's 1,000-1,200 MW on 5 Nov 2021, drawn at its midpoint.
     assert "Kazakhstan, 5 Nov 2021: Government: mining draws 1,000-1,200 MW (1.10 GW, range 1.00 GW to 1.20 GW)" in text
     assert "Kazakhstan, 25 Jan 2022: Central Asian grid failure" in text
     assert "Greenidge" not in text
+
+
+def test_energy_alt_text_says_which_model_it_draws(dataset):
+    text = presskit.energy_alt(dataset, ViewState(countries=("KAZ",)))
+    assert "Default model: CBECI's own efficiency (its network power ÷ network hashrate), no added overhead." in text
+    # cbeci_annual.csv has revised totals for 2021 and 2022 only; hashrate_share.csv runs Sep 2019 - Jan 2022.
+    assert "Network power: CBECI 2023 revision, Jan 2021 – Jan 2022; CBECI v1 (pre-2023 model), Sep 2019 – Dec 2020." in text
+    # hashrate_share.csv: China's 0 % in Jul and Aug 2021 is flagged measurement_gap.
+    assert "Shaded: CBECI measurement-gap months (Jul 2021 to Aug 2021)" in text
+
+    # v1: 0.1322 × 14.2086 GW = 1.8784 → 1.88 GW; the band does not use network power.
+    v1 = presskit.energy_alt(dataset, ViewState(countries=("KAZ",), cbeci="v1"))
+    assert "Network power: CBECI v1 (pre-2023 model), Sep 2019 – Jan 2022." in v1
+    assert "In Jan 2022, the selected month: Kazakhstan 1.88 GW (range 0.73 GW to 2.43 GW)." in v1
+
+    # The reader's fleet: 24.8 EH/s × 34 J/TH × 1.1 = 927.52 MW → 0.93 GW; band 24.8 × 29.55 × 1.1
+    # = 806.1 MW and 24.8 × 98 × 1.1 = 2,673.4 MW.
+    own = presskit.energy_alt(dataset, ViewState(countries=("KAZ",), efficiency=34.0, pue=1.1))
+    assert "Your assumptions: load (GW) = hashrate (EH/s) × 34 J/TH × overhead 1.1 ÷ 1000. The default model is drawn dotted for comparison." in own
+    assert "In Jan 2022, the selected month: Kazakhstan 0.93 GW (range 0.81 GW to 2.67 GW)." in own
 
 
 def test_each_chart_names_its_own_sources(dataset):
@@ -92,7 +167,7 @@ def test_licence_notes_give_the_recorded_licence_or_say_unknown(dataset):
 
 def test_citation_cites_the_view_then_its_sources_in_three_formats(dataset):
     state = ViewState(countries=("USA",))
-    link = presskit.view_link(BASE, state)
+    link = presskit.view_link(BASE, state, LATEST)
     text = presskit.citation_text(dataset, state, link, TODAY)
     assert text.startswith("Rig Flows, “Rig Flows: where China's crypto-mining machines went after the 2021 ban”, interactive dashboard, view: United States;")
     assert "http://127.0.0.1:8050/?country=USA (accessed 30 Nov 2026)" in text
@@ -114,7 +189,7 @@ def test_citation_cites_the_view_then_its_sources_in_three_formats(dataset):
 
 def test_press_kit_holds_every_text_file_and_captions(dataset):
     kit = presskit.press_kit(dataset, ViewState(countries=("KAZ",)), BASE, TODAY)
-    assert kit["link"] == "http://127.0.0.1:8050/?country=KAZ"
+    assert kit["link"] == "http://127.0.0.1:8050/?country=KAZ" and kit["query"] == "?country=KAZ"
     assert set(kit["files"]) == {
         "README.txt", "link.txt", "rigflows_machines_KAZ.csv", "citation.txt", "citation.json", "citation.bib", "licences.txt",
         "map-alt-text.txt", "sankey-alt-text.txt", "energy-alt-text.txt",
@@ -138,7 +213,39 @@ def test_csv_covers_every_chart_of_the_view(dataset):
     assert list(reported[["value", "low", "high"]].itertuples(index=False, name=None)) == [(pytest.approx(1.1), pytest.approx(1.0), pytest.approx(1.2))]
     farms = table[table["view"] == "farms"]
     assert "BitRiver Bratsk data centre" in set(farms["label"])
-    assert "The9 Ltd (Nasdaq: NCTY) → Russia (BitRiver)" in set(table.loc[table["view"] == "reported without a count", "label"])
+    listed = set(table.loc[table["view"] == "reported without a count", "label"])
+    assert "Relocation: The9 Ltd (Nasdaq: NCTY) → Russia (BitRiver), count not reported" in listed
     assert table["sources"].str.len().gt(0).all()
     # No farm rows when the overlay is off.
     assert "farms" not in set(export_table(dataset, ViewState())["view"])
+
+
+def test_csv_counts_relocations_and_keeps_orders_apart(dataset):
+    table = export_table(dataset, ViewState())
+    machines = table[table["view"] == "map"].set_index("iso3")
+    # flow_totals.csv, as reported: Russia 'at least 205,000', the US 87,200 (orders not added).
+    assert machines.loc["RUS", "value_as_reported"] == "at least 205,000"
+    assert machines.loc["USA", "value"] == 87_200
+    assert set(table.loc[table["view"] == "sankey", "kind"]) == {"relocation", "remainder"}
+    listed = set(table.loc[table["view"] == "reported without a count", "label"])
+    assert "Order of new machines, not received: Bitmain → United States (Marathon Digital Holdings), 30,000" in listed
+    # With the orders layer, the order is a Sankey row of its own kind, no longer listed apart.
+    with_orders = export_table(dataset, ViewState(show_orders=True))
+    orders = with_orders[(with_orders["view"] == "sankey") & (with_orders["kind"] == "order")]
+    assert ("Bitmain", "United States", 30_000) in set(orders[["from", "to", "value"]].itertuples(index=False, name=None))
+    assert not with_orders["label"].str.startswith("Order of new machines").any()
+    assert with_orders.set_index(["view", "iso3"]).loc[("map", "USA"), "value"] == 87_200
+
+
+def test_csv_energy_rows_say_which_model_drew_them(dataset):
+    table = export_table(dataset, ViewState(countries=("KAZ",)))
+    notes = table.loc[table["view"] == "energy model"].set_index("month")["notes"]
+    default = "GW, model estimate, not measured. Default model: CBECI's own efficiency (its network power ÷ network hashrate), no added overhead."
+    # cbeci_annual.csv: revised totals for 2021 and 2022; 2019 and 2020 stay at v1.
+    assert notes["2022-01"] == default + " Network power: CBECI 2023 revision."
+    assert notes["2020-12"] == default + " Network power: CBECI v1 (pre-2023 model) (no revised annual total for this year)."
+    own = export_table(dataset, ViewState(countries=("KAZ",), efficiency=34.0, pue=1.1))
+    rows = own.loc[own["view"] == "energy model"].set_index("month")
+    assert rows.loc["2022-01", "notes"].startswith("GW, model estimate, not measured. Your assumptions: load (GW) = hashrate (EH/s) × 34 J/TH × overhead 1.1 ÷ 1000.")
+    # 24.8 EH/s × 34 J/TH × 1.1 ÷ 1000 = 0.92752 GW (as in the alt text test).
+    assert rows.loc["2022-01", "value"] == pytest.approx(0.92752)

@@ -42,7 +42,7 @@ def test_press_kit_zip_holds_every_part(page, app_url):
     with zipfile.ZipFile(download.path()) as kit:
         files = {name.removeprefix(FOLDER): kit.read(name) for name in kit.namelist()}
     assert all(name != "" for name in files), "every file sits in the kit's folder"
-    for chart, title_words in (("map", "Machines reported received"), ("sankey", "Machines leaving China"), ("energy", "Bitcoin mining load")):
+    for chart, title_words in (("map", "Machines relocated from China"), ("sankey", "Machines leaving China"), ("energy", "Bitcoin mining load")):
         width, _ = drawn_size(page, chart)
         png_width, png_height = png_size(files[f"{chart}.png"])
         assert png_width == 2 * width and png_height > 2 * 300
