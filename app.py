@@ -20,6 +20,7 @@ from components.calculator import calculator_layout
 from components.presskit import register_presskit
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
+from components.timeline import register_timeline_callbacks, timeline_card
 from components.sync import filter_data, notices_list, register_state_callback, toggles_value
 from components.views import energy_card, key_stores, map_card, register_view_callbacks, sankey_card, unquantified_listing
 from rigflows.config import ASSETS_DIR, TOPOJSON_PATH, settings_from_env
@@ -105,6 +106,7 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
             controls_layout(dataset, state, toggles_value(state)),
             html.Main(className="views", children=[
                 map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)),
+                timeline_card(dataset, state.month),
                 sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)),
                 energy_card(energy_figure(dataset, energy_key(state)).figure),
                 calculator_layout(dataset, state),
@@ -141,6 +143,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_state_callback(app, dataset)
     register_view_callbacks(app, dataset, uploads.dataset)
     register_controls_callbacks(app)
+    register_timeline_callbacks(app)
     register_sources_callbacks(app, dataset, uploads.dataset)
     register_api(app, dataset)
     register_presskit(app, dataset)

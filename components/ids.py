@@ -76,3 +76,11 @@ UPLOAD_RESULT = "upload-result"
 UPLOAD_TOKEN = "upload-token"
 UPLOAD_FORGET = "upload-forget"
 YOUR_DATA = "your-data-banner"
+
+#: The event timeline (components.timeline): its card, the line naming the selected month, the
+#: Store of that line for every month, and the types of its pattern-matching ids.
+TIMELINE = "timeline"
+TIMELINE_STATUS = "timeline-status"
+TIMELINE_STATUSES = "timeline-statuses"
+TIMELINE_MONTH = "timeline-month"
+TIMELINE_EVENT = "timeline-event"

@@ -1,0 +1,62 @@
+"""The event timeline as plain data: months with their events, stacked, for the page to draw.
+
+Not a plotly figure: a timeline of 26 titled events over two and a half years has no room for
+its labels on a 390 px axis, so each month is a block of stacked event labels that the page lays
+out as a grid (several columns on a desktop, one on a phone), and nothing overlaps by
+construction. A month outside the data's months (the slider's range) is listed, but its events
+cannot move the views there: `index` is None.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def month_words(month: str) -> str:
+    """'2021-09' → 'Sep 2021' (as the map's and the energy chart's titles write it)."""
+    return pd.Timestamp(month).strftime("%b %Y")
+
+
+def date_words(date: str) -> str:
+    """'2021-09-24' → '24 Sep 2021'; a date to the month only stays a month: 'Sep 2021'."""
+    return pd.Timestamp(date).strftime("%-d %b %Y") if len(date) > 7 else month_words(date)
+
+
+def timeline_months(events: pd.DataFrame, months: list[str]) -> list[dict]:
+    """One entry per month with events, oldest first: its label, its index among `months` (the
+    slider's value that shows it, or None) and its events in `events`' order."""
+    index = {month: position for position, month in enumerate(months)}
+    groups = []
+    for month, rows in events.groupby("month", sort=True):
+        groups.append({
+            "month": month,
+            "label": month_words(month),
+            "index": index.get(month),
+            "events": [
+                {
+                    "id": row.event_id,
+                    "title": row.title,
+                    "meta": " · ".join(part for part in (row.kind, row.country, date_words(row.date)) if part),
+                    "kind": row.kind,
+                    "description": row.description,
+                    "source_ids": row.source_ids,
+                }
+                for row in rows.itertuples()
+            ],
+        })
+    return groups
+
+
+def month_status(groups: list[dict], month: str) -> str:
+    """Where the selected month sits among the events, for the line above the timeline."""
+    here = next((group for group in groups if group["month"] == month), None)
+    if here:
+        count = len(here["events"])
+        return f"{month_words(month)}: {count} event{'s' if count != 1 else ''} (highlighted)."
+    later = next((group for group in groups if group["month"] > month), None)
+    return f"{month_words(month)}: no event listed." + (f" Next: {later['label']}." if later else "")
+
+
+def month_statuses(groups: list[dict], months: list[str]) -> dict[str, str]:
+    """`month_status` of every month the slider can show: the page looks it up as the month moves."""
+    return {month: month_status(groups, month) for month in months}

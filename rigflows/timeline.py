@@ -1,0 +1,60 @@
+"""The event timeline's rows: the ban and its consequences (`events.csv`) and the grid events
+(`grid_reports.csv`: rationing, cut-offs, blackouts, caps, permits), one row per happening.
+
+The two tables overlap: the same cut-off is often both a timeline event and a grid report.
+Rule: a grid report is the same happening as an event when both name the same country, the
+same date and the same sources; it is then folded into that event (which keeps its title and
+takes the grid report's kind, e.g. "cut off"), so the timeline lists it once. Every other grid
+event is a row of its own.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rigflows.countries import country_name
+from rigflows.dataset import Dataset
+from rigflows.schema import GRID_EVENT_KINDS
+
+TIMELINE_COLUMNS = ["event_id", "date", "month", "iso3", "country", "kind", "title", "description", "source_ids", "also"]
+
+
+def _sources(value) -> frozenset[str]:
+    return frozenset(part for part in str(value).split(";") if part)
+
+
+def timeline_events(dataset: Dataset) -> pd.DataFrame:
+    """Every event of the timeline, oldest first (ties in the tables' order).
+
+    `month` is YYYY-MM; `kind` is the event's kind in words; `also` lists the ids of the grid
+    reports folded into the row. The events do not depend on the view: the page draws them once.
+    """
+    events = dataset.events
+    reports = dataset.grid_reports
+    reports = reports[reports["kind"].isin(GRID_EVENT_KINDS)]
+    same = {(row.iso3, row.date, _sources(row.source_ids)): row.event_id for row in events.itertuples() if isinstance(row.iso3, str)}
+    folded: dict[str, list] = {}
+    rows = []
+    for report in reports.itertuples():
+        match = same.get((report.iso3, report.date_start, _sources(report.source_ids)))
+        if match:
+            folded.setdefault(match, []).append(report)
+            continue
+        rows.append({
+            "event_id": report.report_id, "date": report.date_start, "iso3": report.iso3, "kind": report.kind, "title": report.title,
+            "description": report.description, "source_ids": report.source_ids, "also": [],
+        })
+    for event in events.itertuples():
+        reported = folded.get(event.event_id, [])
+        rows.append({
+            "event_id": event.event_id, "date": event.date, "iso3": event.iso3 if isinstance(event.iso3, str) else "",
+            # A folded grid report says what kind of grid event it was (cut off, not just "grid").
+            "kind": reported[0].kind if reported else event.kind, "title": event.title, "description": event.description,
+            "source_ids": event.source_ids, "also": [report.report_id for report in reported],
+        })
+    frame = pd.DataFrame(rows, columns=[column for column in TIMELINE_COLUMNS if column not in ("month", "country")])
+    frame["kind"] = frame["kind"].str.replace("_", " ")
+    frame["month"] = frame["date"].str[:7]
+    frame["country"] = frame["iso3"].map(lambda code: country_name(code) if code else "")
+    # Stable: events of one date keep their table's order (grid reports first, as listed above).
+    return frame.sort_values("date", kind="stable").reset_index(drop=True)[TIMELINE_COLUMNS]

@@ -1,0 +1,117 @@
+"""The event timeline's rows, month blocks and card, against what data/events.csv and
+data/grid_reports.csv say, worked out by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from components.timeline import month_class, timeline_card
+from rigflows.dataset import Dataset
+from rigflows.figures.timeline import month_status, month_statuses, timeline_months
+from rigflows.timeline import timeline_events
+
+#: Grid reports that tell the same happening as an events.csv row (same country, date and
+#: sources), read off the two files.
+FOLDED = {
+    "kegoc_rations_miners": ["kaz_kegoc_rationing_2021_09"],
+    "kazakhstan_cap_order": ["kaz_cap_order_2021_10_01"],
+    "kegoc_cuts_miners_jan_2022": ["kaz_kegoc_cut_off_2022_01"],
+    "central_asia_grid_failure": ["kaz_grid_failure_2022_01_25"],
+    "kazakhstan_illegal_farms": ["kaz_illegal_farms_2022_02_21"],
+    "greenidge_permit_denied": ["usa_greenidge_permit_denied"],
+    "quebec_suspension_request": ["can_quebec_suspension_request_2022_11"],
+}
+#: Events per month: 22 events.csv rows and 11 grid events, 7 of them folded: 26.
+PER_MONTH = {
+    "2021-05": 1, "2021-06": 3, "2021-07": 4, "2021-08": 1, "2021-09": 2, "2021-10": 2, "2021-11": 3,
+    "2021-12": 1, "2022-01": 3, "2022-02": 3, "2022-06": 1, "2022-11": 1, "2023-10": 1,
+}
+
+
+def test_every_event_of_both_tables_is_listed_once(dataset):
+    events = timeline_events(dataset)
+    assert len(events) == 26
+    assert events["event_id"].is_unique
+    folded = {row.event_id: row.also for row in events.itertuples() if row.also}
+    assert folded == FOLDED
+    # Grid events with no events.csv twin keep their own row: the Almaty blackout, the six
+    # regions' outages, the legal mines cut off (Xive's farm is another story in the same month),
+    # and the 135 MW of self-restrictions (its sources differ from the illegal farms' event).
+    ids = set(events["event_id"])
+    assert {"kaz_almaty_blackout_2021_07", "kaz_outages_six_regions_2021_10", "kaz_cut_off_legal_mines_2021_11", "kaz_self_restrictions_2022_02_21", "xive_shuts_farm"} <= ids
+    assert not ids & {report for reports in FOLDED.values() for report in reports}
+
+
+def test_events_are_oldest_first_with_their_kind_and_country(dataset):
+    events = timeline_events(dataset).set_index("event_id")
+    assert list(timeline_events(dataset)["event_id"].iloc[[0, -1]]) == ["china_state_council_crackdown_call", "nyt_bitmain_shipments"]
+    ban = events.loc["china_formal_ban"]
+    assert (ban["date"], ban["month"], ban["kind"], ban["country"], ban["title"]) == ("2021-09-24", "2021-09", "ban", "China", "China formally bans crypto mining")
+    # A folded event takes the grid report's kind: KEGOC's rationing, not just "grid".
+    assert events.loc["kegoc_rations_miners", "kind"] == "rationing"
+    assert events.loc["kegoc_cuts_miners_jan_2022", "kind"] == "cut off"
+    assert events.loc["greenidge_permit_denied", "kind"] == "permit"
+    assert events.loc["hashrate_drop_2021_07", "country"] == ""  # network-wide
+
+
+def test_months_stack_their_events_and_know_their_slider_position(dataset):
+    groups = timeline_months(timeline_events(dataset), dataset.months)
+    assert {group["month"]: len(group["events"]) for group in groups} == PER_MONTH
+    by_month = {group["month"]: group for group in groups}
+    # The hashrate months run from Sep 2019 to Jan 2022: Sep 2021 is the 25th (index 24).
+    assert by_month["2021-09"]["index"] == 24 and by_month["2022-01"]["index"] == 28
+    assert by_month["2022-02"]["index"] is None and by_month["2023-10"]["index"] is None
+    september = by_month["2021-09"]
+    assert september["label"] == "Sep 2021"
+    assert [event["title"] for event in september["events"]] == ["Kazakhstan rations power to miners", "China formally bans crypto mining"]
+    assert september["events"][1]["meta"] == "ban · China · 24 Sep 2021"
+    assert by_month["2021-07"]["events"][1]["meta"] == "market · Jul 2021"
+
+
+def test_the_line_above_says_where_the_month_sits(dataset):
+    groups = timeline_months(timeline_events(dataset), dataset.months)
+    assert month_status(groups, "2021-09") == "Sep 2021: 2 events (highlighted)."
+    assert month_status(groups, "2021-08") == "Aug 2021: 1 event (highlighted)."
+    assert month_status(groups, "2020-03") == "Mar 2020: no event listed. Next: May 2021."
+    statuses = month_statuses(groups, dataset.months)
+    assert set(statuses) == set(dataset.months) and statuses["2021-12"] == "Dec 2021: 1 event (highlighted)."
+
+
+def test_a_grid_report_folds_only_with_the_same_country_date_and_sources():
+    events = pd.DataFrame([{"event_id": "cut", "date": "2021-11", "iso3": "KAZ", "kind": "grid", "title": "Cut", "description": "d", "source_ids": "a;b"}])
+    reports = pd.DataFrame([
+        {"report_id": "same", "iso3": "KAZ", "date_start": "2021-11", "kind": "cut_off", "title": "Same", "description": "d", "source_ids": "b;a"},
+        {"report_id": "other_sources", "iso3": "KAZ", "date_start": "2021-11", "kind": "blackout", "title": "Other", "description": "d", "source_ids": "a"},
+        {"report_id": "other_country", "iso3": "RUS", "date_start": "2021-11", "kind": "cap", "title": "Russia", "description": "d", "source_ids": "a;b"},
+        {"report_id": "a_load", "iso3": "KAZ", "date_start": "2021-11", "kind": "mining_load", "title": "Load", "description": "d", "source_ids": "a;b"},
+    ])
+    rows = timeline_events(Dataset(tables={"events": events, "grid_reports": reports}, geometry=None, data_dir=Path(".")))
+    assert dict(zip(rows["event_id"], rows["kind"])) == {"other_sources": "blackout", "other_country": "cap", "cut": "cut off"}
+    assert rows.set_index("event_id").loc["cut", "also"] == ["same"]
+
+
+def test_the_card_marks_the_month_and_disables_events_the_views_cannot_show(dataset):
+    card = timeline_card(dataset, "2021-09")
+    buttons, blocks = [], []
+
+    def walk(node):
+        if node is None or isinstance(node, (str, int)):
+            return
+        if getattr(node, "id", None) and isinstance(node.id, dict):
+            (buttons if node.id["type"] == "timeline-event" else blocks).append(node)
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            walk(child)
+
+    walk(card)
+    assert len(buttons) == 26 and len(blocks) == 13
+    # Feb 2022 (3), Jun 2022, Nov 2022, Oct 2023: after Jan 2022, the data's last month.
+    assert sum(button.disabled for button in buttons) == 6
+    ban = next(button for button in buttons if button.id["event"] == "china_formal_ban")
+    assert ban.id["month"] == 24 and not ban.disabled and ban.title.startswith("The NDRC and other departments issue the notice")
+    # The tooltip credits the ban's sources by producer: the NDRC's notice (sources.csv).
+    assert "Sources: National Development and Reform Commission (NDRC)" in ban.title
+    assert [block.className for block in blocks if "is-selected" in block.className] == ["timeline-month is-selected"]
+    assert month_class("2021-05", "2021-09") == "timeline-month is-past" and month_class("2022-01", "2021-09") == "timeline-month is-future"
