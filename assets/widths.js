@@ -1,7 +1,7 @@
-// Width-dependent layouts: a figure may carry, in layout.meta.narrow, what changes when its
-// chart is drawn narrower than layout.meta.narrow.below pixels (a phone). The server builds
-// both (rigflows/figures/style.py, `narrow_variant`); this file only picks one by the chart's
-// width, at every draw and when a resize crosses the line. Loaded after plotly-rigflows.min.js
+// Width-dependent layouts: a figure may carry, in layout.meta.variants, what changes when its
+// chart is drawn narrower than each variant's `below` pixels (a phone, a tablet), narrowest
+// first. The server builds them (rigflows/figures/style.py, `themed_figure`); this file only
+// picks one by the chart's width, at every draw and when a resize crosses a line. Loaded after plotly-rigflows.min.js
 // (assets load in name order), before dcc.Graph draws anything.
 (function () {
   'use strict';
@@ -18,22 +18,27 @@
     return out;
   }
 
-  // The figure as drawn at `width`: the narrow variant's layout and per-trace changes applied.
-  function atWidth(figure, width) {
-    const narrow = figure.layout && figure.layout.meta && figure.layout.meta.narrow;
-    if (!narrow || !(width > 0) || width >= narrow.below) { return figure; }
-    const data = figure.data.map((trace, index) => (narrow.data && narrow.data[index] ? merge(trace, narrow.data[index]) : trace));
-    return Object.assign({}, figure, {data: data, layout: merge(figure.layout, narrow.layout || {})});
+  // The variant for `width`: the first (narrowest) whose line the chart is below, or none.
+  function variantAt(figure, width) {
+    const variants = (figure.layout && figure.layout.meta && figure.layout.meta.variants) || [];
+    return width > 0 ? variants.findIndex((variant) => width < variant.below) : -1;
   }
 
-  function isNarrow(figure, width) { return atWidth(figure, width) !== figure; }
+  // The figure as drawn at `width`: its variant's layout and per-trace changes applied.
+  function atWidth(figure, width) {
+    const index = variantAt(figure, width);
+    if (index < 0) { return figure; }
+    const variant = figure.layout.meta.variants[index];
+    const data = figure.data.map((trace, position) => (variant.data && variant.data[position] ? merge(trace, variant.data[position]) : trace));
+    return Object.assign({}, figure, {data: data, layout: merge(figure.layout, variant.layout || {})});
+  }
 
   const react = Plotly.react;
   Plotly.react = function (gd, first, ...rest) {
     const div = typeof gd === 'string' ? document.getElementById(gd) : gd;
     if (div && isObject(first) && Array.isArray(first.data)) {  // dcc.Graph's form: react(gd, {data, layout, config})
       div.rigflowsFigure = first;
-      div.rigflowsNarrow = isNarrow(first, div.clientWidth);
+      div.rigflowsVariant = variantAt(first, div.clientWidth);
       return react.call(Plotly, gd, atWidth(first, div.clientWidth), ...rest);
     }
     return react.call(Plotly, gd, first, ...rest);
@@ -46,7 +51,7 @@
     clearTimeout(pending);
     pending = setTimeout(function () {
       for (const div of document.querySelectorAll('.js-plotly-plot')) {
-        if (div.rigflowsFigure && isNarrow(div.rigflowsFigure, div.clientWidth) !== div.rigflowsNarrow) {
+        if (div.rigflowsFigure && variantAt(div.rigflowsFigure, div.clientWidth) !== div.rigflowsVariant) {
           Plotly.react(div, div.rigflowsFigure);
         }
       }

@@ -458,7 +458,7 @@ def narrow_figure(figure) -> dict:
         return {**base, **{key: merge(base.get(key), value) for key, value in patch.items()}}
 
     plain = figure.to_plotly_json()
-    narrow = plain["layout"]["meta"]["narrow"]
+    narrow = plain["layout"]["meta"]["variants"][0]
     data = [merge(trace, narrow["data"].get(str(index), {})) for index, trace in enumerate(plain["data"])]
     return {"data": data, "layout": merge(plain["layout"], narrow["layout"])}
 
@@ -497,7 +497,7 @@ def test_the_untraced_remainder_is_a_bar_to_scale_not_a_sankey_flow():
 
 def test_a_phone_gets_the_sankey_as_two_stacked_sections():
     figure = build_sankey_figure(shown_links(), ViewState())
-    assert figure.data[0].visible is True and figure.layout.meta["narrow"]["below"] > 400
+    assert figure.data[0].visible is True and figure.layout.meta["variants"][0]["below"] > 400
     phone = narrow_figure(figure)
     sankeys = [trace for trace in phone["data"] if trace["type"] == "sankey"]
     assert [trace["visible"] for trace in sankeys] == [False, True, True]

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from rigflows.figures.style import (
     FLAG_OUTLINE,
     MAP_HEIGHT,
+    MEDIUM_MAP_HEIGHT,
     NARROW_MAP_HEIGHT,
     NEUTRAL_GREY,
     NO_DATA_GREY,
@@ -113,6 +114,7 @@ def build_choropleth_figure(
         footer=key,
         axis_space=_COLOURBAR_PX,
         source_line=source_line,
+        medium={"height": MEDIUM_MAP_HEIGHT},
         narrow={"height": NARROW_MAP_HEIGHT, "data": {index: {"colorbar": {"len": 1}} for index, trace in enumerate(traces) if "colorbar" in trace}},
     )
 

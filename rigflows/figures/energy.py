@@ -16,7 +16,10 @@ import plotly.graph_objects as go
 from rigflows.figures.style import (
     CATEGORY_COLOURS,
     ENERGY_HEIGHT,
+    FOOTER_WRAP,
+    MEDIUM_BELOW,
     NARROW_ENERGY_HEIGHT,
+    NARROW_FOOTER_WRAP,
     SOURCE_LINE,
     TEXT_COLOUR,
     date_label,
@@ -98,7 +101,7 @@ def build_energy_figure(
     )
     ends = _line_ends(series, colours, top * _AXIS_TOP)
     layout["annotations"] = [*layout["annotations"], *_end_labels(ends, _PLOT_PX)]
-    narrow_layout = {"showlegend": False, "xaxis": {"range": _room_for_labels(dates)}}
+    narrow_layout = {"showlegend": False, "xaxis": {"range": _room_for_labels(dates, [month_date(end["month"]) for end in ends])}}
     return themed_figure(
         traces,
         layout,
@@ -106,12 +109,15 @@ def build_energy_figure(
         subtitle=filters_text(state),
         height=ENERGY_HEIGHT,
         footer=[note],
+        footer_wrap=FOOTER_WRAP - 12,
         axis_space=56,
         source_line=source_line,
         narrow={
+            "below": MEDIUM_BELOW,  # the legend would leave a tablet too narrow a plot
             "height": NARROW_ENERGY_HEIGHT,
+            "footer_wrap": NARROW_FOOTER_WRAP - 9,  # the footer starts at the plot area, right of the y axis
             "layout": narrow_layout,
-            "annotations": [*gap_labels, selected_label, *_end_labels(ends, _NARROW_PLOT_PX)],
+            "annotations": [*gap_labels, selected_label, *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
             "footer": [line for line in (_symbol_key(reported, events), note) if line],
         },
     )
@@ -119,8 +125,8 @@ def build_energy_figure(
 
 #: Rough plot-area heights (figure minus title, axis and footer), wide and narrow, to keep
 #: line-end labels a line apart.
-_PLOT_PX = 260
-_NARROW_PLOT_PX = 240
+_PLOT_PX = 200
+_NARROW_PLOT_PX = 170
 _LABEL_GAP_PX = 15
 
 
@@ -138,17 +144,19 @@ def _line_ends(series: pd.DataFrame, colours: dict[str, str], axis_top: float) -
     return ends
 
 
-def _end_labels(ends: list[dict], plot_px: int) -> list[dict]:
-    """OWID-style labels at the lines' ends, 'Russia 0.62 GW', nudged apart so none overlap."""
+def _end_labels(ends: list[dict], plot_px: int, *, two_lines: bool = False) -> list[dict]:
+    """OWID-style labels at the lines' ends, 'Russia 0.62 GW', nudged apart so none overlap;
+    on a phone the value goes under the name, so the label is half as wide."""
     placed: list[float] = []
     labels = []
+    gap = _LABEL_GAP_PX * (2 if two_lines else 1)
     for end in sorted(ends, key=lambda end: end["share"]):
         at = end["share"] * plot_px
-        y = max(at, placed[-1] + _LABEL_GAP_PX) if placed else at
+        y = max(at, placed[-1] + gap) if placed else at
         placed.append(y)
         labels.append(
             {
-                "text": f"<b>{escape(end['country'])}</b> {end['value']:.2f} GW", "xref": "x", "yref": "y", "x": _axis_date(end["month"]), "y": end["value"],
+                "text": f"<b>{escape(end['country'])}</b>{'<br>' if two_lines else ' '}{end['value']:.2f} GW", "align": "left", "xref": "x", "yref": "y", "x": _axis_date(end["month"]), "y": end["value"],
                 "xanchor": "left", "yanchor": "middle", "xshift": 4, "yshift": y - at, "showarrow": False,
                 "font": {"size": 11, "color": end["colour"]}, "bgcolor": "rgba(255,255,255,0.85)",
             }
@@ -156,10 +164,12 @@ def _end_labels(ends: list[dict], plot_px: int) -> list[dict]:
     return labels
 
 
-def _room_for_labels(dates: list[pd.Timestamp]) -> list[str]:
-    """A narrow chart's x range: the data, plus room on the right for the line-end labels."""
+def _room_for_labels(dates: list[pd.Timestamp], line_ends: list[pd.Timestamp]) -> list[str]:
+    """A narrow chart's x range: the data, and room right of the last line end for its label
+    (a third of the chart's width)."""
     first, last = min(dates), max(dates)
-    return [first.isoformat(), (last + (last - first) * 0.45).isoformat()]
+    end = max([last, *(line_end + (line_end - first) * 0.5 for line_end in line_ends)])
+    return [first.isoformat(), end.isoformat()]
 
 
 _SYMBOL_TEXT = {"triangle-down": "▼", "x": "✖", "star": "★", "square": "■", "diamond": "◆", "circle": "●"}

@@ -54,12 +54,13 @@ FLAG_OUTLINE = "#1a1a1a"
 SOURCE_LINE = "Sources: see the sources panel"
 
 #: Heights of each chart, wide and narrow (the page sets the width; cards take the chart's height).
-MAP_HEIGHT = 600
+MAP_HEIGHT = 790
+MEDIUM_MAP_HEIGHT = 560
 NARROW_MAP_HEIGHT = 440
 SANKEY_HEIGHT = 680
 NARROW_SANKEY_HEIGHT = 980
 ENERGY_HEIGHT = 480
-NARROW_ENERGY_HEIGHT = 640
+NARROW_ENERGY_HEIGHT = 700
 
 _LINE_PX = 16
 _FOOTER_FONT = 11
@@ -141,6 +142,7 @@ def legend_key(items: Iterable[tuple[str, str]]) -> str:
 TITLE_WRAP = 48
 #: A chart narrower than this (px) is drawn in its narrow variant (assets/widths.js picks it).
 NARROW_BELOW = 560
+MEDIUM_BELOW = 900
 #: Characters per line of the title and the footer, wide and narrow: the footer's 11 px font
 #: fits ~110 characters in a 700 px chart (a tablet) and ~52 in a 340 px one (a phone).
 NARROW_TITLE_WRAP = 34
@@ -193,6 +195,8 @@ def themed_figure(
     axis_space: int = 0,
     source_line: str = SOURCE_LINE,
     narrow: dict | None = None,
+    footer_wrap: int = FOOTER_WRAP,
+    medium: dict | None = None,
 ) -> go.Figure:
     """The figure with title, font, template, height and the bottom block (footer lines, then the
     source line) added to `layout`, after any annotations of its own, and its narrow variant.
@@ -203,15 +207,16 @@ def themed_figure(
     needed under the plot area (the x axis's ticks and title).
 
     `narrow` describes the chart below `NARROW_BELOW` px (a phone): optional "height",
-    "footer", "axis_space", "annotations" (the chart's own, replacing `layout`'s), "layout" (any
+    "footer", "footer_wrap", "axis_space", "annotations" (the chart's own, replacing `layout`'s), "layout" (any
     other layout changes) and "data" ({trace index: changes}). Title and footer are re-wrapped
-    for the width, and the title moves below the modebar. It goes to `layout.meta.narrow`,
-    which assets/widths.js applies by the chart's width.
+    for the width, and the title moves below the modebar; "below" moves the line. `medium`
+    is a plain layout change for charts between that and `MEDIUM_BELOW` px (a tablet). Both go
+    to `layout.meta.variants`, narrowest first, which assets/widths.js applies by the chart's width.
     """
     footer = list(footer)
-    wide = _frame(title, subtitle, footer, source_line, axis_space, TITLE_WRAP, FOOTER_WRAP, 0)
+    wide = _frame(title, subtitle, footer, source_line, axis_space, TITLE_WRAP, footer_wrap, 0)
     narrow = narrow or {}
-    small = _frame(title, subtitle, narrow.get("footer", footer), source_line, narrow.get("axis_space", axis_space), NARROW_TITLE_WRAP, NARROW_FOOTER_WRAP, _MODEBAR_PX)
+    small = _frame(title, subtitle, narrow.get("footer", footer), source_line, narrow.get("axis_space", axis_space), NARROW_TITLE_WRAP, narrow.get("footer_wrap", NARROW_FOOTER_WRAP), _MODEBAR_PX)
     theme = {
         "template": _TEMPLATE,
         "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOUR},
@@ -230,7 +235,10 @@ def themed_figure(
     }
     if "height" in narrow:
         narrow_layout["height"] = narrow["height"]
-    meta = {"narrow": {"below": NARROW_BELOW, "layout": narrow_layout, "data": {str(index): patch for index, patch in narrow.get("data", {}).items()}}}
+    variants = [{"below": narrow.get("below", NARROW_BELOW), "layout": narrow_layout, "data": {str(index): patch for index, patch in narrow.get("data", {}).items()}}]
+    if medium:
+        variants.append({"below": MEDIUM_BELOW, "layout": medium, "data": {}})
+    meta = {"variants": variants}
     return figure_from_dicts(traces, {**layout, **theme, "meta": meta, "annotations": [*layout.get("annotations", ()), *wide["annotations"]]})
 
 
