@@ -190,7 +190,7 @@ def test_map_keeps_count_less_destinations_and_gap_zeros_off_the_scale():
     assert list(neutral.locations) == ["CAN", "CHN"]
     assert neutral.showscale is False
     canada = neutral.hovertext[0]
-    assert "count not reported" in canada and "ft_copy" in canada
+    assert "count not reported" in canada and "Source: named under the chart" in canada and "ft_copy" not in canada
     assert "0.00%" not in neutral.hovertext[1]  # China's measurement gap is not shown as 0%
 
 
@@ -201,7 +201,7 @@ def test_map_marks_flagged_rows_with_outline_and_warning_sign():
     assert outline.marker.line.width >= 2
     sign = next(trace for trace in figure.data if trace.type == "scattergeo" and trace.mode == "text")
     assert list(sign.locations) == ["CHN", "DEU"] and set(sign.text) == {"⚠"}
-    assert "VPN" in outline.hovertext[1] and "Source: cbeci_map" in outline.hovertext[1]
+    assert "VPN" in outline.hovertext[1] and "Source: named under the chart" in outline.hovertext[1]
 
 
 def test_map_hover_has_value_unit_status_details_and_sources():
@@ -210,9 +210,10 @@ def test_map_hover_has_value_unit_status_details_and_sources():
     figure = build_choropleth_figure(rows, None, SHARE)
     values = next(trace for trace in figure.data if trace.type == "choropleth" and trace.showscale is not False)
     kazakhstan = values.hovertext[list(values.locations).index("KAZ")]
-    for part in ("Kazakhstan", "18.10% of global hashrate", "Range: 15.00% of global hashrate – 21.00%", "Reported", "Hashrate: 20.00 EH/s", "Source: cbeci_map"):
+    for part in ("Kazakhstan", "18.10% of global hashrate", "Range: 15.00% of global hashrate – 21.00%", "Reported", "Hashrate: 20.00 EH/s", "Source: named under the chart"):
         assert part in kazakhstan
-    assert "Sources: cbeci_map; cbeci_method" in values.hovertext[list(values.locations).index("USA")]
+    assert "2 sources, named under the chart" in values.hovertext[list(values.locations).index("USA")]
+    assert not any("cbeci_" in text for text in values.hovertext)  # plain language: no internal ids
 
 
 def test_map_title_names_metric_and_month_or_the_machines_period():
@@ -230,7 +231,7 @@ def test_farm_overlay_sizes_by_capacity_and_says_when_capacity_is_unknown():
     assert sized.marker.sizemode == "area" and list(sized.marker.size) == [100.0, 750.0]
     assert list(unsized.lat) == [51.72]
     assert "Capacity unknown" in unsized.hovertext[0] and "city centre, not the site" in unsized.hovertext[0]
-    assert "Capacity: 750 MW" in sized.hovertext[1] and "Operator: Riot" in sized.hovertext[1] and "riot_release" in sized.hovertext[1]
+    assert "Capacity: 750 MW" in sized.hovertext[1] and "Operator: Riot" in sized.hovertext[1] and "riot_release" not in sized.hovertext[1]
 
 
 # --- Sankey ---------------------------------------------------------------------------------
@@ -298,7 +299,7 @@ def test_sankey_colours_links_by_kind():
 def test_sankey_hovers_say_what_each_link_and_node_is():
     sankey = build_sankey_figure(link_table(), ViewState()).data[0]
     hover = next(text for text in sankey.link.customdata if "Bitmain" in text)
-    for part in ("Bitmain → United States: 200,000 machines", "Kind: Order of new machines", "Confidence: single report", "&lt;5% of orders", "Source: ft_copy"):
+    for part in ("Bitmain → United States: 200,000 machines", "Kind: Order of new machines", "Confidence: single report", "&lt;5% of orders", "Source: named under the chart"):
         assert part in hover
     assert "%{customdata}" in sankey.link.hovertemplate
     russia = sankey.node.customdata[list(sankey.node.label).index("Russia")]
@@ -533,3 +534,8 @@ def test_map_colour_bar_lies_under_the_map():
     figure = build_choropleth_figure(map_table(), None, SHARE)
     scale = next(trace for trace in figure.data if trace.type == "choropleth" and trace.showscale is not False)
     assert scale.colorbar.orientation == "h" and scale.colorbar.y < 0
+
+
+def test_sankey_hovers_are_opaque():
+    sankey = build_sankey_figure(link_table(), ViewState()).data[0]
+    assert sankey.link.hoverlabel.bgcolor == "white" and sankey.node.hoverlabel.bgcolor == "white"

@@ -117,11 +117,12 @@ def period_label(period_ends: Iterable[str]) -> str:
 
 
 def sources_text(source_ids: object) -> str:
-    """'a;b' → 'Sources: a; b' for hovers, so every number names where it came from."""
+    """How many sources a hover's number has, in words: the ids are the data's keys, not names
+    a reader knows, and the chart's source line (and the sources panel) names them."""
     ids = [part for part in str(source_ids).split(";") if part and part != "nan"] if pd.notna(source_ids) else []
     if not ids:
         return "Source: not given"
-    return wrap(("Source: " if len(ids) == 1 else "Sources: ") + "; ".join(ids))
+    return "Source: named under the chart" if len(ids) == 1 else f"{len(ids)} sources, named under the chart"
 
 
 def filters_text(state: ViewState) -> str:
