@@ -14,12 +14,17 @@ from rigflows.select import country_options, default_month, firm_options
 from rigflows.state import METRICS, ViewState
 
 
-def month_marks(months: list[str]) -> dict[int, str]:
-    """A label every January and at both ends, so the slider stays readable on a phone."""
-    marks = {}
+def month_marks(months: list[str]) -> dict[int, dict]:
+    """A label at both ends and every January at least a fifth of the slider from them, so no
+    two labels meet on a phone; the end labels lean inwards instead of running off the edge."""
+    last = len(months) - 1
+    gap = max(3, len(months) // 5)
+    marks = {0: {"label": months[0], "style": {"transform": "translateX(0)"}}}
     for index, month in enumerate(months):
-        if index in (0, len(months) - 1) or month.endswith("-01"):
-            marks[int(index)] = month
+        if month.endswith("-01") and gap <= index <= last - gap:
+            marks[index] = {"label": month}
+    if last > 0:
+        marks[last] = {"label": months[last], "style": {"transform": "translateX(-100%)"}}
     return marks
 
 

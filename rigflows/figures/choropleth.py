@@ -184,7 +184,7 @@ def _country_trace(rows: pd.DataFrame, **style) -> dict:
 #: A horizontal colour bar under the map, so the map keeps the card's whole width.
 _COLOURBAR = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.02, "yanchor": "top", "len": 0.5, "thickness": 10, "tickformat": ",", "ticks": "outside"}
 #: Room under the map for the colour bar, its title and its ticks.
-_COLOURBAR_PX = 62
+_COLOURBAR_PX = 84
 
 
 def _value_traces(rows: pd.DataFrame, metric: str) -> list[dict]:

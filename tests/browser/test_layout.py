@@ -32,6 +32,7 @@ TEXT_BOXES = """chart => {
   root.querySelectorAll('.gtitle').forEach(e => add('title', e));
   root.querySelectorAll('.annotation-text-g text, .annotation text').forEach(e => add('annotation', e));
   root.querySelectorAll('.node-label').forEach(e => add('node label', e));
+  root.querySelectorAll('.colorbar text').forEach(e => add('colour bar', e));
   root.querySelectorAll('.modebar').forEach(e => add('modebar', e, 'modebar'));
   return boxes;
 }"""
