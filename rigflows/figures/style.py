@@ -56,7 +56,7 @@ SOURCE_LINE = "Sources: see the sources panel"
 #: Heights of each chart, wide and narrow (the page sets the width; cards take the chart's height).
 MAP_HEIGHT = 720
 MEDIUM_MAP_HEIGHT = 560
-NARROW_MAP_HEIGHT = 400
+NARROW_MAP_HEIGHT = 470
 SANKEY_HEIGHT = 680
 NARROW_SANKEY_HEIGHT = 980
 ENERGY_HEIGHT = 480
