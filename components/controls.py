@@ -14,18 +14,13 @@ from rigflows.select import country_options, default_month, firm_options
 from rigflows.state import METRICS, ViewState
 
 
-def month_marks(months: list[str]) -> dict[int, dict]:
+def month_marks(months: list[str]) -> dict[int, str]:
     """A label at both ends and every January at least a fifth of the slider from them, so no
-    two labels meet on a phone; the end labels lean inwards instead of running off the edge."""
+    two labels meet on a phone (assets/style.css leans the end labels inwards)."""
     last = len(months) - 1
     gap = max(3, len(months) // 5)
-    marks = {0: {"label": months[0], "style": {"transform": "translateX(0)"}}}
-    for index, month in enumerate(months):
-        if month.endswith("-01") and gap <= index <= last - gap:
-            marks[index] = {"label": month}
-    if last > 0:
-        marks[last] = {"label": months[last], "style": {"transform": "translateX(-100%)"}}
-    return marks
+    marks = {index: month for index, month in enumerate(months) if month.endswith("-01") and gap <= index <= last - gap}
+    return {0: months[0], **marks, last: months[last]}
 
 
 def controls_layout(dataset: Dataset, state: ViewState, toggles: list[str]) -> html.Div:
