@@ -1,7 +1,8 @@
 // Width-dependent layouts: a figure may carry, in layout.meta.variants, what changes when its
 // chart is drawn narrower than each variant's `below` pixels (a phone, a tablet), narrowest
 // first. The server builds them (rigflows/figures/style.py, `themed_figure`); this file only
-// picks one by the chart's width, at every draw and when a resize crosses a line. Loaded after plotly-rigflows.min.js
+// picks one by the chart's width, at every draw and when a resize crosses a line. A variant
+// changes traces by index ("data") and may add traces after them ("append"). Loaded after plotly-rigflows.min.js
 // (assets load in name order), before dcc.Graph draws anything.
 (function () {
   'use strict';
@@ -30,7 +31,7 @@
     if (index < 0) { return figure; }
     const variant = figure.layout.meta.variants[index];
     const data = figure.data.map((trace, position) => (variant.data && variant.data[position] ? merge(trace, variant.data[position]) : trace));
-    return Object.assign({}, figure, {data: data, layout: merge(figure.layout, variant.layout || {})});
+    return Object.assign({}, figure, {data: data.concat(variant.append || []), layout: merge(figure.layout, variant.layout || {})});
   }
 
   const react = Plotly.react;

@@ -76,8 +76,8 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
     untraced = _untraced(links)
     flows = links.drop(untraced.index)
     sankey, annotations = _sankey_trace(flows, _DOMAIN, _PLOT_PX)
-    sections = [_sankey_trace(flows[flows["source_column"] == column], domain, _NARROW_PLOT_PX, visible=False, titles=NARROW_COLUMN_TITLES) for column, domain in zip((0, 1), _NARROW_DOMAINS)]
-    traces = [sankey, *(trace for trace, _ in sections)]
+    sections = [_sankey_trace(flows[flows["source_column"] == column], domain, _NARROW_PLOT_PX, titles=NARROW_COLUMN_TITLES) for column, domain in zip((0, 1), _NARROW_DOMAINS)]
+    traces = [sankey]
     narrow_annotations = [annotation for _, section in sections for annotation in section]
     if not untraced.empty:
         bar, parts = _reconciliation(links, untraced)
@@ -105,7 +105,8 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
         narrow={
             "height": NARROW_SANKEY_HEIGHT,
             "annotations": narrow_annotations,
-            "data": {0: {"visible": False}, 1: {"visible": True}, 2: {"visible": True}},
+            "data": {0: sections[0][0]},  # same keys as the wide trace, so it replaces it
+            "append": [sections[1][0]],
         },
     )
 
@@ -116,7 +117,7 @@ def _untraced(links: pd.DataFrame) -> pd.DataFrame:
     return links[(links["kind"] == "remainder") & (links["source"] == NOT_ITEMISED) & ~links["target"].isin(ends)]
 
 
-def _sankey_trace(links: pd.DataFrame, domain: tuple[float, float], plot_px: int, *, visible: bool = True, titles: tuple[str, ...] = COLUMN_TITLES) -> tuple[dict, list[dict]]:
+def _sankey_trace(links: pd.DataFrame, domain: tuple[float, float], plot_px: int, *, titles: tuple[str, ...] = COLUMN_TITLES) -> tuple[dict, list[dict]]:
     """One Sankey trace of `links` in paper heights `domain`, and its annotations: the
     column titles above it and each node's count beside its label."""
     domain_px = plot_px * (domain[1] - domain[0])
@@ -133,7 +134,6 @@ def _sankey_trace(links: pd.DataFrame, domain: tuple[float, float], plot_px: int
     opaque = {"bgcolor": "white", "bordercolor": MUTED_TEXT, "font": {"color": TEXT_COLOUR}}
     trace = {
         "type": "sankey",
-        "visible": visible,
         "arrangement": "fixed",  # positions are set; "snap" makes nodes draggable and swallows clicks
         "domain": {"x": [0, 1], "y": list(domain)},
         "valueformat": ",.0f",

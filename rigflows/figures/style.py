@@ -209,7 +209,7 @@ def themed_figure(
 
     `narrow` describes the chart below `NARROW_BELOW` px (a phone): optional "height",
     "footer", "footer_wrap", "axis_space", "annotations" (the chart's own, replacing `layout`'s), "layout" (any
-    other layout changes) and "data" ({trace index: changes}). Title and footer are re-wrapped
+    other layout changes), "data" ({trace index: changes}) and "append" (traces added after). Title and footer are re-wrapped
     for the width, and the title moves below the modebar; "below" moves the line. `medium`
     is a plain layout change for charts between that and `MEDIUM_BELOW` px (a tablet). Both go
     to `layout.meta.variants`, narrowest first, which assets/widths.js applies by the chart's width.
@@ -236,7 +236,7 @@ def themed_figure(
     }
     if "height" in narrow:
         narrow_layout["height"] = narrow["height"]
-    variants = [{"below": narrow.get("below", NARROW_BELOW), "layout": narrow_layout, "data": {str(index): patch for index, patch in narrow.get("data", {}).items()}}]
+    variants = [{"below": narrow.get("below", NARROW_BELOW), "layout": narrow_layout, "data": {str(index): patch for index, patch in narrow.get("data", {}).items()}, "append": narrow.get("append", [])}]
     if medium:
         variants.append({"below": MEDIUM_BELOW, "layout": medium, "data": {}})
     meta = {"variants": variants}
