@@ -15,12 +15,12 @@ from rigflows.state import METRICS, ViewState
 
 
 def month_marks(months: list[str]) -> dict[int, str]:
-    """A label every January and at both ends, so the slider stays readable on a phone."""
-    marks = {}
-    for index, month in enumerate(months):
-        if index in (0, len(months) - 1) or month.endswith("-01"):
-            marks[int(index)] = month
-    return marks
+    """A label at both ends and every January at least a fifth of the slider from them, so no
+    two labels meet on a phone (assets/style.css leans the end labels inwards)."""
+    last = len(months) - 1
+    gap = max(3, len(months) // 5)
+    marks = {index: month for index, month in enumerate(months) if month.endswith("-01") and gap <= index <= last - gap}
+    return {0: months[0], **marks, last: months[last]}
 
 
 def controls_layout(dataset: Dataset, state: ViewState, toggles: list[str]) -> html.Div:

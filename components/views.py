@@ -43,15 +43,16 @@ def _card(title: str, intro: str, *children, class_name: str = "") -> html.Secti
     return html.Section(className=f"card {class_name}".strip(), children=[html.H2(title), html.P(intro, className="card-intro"), *children])
 
 
-def _graph(graph_id: str, figure: dict, topojson_url: str, height: str) -> dcc.Graph:
-    return dcc.Graph(id=graph_id, figure=figure, config=graph_config(graph_id, topojson_url), style={"height": height}, className="chart")
+def _graph(graph_id: str, figure: dict, topojson_url: str) -> dcc.Graph:
+    """A chart as tall as its figure, which is taller or shorter by width (assets/widths.js)."""
+    return dcc.Graph(id=graph_id, figure=figure, config=graph_config(graph_id, topojson_url), className="chart")
 
 
 def map_card(figure: dict, topojson_url: str, month_controls) -> html.Section:
     return _card(
         "Where the machines went",
         "Click a country to filter every view by it. Grey countries have no data for this metric, which is not the same as zero.",
-        _graph(ids.MAP, figure, topojson_url, "520px"),
+        _graph(ids.MAP, figure, topojson_url),
         month_controls,
     )
 
@@ -60,7 +61,7 @@ def sankey_card(figure: dict, unquantified: list | None) -> html.Section:
     return _card(
         "Who moved machines to whom",
         "Chinese seller or shipper → destination country → receiving farm or operator. Link widths are machines. Click a country or firm to filter.",
-        _graph(ids.SANKEY, figure, "", "620px"),
+        _graph(ids.SANKEY, figure, ""),
         html.Div(unquantified, id=ids.UNQUANTIFIED, className="unquantified"),
     )
 
@@ -69,7 +70,7 @@ def energy_card(figure: dict) -> html.Section:
     return _card(
         "What the new load did to the grids",
         "Estimated mining load over time for the selected countries (the four largest destinations when none is selected), against loads reported by officials and companies, with grid events marked.",
-        _graph(ids.ENERGY, figure, "", "480px"),
+        _graph(ids.ENERGY, figure, ""),
         html.Details([html.Summary("How the load is estimated"), html.P(METHOD_NOTE)], className="method-note", open=True),
     )
 

@@ -190,7 +190,7 @@ def test_map_keeps_count_less_destinations_and_gap_zeros_off_the_scale():
     assert list(neutral.locations) == ["CAN", "CHN"]
     assert neutral.showscale is False
     canada = neutral.hovertext[0]
-    assert "count not reported" in canada and "ft_copy" in canada
+    assert "count not reported" in canada and "Source: named under the chart" in canada and "ft_copy" not in canada
     assert "0.00%" not in neutral.hovertext[1]  # China's measurement gap is not shown as 0%
 
 
@@ -201,7 +201,7 @@ def test_map_marks_flagged_rows_with_outline_and_warning_sign():
     assert outline.marker.line.width >= 2
     sign = next(trace for trace in figure.data if trace.type == "scattergeo" and trace.mode == "text")
     assert list(sign.locations) == ["CHN", "DEU"] and set(sign.text) == {"⚠"}
-    assert "VPN" in outline.hovertext[1] and "Source: cbeci_map" in outline.hovertext[1]
+    assert "VPN" in outline.hovertext[1] and "Source: named under the chart" in outline.hovertext[1]
 
 
 def test_map_hover_has_value_unit_status_details_and_sources():
@@ -210,9 +210,10 @@ def test_map_hover_has_value_unit_status_details_and_sources():
     figure = build_choropleth_figure(rows, None, SHARE)
     values = next(trace for trace in figure.data if trace.type == "choropleth" and trace.showscale is not False)
     kazakhstan = values.hovertext[list(values.locations).index("KAZ")]
-    for part in ("Kazakhstan", "18.10% of global hashrate", "Range: 15.00% of global hashrate – 21.00%", "Reported", "Hashrate: 20.00 EH/s", "Source: cbeci_map"):
+    for part in ("Kazakhstan", "18.10% of global hashrate", "Range: 15.00% of global hashrate – 21.00%", "Reported", "Hashrate: 20.00 EH/s", "Source: named under the chart"):
         assert part in kazakhstan
-    assert "Sources: cbeci_map; cbeci_method" in values.hovertext[list(values.locations).index("USA")]
+    assert "2 sources, named under the chart" in values.hovertext[list(values.locations).index("USA")]
+    assert not any("cbeci_" in text for text in values.hovertext)  # plain language: no internal ids
 
 
 def test_map_title_names_metric_and_month_or_the_machines_period():
@@ -230,15 +231,15 @@ def test_farm_overlay_sizes_by_capacity_and_says_when_capacity_is_unknown():
     assert sized.marker.sizemode == "area" and list(sized.marker.size) == [100.0, 750.0]
     assert list(unsized.lat) == [51.72]
     assert "Capacity unknown" in unsized.hovertext[0] and "city centre, not the site" in unsized.hovertext[0]
-    assert "Capacity: 750 MW" in sized.hovertext[1] and "Operator: Riot" in sized.hovertext[1] and "riot_release" in sized.hovertext[1]
+    assert "Capacity: 750 MW" in sized.hovertext[1] and "Operator: Riot" in sized.hovertext[1] and "riot_release" not in sized.hovertext[1]
 
 
 # --- Sankey ---------------------------------------------------------------------------------
 
 
 EXPECTED_NODES = [
-    "Bitmain", "Bit Mining", "Seller not identified", "Sellers not itemised",
-    "United States", "Kazakhstan", "Russia", "Destination not attributed",
+    "Bitmain", "Bit Mining", "Seller not identified",
+    "United States", "Kazakhstan", "Russia",
     "Riot", "BitRiver", "Enegix", "Not identified (Kazakhstan)", "Not identified (United States)",
 ]  # fmt: skip
 
@@ -248,9 +249,9 @@ def test_sankey_nodes_are_ordered_by_column_size_and_unknowns_last():
     sankey = figure.data[0]
     assert list(sankey.node.label) == EXPECTED_NODES
     xs = list(sankey.node.x)
-    assert xs[0] == xs[3] < xs[4] == xs[7] < xs[8] == xs[12]
+    assert xs[0] == xs[2] < xs[3] == xs[5] < xs[6] == xs[10]
     assert all(0 < value < 1 for value in [*sankey.node.x, *sankey.node.y])
-    for start, end in ((0, 4), (4, 8), (8, 13)):
+    for start, end in ((0, 3), (3, 6), (6, 11)):
         column = list(sankey.node.y)[start:end]
         assert column == sorted(column)  # top to bottom in the listed order
 
@@ -268,7 +269,7 @@ def test_sankey_order_does_not_depend_on_input_order():
 def test_sankey_link_values_sum_to_the_machines_in_the_table():
     links = link_table()
     sankey = build_sankey_figure(links, ViewState()).data[0]
-    assert sum(sankey.link.value) == links["machines"].sum()
+    assert sum(sankey.link.value) == links["machines"].sum() - 1_570_000  # the untraced remainder is the bar's
     labels = list(sankey.node.label)
     drawn = {(labels[source], labels[target]): value for source, target, value in zip(sankey.link.source, sankey.link.target, sankey.link.value)}
     assert drawn[("Bitmain", "United States")] == 200_000
@@ -280,7 +281,7 @@ def test_sankey_colours_links_by_kind():
     labels = list(sankey.node.label)
     colour = {(labels[source], labels[target]): value for source, target, value in zip(sankey.link.source, sankey.link.target, sankey.link.color)}
     relocation, plan = colour[("Bit Mining", "Kazakhstan")], colour[("Bit Mining", "Russia")]  # "plan": in transit
-    remainder = colour[("Sellers not itemised", "Destination not attributed")]
+    remainder = colour[("United States", "Not identified (United States)")]
     assert relocation != plan and relocation != colour[("Bitmain", "United States")]
 
     def alpha(rgba: str) -> float:
@@ -298,7 +299,7 @@ def test_sankey_colours_links_by_kind():
 def test_sankey_hovers_say_what_each_link_and_node_is():
     sankey = build_sankey_figure(link_table(), ViewState()).data[0]
     hover = next(text for text in sankey.link.customdata if "Bitmain" in text)
-    for part in ("Bitmain → United States: 200,000 machines", "Kind: Order of new machines", "Confidence: single report", "&lt;5% of orders", "Source: ft_copy"):
+    for part in ("Bitmain → United States: 200,000 machines", "Kind: Order of new machines", "Confidence: single report", "&lt;5% of orders", "Source: named under the chart"):
         assert part in hover
     assert "%{customdata}" in sankey.link.hovertemplate
     russia = sankey.node.customdata[list(sankey.node.label).index("Russia")]
@@ -403,7 +404,8 @@ def test_real_data_builds_every_figure(metric):
     links = select.sankey_links(dataset, state)
     if not links.empty:
         built.append(build_sankey_figure(links, state, period=period))
-        assert sum(built[-1].data[0].link.value) == pytest.approx(links["machines"].sum())
+        untraced = links[(links["source"] == "Sellers not itemised") & ~links["target"].isin(links["source"])]
+        assert sum(built[-1].data[0].link.value) == pytest.approx(links["machines"].sum() - untraced["machines"].sum())
     series = select.energy_series(dataset, state)
     if not series.empty:
         built.append(build_energy_figure(series, select.reported_loads(dataset, state), select.grid_events(dataset, state), state))
@@ -444,3 +446,96 @@ def test_energy_colours_follow_the_given_order_and_never_repeat_in_a_view():
     assert set(colours) == {"KAZ", "RUS"}
     assert colours["RUS"] != colours["KAZ"]
     assert colours == country_colours(pd.DataFrame({"iso3": ["RUS", "KAZ"]}), order=["RUS", "USA", "KAZ"])
+
+
+# --- phone layouts, numbers on the charts, remainders ----------------------------------------
+
+
+def narrow_figure(figure) -> dict:
+    """The figure as assets/widths.js draws it on a phone: the narrow variant laid over it."""
+    def merge(base, patch):
+        if not (isinstance(base, dict) and isinstance(patch, dict)):
+            return patch
+        return {**base, **{key: merge(base.get(key), value) for key, value in patch.items()}}
+
+    plain = figure.to_plotly_json()
+    narrow = plain["layout"]["meta"]["variants"][0]
+    data = [merge(trace, narrow["data"].get(str(index), {})) for index, trace in enumerate(plain["data"])] + narrow["append"]
+    return {"data": data, "layout": merge(plain["layout"], narrow["layout"])}
+
+
+def shown_links() -> pd.DataFrame:
+    """Russia fed by two reports, one a floor; Kazakhstan by one; an untraced remainder."""
+    rows = [
+        ("Seller not identified", "Russia", 0, 1, 205_000, "200,000 + at least 5,000", "relocation"),
+        ("Russia", "BitRiver", 1, 2, 200_000, "200,000", "relocation"),
+        ("Russia", "Bit Cluster", 1, 2, 5_000, "at least 5,000", "relocation"),
+        ("Bitfufu", "Kazakhstan", 0, 1, 80_000, "80,000", "relocation"),
+        ("Kazakhstan", "Not identified (Kazakhstan)", 1, 2, 80_000, "80,000", "relocation"),
+        ("Sellers not itemised", "Left China, destination not tracked", 0, 1, 1_715_000, "about 1.72 million", "remainder"),
+    ]
+    frame = pd.DataFrame(rows, columns=["source", "target", "source_column", "target_column", "machines", "shown", "kind"])
+    return frame.assign(confidence="single_report", source_ids="ft_copy", note="")
+
+
+def test_sankey_nodes_carry_their_counts_as_reported():
+    texts = annotation_texts(build_sankey_figure(shown_links(), ViewState()))
+    for count in ("at least 205,000", "80,000", "200,000", "at least 5,000"):
+        assert count in texts.split("\n")
+    assert "200,000 + at least 5,000" not in texts  # a node says its total, worded like the map
+
+
+def test_the_untraced_remainder_is_a_bar_to_scale_not_a_sankey_flow():
+    figure = build_sankey_figure(shown_links(), ViewState())
+    assert "Left China, destination not tracked" not in list(figure.data[0].node.label)
+    bar = [shape for shape in figure.layout.shapes if shape.type == "rect"]
+    assert len(bar) == 2 and bar[0].x0 == 0 and bar[-1].x1 == pytest.approx(1)
+    # 285,000 traced of 2,000,000 in all: the traced part is 14.25 % of the bar's length.
+    assert bar[0].x1 - bar[0].x0 == pytest.approx(285_000 / 2_000_000)
+    texts = annotation_texts(figure)
+    assert "about 1.72 million" in texts and "at least 285,000" in texts
+
+
+def test_a_phone_gets_the_sankey_as_two_stacked_sections():
+    figure = build_sankey_figure(shown_links(), ViewState())
+    assert figure.layout.meta["variants"][0]["below"] > 400
+    phone = narrow_figure(figure)
+    sankeys = [trace for trace in phone["data"] if trace["type"] == "sankey"]
+    assert len(sankeys) == 2
+    first, second = sankeys
+    assert set(first["node"]["label"]) == {"Seller not identified", "Bitfufu", "Russia", "Kazakhstan"}
+    assert set(second["node"]["label"]) == {"Russia", "Kazakhstan", "BitRiver", "Bit Cluster", "Not identified (Kazakhstan)"}
+    assert first["domain"]["y"][0] > second["domain"]["y"][1]  # stacked, not side by side
+    assert phone["layout"]["height"] > figure.layout.height
+
+
+def test_wrap_html_never_cuts_a_tag_and_counts_only_visible_text():
+    from rigflows.figures.style import wrap_html
+
+    key = "<span style='color:#0072B2'>■</span> Relocation   <span style='color:#a3a3a3'>■</span> Remainder (derived)"
+    lines = wrap_html(key, 20).split("<br>")
+    # "■ Relocation ■" is 14 visible characters; " Remainder" would make 24.
+    assert lines == ["<span style='color:#0072B2'>■</span> Relocation <span style='color:#a3a3a3'>■</span>", "Remainder (derived)"]
+
+
+def test_energy_lines_end_in_a_label_with_their_last_value():
+    figure = build_energy_figure(series_table(), report_table(), event_table(), SHARE)
+    texts = annotation_texts(figure)
+    # Nov 2021: Kazakhstan 1.0 + 5/10, Russia 0.5 + 5/10; China's line ends in Jul, before its gap.
+    for label in ("<b>Kazakhstan</b> 1.50 GW", "<b>Russia</b> 1.00 GW", "<b>China</b> 3.10 GW"):
+        assert label in texts
+    assert not any(trace.showlegend is not False for trace in figure.data if trace.name and "model estimate" in trace.name)
+    phone = narrow_figure(figure)
+    assert phone["layout"]["showlegend"] is False
+    assert any("grid events:" in annotation["text"] for annotation in phone["layout"]["annotations"])
+
+
+def test_map_colour_bar_lies_under_the_map():
+    figure = build_choropleth_figure(map_table(), None, SHARE)
+    scale = next(trace for trace in figure.data if trace.type == "choropleth" and trace.showscale is not False)
+    assert scale.colorbar.orientation == "h" and scale.colorbar.y < 0
+
+
+def test_sankey_hovers_are_opaque():
+    sankey = build_sankey_figure(link_table(), ViewState()).data[0]
+    assert sankey.link.hoverlabel.bgcolor == "white" and sankey.node.hoverlabel.bgcolor == "white"

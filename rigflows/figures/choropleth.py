@@ -16,6 +16,8 @@ import plotly.graph_objects as go
 from rigflows.figures.style import (
     FLAG_OUTLINE,
     MAP_HEIGHT,
+    MEDIUM_MAP_HEIGHT,
+    NARROW_MAP_HEIGHT,
     NEUTRAL_GREY,
     NO_DATA_GREY,
     OKABE_ITO,
@@ -53,7 +55,8 @@ _FARM_COLOUR = OKABE_ITO["vermillion"]
 _FARM_MAX_PX = 34
 _FARM_UNKNOWN_PX = 7
 _PRECISION = {"site": "at the site", "city_centroid": "city centre, not the site"}
-#: The whole world, always: zooming to the drawn countries would hide where nothing went.
+#: The whole world: plotly's fit to the drawn countries centres the map on the Pacific when
+#: Russia or Alaska is drawn (both cross the date line), which cuts China → US lines in two.
 _GEO = {
     "fitbounds": False,
     "projection": {"type": "natural earth"},
@@ -109,7 +112,10 @@ def build_choropleth_figure(
         subtitle=filters_text(state),
         height=MAP_HEIGHT,
         footer=key,
+        axis_space=_COLOURBAR_PX,
         source_line=source_line,
+        medium={"height": MEDIUM_MAP_HEIGHT},
+        narrow={"height": NARROW_MAP_HEIGHT, "data": {index: {"colorbar": {"len": 1}} for index, trace in enumerate(traces) if "colorbar" in trace}},
     )
 
 
@@ -175,6 +181,12 @@ def _country_trace(rows: pd.DataFrame, **style) -> dict:
     }
 
 
+#: A horizontal colour bar under the map, so the map keeps the card's whole width.
+_COLOURBAR = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.02, "yanchor": "top", "len": 0.5, "thickness": 10, "tickformat": ",", "ticks": "outside"}
+#: Room under the map for the colour bar, its title and its ticks.
+_COLOURBAR_PX = 84
+
+
 def _value_traces(rows: pd.DataFrame, metric: str) -> list[dict]:
     if rows.empty:
         return []
@@ -190,7 +202,7 @@ def _value_traces(rows: pd.DataFrame, metric: str) -> list[dict]:
             zmax=max(float(values.max()), 1e-9),
             colorscale=SEQUENTIAL,
             marker={"line": {"color": "white", "width": 0.5}},
-            colorbar={"title": {"text": title, "font": {"size": 12}}, "tickformat": ",", "len": 0.75, "thickness": 14},
+            colorbar=_COLOURBAR | {"title": {"text": title.replace("<br>", " "), "side": "top", "font": {"size": 12}}},
         )
     ]
 

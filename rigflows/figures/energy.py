@@ -16,6 +16,10 @@ import plotly.graph_objects as go
 from rigflows.figures.style import (
     CATEGORY_COLOURS,
     ENERGY_HEIGHT,
+    FOOTER_WRAP,
+    MEDIUM_BELOW,
+    NARROW_ENERGY_HEIGHT,
+    NARROW_FOOTER_WRAP,
     SOURCE_LINE,
     TEXT_COLOUR,
     date_label,
@@ -95,6 +99,9 @@ def build_energy_figure(
         "Dashed lines: grid events (hover for details). Hover this note for the method.",
         wrap(method, 90),
     )
+    ends = _line_ends(series, colours, top * _AXIS_TOP)
+    layout["annotations"] = [*layout["annotations"], *_end_labels(ends, _PLOT_PX)]
+    narrow_layout = {"showlegend": False, "xaxis": {"range": _room_for_labels(dates, [month_date(end["month"]) for end in ends])}}
     return themed_figure(
         traces,
         layout,
@@ -102,9 +109,79 @@ def build_energy_figure(
         subtitle=filters_text(state),
         height=ENERGY_HEIGHT,
         footer=[note],
+        footer_wrap=FOOTER_WRAP - 12,
         axis_space=56,
         source_line=source_line,
+        narrow={
+            "below": MEDIUM_BELOW,  # the legend would leave a tablet too narrow a plot
+            "height": NARROW_ENERGY_HEIGHT,
+            "footer_wrap": NARROW_FOOTER_WRAP - 9,  # the footer starts at the plot area, right of the y axis
+            "layout": narrow_layout,
+            "annotations": [*gap_labels, selected_label, *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
+            "footer": [line for line in (_symbol_key(reported, events), note) if line],
+        },
     )
+
+
+#: Rough plot-area heights (figure minus title, axis and footer), wide and narrow, to keep
+#: line-end labels a line apart.
+_PLOT_PX = 200
+_NARROW_PLOT_PX = 170
+_LABEL_GAP_PX = 15
+
+
+def _line_ends(series: pd.DataFrame, colours: dict[str, str], axis_top: float) -> list[dict]:
+    """Each country's last estimate: where its line ends, for a label there."""
+    gap = (series["flag"] == "measurement_gap").to_numpy()
+    load = np.where(gap, np.nan, floats(series["load_gw"]))
+    iso3, months, countries = (series[column].to_numpy(dtype=object) for column in ("iso3", "month", "country"))
+    ends = []
+    for code in sorted(set(iso3)):
+        at = np.flatnonzero((iso3 == code) & ~np.isnan(load))
+        if at.size:
+            last = at[np.argmax([month_date(month) for month in months[at]])]
+            ends.append({"country": countries[last], "month": months[last], "value": float(load[last]), "colour": colours[code], "share": float(load[last]) / axis_top})
+    return ends
+
+
+def _end_labels(ends: list[dict], plot_px: int, *, two_lines: bool = False) -> list[dict]:
+    """OWID-style labels at the lines' ends, 'Russia 0.62 GW', nudged apart so none overlap;
+    on a phone the value goes under the name, so the label is half as wide."""
+    placed: list[float] = []
+    labels = []
+    gap = _LABEL_GAP_PX * (2 if two_lines else 1)
+    for end in sorted(ends, key=lambda end: end["share"]):
+        at = end["share"] * plot_px
+        y = max(at, placed[-1] + gap) if placed else at
+        placed.append(y)
+        labels.append(
+            {
+                "text": f"<b>{escape(end['country'])}</b>{'<br>' if two_lines else ' '}{end['value']:.2f} GW", "align": "left", "xref": "x", "yref": "y", "x": _axis_date(end["month"]), "y": end["value"],
+                "xanchor": "left", "yanchor": "middle", "xshift": 4, "yshift": y - at, "showarrow": False,
+                "font": {"size": 11, "color": end["colour"]}, "bgcolor": "rgba(255,255,255,0.85)",
+            }
+        )
+    return labels
+
+
+def _room_for_labels(dates: list[pd.Timestamp], line_ends: list[pd.Timestamp]) -> list[str]:
+    """A narrow chart's x range: the data, and room right of the last line end for its label
+    (a third of the chart's width)."""
+    first, last = min(dates), max(dates)
+    end = max([last, *(line_end + (line_end - first) * 0.5 for line_end in line_ends)])
+    return [first.isoformat(), end.isoformat()]
+
+
+_SYMBOL_TEXT = {"triangle-down": "▼", "x": "✖", "star": "★", "square": "■", "diamond": "◆", "circle": "●"}
+
+
+def _symbol_key(reported: pd.DataFrame, events: pd.DataFrame) -> str:
+    """The legend as one line of text, for a phone: shapes of reports and of grid events."""
+    parts = [f"{_SYMBOL_TEXT[_REPORT_SYMBOLS.get(kind, 'circle')]} {_REPORT_KINDS.get(kind, escape(kind)).lower()}" for kind in dict.fromkeys(reported["kind"])]
+    kinds = [kind for kind in EVENT_SYMBOLS if kind in set(events["kind"])] + sorted(set(events["kind"]) - set(EVENT_SYMBOLS))
+    if kinds:
+        parts.append("grid events: " + ", ".join(f"{_SYMBOL_TEXT[EVENT_SYMBOLS.get(kind, 'circle')]} {escape(kind.replace('_', '-'))}" for kind in kinds))
+    return "Colour = country. " + "; ".join(parts) if parts else ""
 
 
 #: How a measurement-gap month is named on the chart and in its hover.
@@ -224,7 +301,7 @@ def _model_traces(series: pd.DataFrame, colours: dict[str, str], label: str = "m
             {**common, "y": low[at], "name": f"{country} range, low"},
             {**common, "y": high[at], "name": f"{country} range, high", "fill": "tonexty", "fillcolor": rgba(colour, 0.18)},
             {
-                "type": "scatter", "x": common["x"], "y": load[at], "mode": "lines", "name": f"{country} ({label})", "legendgroup": group,
+                "type": "scatter", "x": common["x"], "y": load[at], "mode": "lines", "name": f"{country} ({label})", "legendgroup": group, "showlegend": False,
                 "line": {"color": colour, "width": 2.2}, "customdata": hover[at].tolist(), "hovertemplate": "%{customdata}<extra></extra>",
             },
         ]

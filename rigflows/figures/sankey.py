@@ -10,6 +10,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rigflows.figures.style import (
+    FOOTER_WRAP,
+    MUTED_TEXT,
+    NARROW_FOOTER_WRAP,
+    NARROW_SANKEY_HEIGHT,
     NEUTRAL_GREY,
     OKABE_ITO,
     SANKEY_HEIGHT,
@@ -23,7 +27,9 @@ from rigflows.figures.style import (
     sources_text,
     themed_figure,
     wrap,
+    wrap_html,
 )
+from rigflows.select import NOT_ITEMISED
 from rigflows.state import ViewState
 
 #: Link colour, opacity and key label per flow kind. Plans are pale and a different hue: they
@@ -35,59 +41,50 @@ LINK_KINDS = {
     "remainder": (NEUTRAL_GREY, 0.45, "Remainder (derived, not attributed)"),
 }
 COLUMN_TITLES = ("Seller or shipper", "Destination country", "Receiving farm or operator")
+#: Two to a line on a phone: shorter, so they never meet.
+NARROW_COLUMN_TITLES = ("Seller or shipper", "Country", "Receiving farm or operator")
 _NODE_COLOUR = "#4d4d4d"
-_NODE_PAD_PX = 14
+#: Room between nodes: a label line and a count line fit beside even a thin node.
+_NODE_PAD_PX = 30
+_NODE_THICKNESS = 14
 #: Rough plot-area height (figure minus title and footer), to turn node padding into y units.
-_PLOT_PX = SANKEY_HEIGHT - 150
-_DOMAIN_TOP = 0.93
+_PLOT_PX = SANKEY_HEIGHT - 190
+_NARROW_PLOT_PX = NARROW_SANKEY_HEIGHT - 260
+#: Paper heights: the reconciliation bar at the bottom, the Sankey (or its two narrow
+#: sections) above it, the column titles at the top.
+_BAR_DOMAIN = (0.0, 0.07)
+_DOMAIN = (0.2, 0.93)
+_NARROW_DOMAINS = ((0.62, 0.95), (0.2, 0.53))
+_DOMAIN_TOP = _DOMAIN[1]
 #: Machines per link kind at each end of each node: {(label, column, "in" or "out"): {kind: machines}}.
 _MachinesByKind = dict[tuple[str, int, str], dict[str, int]]
+#: Colours of the reconciliation bar: the part that reached a reported country, then the
+#: remainders nobody traced further (grey, lighter the less is known).
+_RECONCILED_COLOURS = (OKABE_ITO["blue"], "#8c8c8c", "#bdbdbd", "#dcdcdc", "#ececec")
 
 
 def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = "", source_line: str = SOURCE_LINE) -> go.Figure:
     """Sankey of `select.sankey_links` (columns source, target, source_column, target_column,
     machines, kind, confidence, source_ids, note). `period` as in the map: 'to Nov 2021'.
-    """
-    nodes = node_table(links)
-    index = {(row.label, row.column): position for position, row in enumerate(named_rows(nodes))}
-    links = links.assign(
-        source_index=[index[key] for key in zip(links["source"], links["source_column"])],
-        target_index=[index[key] for key in zip(links["target"], links["target_column"])],
-    ).sort_values(["source_index", "target_index", "kind"], kind="stable")
-    kinds = [LINK_KINDS.get(kind, (NEUTRAL_GREY, 0.45, kind)) for kind in links["kind"]]
-    split = _machines_by_kind(links)
-    approximate = _approximate_nodes(links)
 
-    sankey = {
-        "type": "sankey",
-        "arrangement": "fixed",  # positions are set; "snap" makes nodes draggable and swallows clicks
-        "domain": {"x": [0, 1], "y": [0, _DOMAIN_TOP]},
-        "valueformat": ",.0f",
-        "valuesuffix": " machines",
-        "textfont": {"size": 13, "color": TEXT_COLOUR},
-        "node": {
-            "label": nodes["label"].tolist(),
-            "x": nodes["x"].to_numpy(),
-            "y": nodes["y"].to_numpy(),
-            "sort": "input",
-            "pad": _NODE_PAD_PX,
-            "thickness": 16,
-            "color": [NEUTRAL_GREY if unknown else _NODE_COLOUR for unknown in nodes["unknown"]],
-            "line": {"color": "white", "width": 0.5},
-            "customdata": [_node_hover(row, split, approximate) for row in named_rows(nodes)],
-            "hovertemplate": "%{customdata}<extra></extra>",
-        },
-        "link": {
-            "source": links["source_index"].to_numpy(),
-            "target": links["target_index"].to_numpy(),
-            "value": links["machines"].astype(float).to_numpy(),
-            "color": [rgba(colour, alpha) for colour, alpha, _ in kinds],
-            "customdata": [_link_hover(link) for link in named_rows(links)],
-            "hovertemplate": "%{customdata}<extra></extra>",
-        },
-    }
-    column_x = dict(zip(nodes["column"], nodes["x"]))
-    column_titles = [_column_title(column, x) for column, x in sorted(column_x.items())]
+    Remainders that lead nowhere (machines that left China but were never traced to a
+    country) are not drawn as Sankey flows, where ~1.6 million would squeeze the reported
+    ones into a sliver: a bar under the Sankey reconciles them with what was traced, to scale.
+    Narrow (a phone), the Sankey is two stacked sections, seller → country and country →
+    receiver, so every label has half the width.
+    """
+    untraced = _untraced(links)
+    flows = links.drop(untraced.index)
+    sankey, annotations = _sankey_trace(flows, _DOMAIN, _PLOT_PX)
+    sections = [_sankey_trace(flows[flows["source_column"] == column], domain, _NARROW_PLOT_PX, titles=NARROW_COLUMN_TITLES) for column, domain in zip((0, 1), _NARROW_DOMAINS)]
+    traces = [sankey]
+    narrow_annotations = [annotation for _, section in sections for annotation in section]
+    if not untraced.empty:
+        bar, parts = _reconciliation(links, untraced)
+        annotations.append(_reconciliation_key(parts, "   ", FOOTER_WRAP))
+        narrow_annotations.append(_reconciliation_key(parts, "<br>", NARROW_FOOTER_WRAP))
+    else:
+        bar = []
 
     present = [kind for kind in LINK_KINDS if kind in set(links["kind"])]
     caption = "Link width = number of machines."
@@ -97,26 +94,154 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
         caption += " Unattributed remainders are not shown in this view."
     title = "Machines leaving China: seller → country → receiver" + (f", {period}" if period else "")
     return themed_figure(
-        [sankey],
-        {"annotations": column_titles},
+        traces,
+        {"shapes": bar, "annotations": annotations},
         title,
         subtitle=filters_text(state),
         height=SANKEY_HEIGHT,
         footer=[legend_key((rgba(*LINK_KINDS[kind][:2]), LINK_KINDS[kind][2]) for kind in present), caption],
         axis_space=12,
         source_line=source_line,
+        narrow={
+            "height": NARROW_SANKEY_HEIGHT,
+            "annotations": narrow_annotations,
+            "data": {0: sections[0][0]},  # same keys as the wide trace, so it replaces it
+            "append": [sections[1][0]],
+        },
     )
 
 
-def _column_title(column: int, x: float) -> dict:
-    """A column's name above it, aligned so the outer ones stay inside the figure."""
+def _untraced(links: pd.DataFrame) -> pd.DataFrame:
+    """Remainder links from "Sellers not itemised" to a node no flow leaves (not a country)."""
+    ends = set(links["source"])
+    return links[(links["kind"] == "remainder") & (links["source"] == NOT_ITEMISED) & ~links["target"].isin(ends)]
+
+
+def _sankey_trace(links: pd.DataFrame, domain: tuple[float, float], plot_px: int, *, titles: tuple[str, ...] = COLUMN_TITLES) -> tuple[dict, list[dict]]:
+    """One Sankey trace of `links` in paper heights `domain`, and its annotations: the
+    column titles above it and each node's count beside its label."""
+    domain_px = plot_px * (domain[1] - domain[0])
+    nodes = node_table(links, domain_px)
+    index = {(row.label, row.column): position for position, row in enumerate(named_rows(nodes))}
+    links = links.assign(
+        source_index=[index[key] for key in zip(links["source"], links["source_column"])],
+        target_index=[index[key] for key in zip(links["target"], links["target_column"])],
+    ).sort_values(["source_index", "target_index", "kind"], kind="stable")
+    kinds = [LINK_KINDS.get(kind, (NEUTRAL_GREY, 0.45, kind)) for kind in links["kind"]]
+    split = _machines_by_kind(links)
+    approximate = _approximate_nodes(links)
+    counts = _node_counts(links)
+    opaque = {"bgcolor": "white", "bordercolor": MUTED_TEXT, "font": {"color": TEXT_COLOUR}}
+    trace = {
+        "type": "sankey",
+        "arrangement": "fixed",  # positions are set; "snap" makes nodes draggable and swallows clicks
+        "domain": {"x": [0, 1], "y": list(domain)},
+        "valueformat": ",.0f",
+        "valuesuffix": " machines",
+        "textfont": {"size": 13, "color": TEXT_COLOUR},
+        "node": {
+            "label": nodes["label"].tolist(),
+            "x": nodes["x"].to_numpy(),
+            "y": nodes["y"].to_numpy(),
+            "sort": "input",
+            "pad": _NODE_PAD_PX,
+            "thickness": _NODE_THICKNESS,
+            "color": [NEUTRAL_GREY if unknown else _NODE_COLOUR for unknown in nodes["unknown"]],
+            "line": {"color": "white", "width": 0.5},
+            "customdata": [_node_hover(row, split, approximate) for row in named_rows(nodes)],
+            "hovertemplate": "%{customdata}<extra></extra>",
+            "hoverlabel": opaque,
+        },
+        "link": {
+            "source": links["source_index"].to_numpy(),
+            "target": links["target_index"].to_numpy(),
+            "value": links["machines"].astype(float).to_numpy(),
+            "color": [rgba(colour, alpha) for colour, alpha, _ in kinds],
+            "customdata": [_link_hover(link) for link in named_rows(links)],
+            "hovertemplate": "%{customdata}<extra></extra>",
+            "hoverlabel": opaque,
+        },
+    }
+    if nodes.empty:
+        return trace, []
+    column_x = dict(zip(nodes["column"], nodes["x"]))
+    last = max(column_x)
+    annotations = [_column_title(titles[column], x, domain[1]) for column, x in sorted(column_x.items())]
+    annotations += [_count_label(counts[(row.label, row.column)], row, row.column == last, domain) for row in named_rows(nodes)]
+    return trace, annotations
+
+
+def _node_counts(links: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """Each node's machines as the data layer words them ('at least 205,000', 'about 1.57
+    million'): a node fed by one link shows that link's `shown`; a node fed by several shows
+    their sum, 'at least' or 'about' when any of them is so worded."""
+    shown = links["shown"] if "shown" in links else pd.Series("", index=links.index)
+    counts = {}
+    for side, label_field, column_field in (("in", "target", "target_column"), ("out", "source", "source_column")):
+        for (label, column), group in links.groupby([label_field, column_field], sort=False):
+            total = group["machines"].sum()
+            if (label, column) in counts and counts[(label, column)][0] >= total:
+                continue
+            words = shown.loc[group.index].fillna("").astype(str)
+            if len(group) == 1 and words.iloc[0] and "+" not in words.iloc[0]:
+                text = words.iloc[0]
+            else:
+                qualifier = next((word for word in ("at least", "at most", "about") if words.str.contains(word).any()), "")
+                text = f"{qualifier} {total:,.0f}".strip()
+            counts[(label, column)] = (total, text)
+    return {key: text for key, (_, text) in counts.items()}
+
+
+def _count_label(text: str, node, last_column: bool, domain: tuple[float, float]) -> dict:
+    """A node's count in a line under its label, on the label's side of the node."""
+    shift = _NODE_THICKNESS / 2 + 6
     return {
-        "text": f"<b>{COLUMN_TITLES[column]}</b>", "xref": "paper", "yref": "paper", "x": x, "y": 1,
-        "xanchor": "left" if x < 0.25 else "right" if x > 0.75 else "center", "yanchor": "top", "showarrow": False,
+        "text": escape(text), "xref": "paper", "yref": "paper", "x": node.x, "y": domain[1] - node.y * (domain[1] - domain[0]),
+        "xanchor": "right" if last_column else "left", "yanchor": "top", "xshift": -shift if last_column else shift, "yshift": -8,
+        "showarrow": False, "font": {"size": 11, "color": MUTED_TEXT},
     }
 
 
-def node_table(links: pd.DataFrame) -> pd.DataFrame:
+def _reconciliation(links: pd.DataFrame, untraced: pd.DataFrame) -> tuple[list[dict], list[tuple[str, float, str]]]:
+    """The machines that left China as one bar, to scale from zero: those traced to a reported
+    destination (the Sankey above), then each untraced remainder. Drawn as shapes: the app's
+    plotly bundle has no bar traces."""
+    traced = links[(links["source_column"] == 0) & ~links.index.isin(untraced.index)]
+    shown = traced["shown"].fillna("").astype(str) if "shown" in traced else pd.Series("", index=traced.index)
+    qualifier = next((word for word in ("at least", "about") if shown.str.contains(word).any()), "")
+    parts = [("Traced to a destination (above)", float(traced["machines"].sum()), f"{qualifier} {traced['machines'].sum():,.0f}".strip())]
+    parts += [(row.target, float(row.machines), getattr(row, "shown", "") or f"{row.machines:,.0f}") for row in named_rows(untraced)]
+    total = sum(machines for _, machines, _ in parts) or 1.0
+    shapes, start = [], 0.0
+    for position, (_, machines, _) in enumerate(parts):
+        shapes.append({
+            "type": "rect", "xref": "paper", "yref": "paper", "x0": start / total, "x1": (start + machines) / total, "y0": _BAR_DOMAIN[0], "y1": _BAR_DOMAIN[1],
+            "fillcolor": _RECONCILED_COLOURS[min(position, len(_RECONCILED_COLOURS) - 1)], "line": {"color": "white", "width": 1},
+        })
+        start += machines
+    return shapes, parts
+
+
+def _reconciliation_key(parts: list[tuple[str, float, str]], separator: str, width: int) -> dict:
+    """The bar's key, above it: each part's colour, name and count."""
+    key = wrap_html("All machines reported leaving China, to scale:<br>" + separator.join(
+        f"<span style='color:{_RECONCILED_COLOURS[min(position, len(_RECONCILED_COLOURS) - 1)]}'>■</span> {escape(label)}: <b>{escape(text)}</b>" for position, (label, _, text) in enumerate(parts)
+    ), width)
+    return {
+        "text": key, "xref": "paper", "yref": "paper", "x": 0, "y": _BAR_DOMAIN[1], "xanchor": "left", "yanchor": "bottom",
+        "yshift": 2, "showarrow": False, "align": "left", "font": {"size": 11, "color": TEXT_COLOUR},
+    }
+
+
+def _column_title(title: str, x: float, top: float = _DOMAIN_TOP) -> dict:
+    """A column's name above it, aligned so the outer ones stay inside the figure."""
+    return {
+        "text": f"<b>{title}</b>", "xref": "paper", "yref": "paper", "x": x, "y": top, "yshift": 6,
+        "xanchor": "left" if x < 0.25 else "right" if x > 0.75 else "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12},
+    }
+
+
+def node_table(links: pd.DataFrame, domain_px: float = _PLOT_PX * (_DOMAIN[1] - _DOMAIN[0])) -> pd.DataFrame:
     """One row per (label, column) in a stable order, with x and y positions.
 
     Order: column; named nodes, then "not identified" ones, then those reached only by derived
@@ -126,7 +251,7 @@ def node_table(links: pd.DataFrame) -> pd.DataFrame:
     split = _machines_by_kind(links)
     nodes = [_node(label, column, split) for label, column in sorted({(label, column) for label, column, _ in split})]
     nodes.sort(key=lambda node: (node["column"], node["tier"], -node["total"], node["label"].lower()))
-    _place(nodes)
+    _place(nodes, domain_px)
     return pd.DataFrame(nodes, columns=["label", "column", "total", "unknown", "x", "y"])
 
 
@@ -149,7 +274,7 @@ def _node(label: str, column: int, split: _MachinesByKind) -> dict:
     return {"label": label, "column": column, "total": total, "tier": tier, "unknown": tier > 0}
 
 
-def _place(nodes: list[dict]) -> None:
+def _place(nodes: list[dict], domain_px: float) -> None:
     """Set each node's x (evenly by column) and y (the centre it would get stacked top-down in
     the list's order).
 
@@ -158,7 +283,7 @@ def _place(nodes: list[dict]) -> None:
     """
     columns = sorted({node["column"] for node in nodes})
     stacks = [[node for node in nodes if node["column"] == column] for column in columns]
-    pad = _NODE_PAD_PX / (_PLOT_PX * _DOMAIN_TOP)
+    pad = _NODE_PAD_PX / domain_px
     scale = min((1 - (len(stack) - 1) * pad) / max(sum(node["total"] for node in stack), 1) for stack in stacks)
     for position, stack in enumerate(stacks):
         x = position / (len(columns) - 1) if len(columns) > 1 else 0.5

@@ -6,6 +6,7 @@ sources) is drawn inside the figure rather than in the page around it.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import namedtuple
 from collections.abc import Iterable
@@ -52,10 +53,14 @@ FLAG_OUTLINE = "#1a1a1a"
 #: the producers behind a drawn chart); it names no data of its own.
 SOURCE_LINE = "Sources: see the sources panel"
 
-#: Heights match the cards' graph heights in components/views.py; the app sets the width.
-MAP_HEIGHT = 520
-SANKEY_HEIGHT = 620
+#: Heights of each chart, wide and narrow (the page sets the width; cards take the chart's height).
+MAP_HEIGHT = 720
+MEDIUM_MAP_HEIGHT = 560
+NARROW_MAP_HEIGHT = 470
+SANKEY_HEIGHT = 680
+NARROW_SANKEY_HEIGHT = 980
 ENERGY_HEIGHT = 480
+NARROW_ENERGY_HEIGHT = 700
 
 _LINE_PX = 16
 _FOOTER_FONT = 11
@@ -112,11 +117,12 @@ def period_label(period_ends: Iterable[str]) -> str:
 
 
 def sources_text(source_ids: object) -> str:
-    """'a;b' → 'Sources: a; b' for hovers, so every number names where it came from."""
+    """How many sources a hover's number has, in words: the ids are the data's keys, not names
+    a reader knows, and the chart's source line (and the sources panel) names them."""
     ids = [part for part in str(source_ids).split(";") if part and part != "nan"] if pd.notna(source_ids) else []
     if not ids:
         return "Source: not given"
-    return wrap(("Source: " if len(ids) == 1 else "Sources: ") + "; ".join(ids))
+    return "Source: named under the chart" if len(ids) == 1 else f"{len(ids)} sources, named under the chart"
 
 
 def filters_text(state: ViewState) -> str:
@@ -135,6 +141,37 @@ def legend_key(items: Iterable[tuple[str, str]]) -> str:
 
 
 TITLE_WRAP = 48
+#: A chart narrower than this (px) is drawn in its narrow variant (assets/widths.js picks it).
+NARROW_BELOW = 560
+MEDIUM_BELOW = 900
+#: Characters per line of the title and the footer, wide and narrow: the footer's 11 px font
+#: fits ~110 characters in a 700 px chart (a tablet) and ~52 in a 340 px one (a phone).
+NARROW_TITLE_WRAP = 34
+FOOTER_WRAP = 110
+NARROW_FOOTER_WRAP = 52
+#: Room above a narrow chart's title for the modebar, which plotly draws over the top right.
+_MODEBAR_PX = 30
+_TAG = re.compile(r"<[^>]*>")
+
+
+def wrap_html(text: str, width: int) -> str:
+    """Plotly pseudo-HTML broken into lines of at most `width` visible characters.
+
+    Tags never count and are never split, and existing <br> breaks are kept: footers carry
+    coloured keys (<span style=...>) that textwrap would cut in half.
+    """
+    lines = []
+    for segment in text.split("<br>"):
+        line, length = "", 0
+        for word in re.findall(r"(?:<[^>]*>|[^\s<])+", segment):
+            visible = len(_TAG.sub("", word).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+            if line and length + 1 + visible > width:
+                lines.append(line)
+                line, length = word, visible
+            else:
+                line, length = (f"{line} {word}", length + 1 + visible) if line else (word, visible)
+        lines.append(line)
+    return "<br>".join(lines)
 
 
 def figure_from_dicts(traces: list[dict], layout: dict) -> go.Figure:
@@ -158,47 +195,69 @@ def themed_figure(
     footer: Iterable[str | tuple[str, str]] = (),
     axis_space: int = 0,
     source_line: str = SOURCE_LINE,
+    narrow: dict | None = None,
+    footer_wrap: int = FOOTER_WRAP,
+    medium: dict | None = None,
 ) -> go.Figure:
     """The figure with title, font, template, height and the bottom block (footer lines, then the
-    source line) added to `layout`, after any annotations of its own.
+    source line) added to `layout`, after any annotations of its own, and its narrow variant.
 
     A footer line may be (text, hover text) for detail too long to print. `source_line` names
     the chart's sources (`select.source_line`), so an exported PNG credits what it draws. The bottom margin
     is computed from the footer so the lines never overlap the plot; `axis_space` is the room
     needed under the plot area (the x axis's ticks and title).
+
+    `narrow` describes the chart below `NARROW_BELOW` px (a phone): optional "height",
+    "footer", "footer_wrap", "axis_space", "annotations" (the chart's own, replacing `layout`'s), "layout" (any
+    other layout changes), "data" ({trace index: changes}) and "append" (traces added after). Title and footer are re-wrapped
+    for the width, and the title moves below the modebar; "below" moves the line. `medium`
+    is a plain layout change for charts between that and `MEDIUM_BELOW` px (a tablet). Both go
+    to `layout.meta.variants`, narrowest first, which assets/widths.js applies by the chart's width.
     """
-    # Plotly never wraps a title; break it here so it fits a phone-width chart (~48 characters).
-    title_lines = textwrap.wrap(title, TITLE_WRAP, break_long_words=False, break_on_hyphens=False) or [""]
-    top = 24 + 22 * len(title_lines) + (20 if subtitle else 0)
-    lines = [line if isinstance(line, tuple) else (line, None) for line in (*footer, escape(source_line))]
-    heights = [_LINE_PX * (text.count("<br>") + 1) for text, _ in lines]
-    bottom = axis_space + sum(heights) + 10
-    footer_annotations, offset = [], -axis_space
-    for (text, hovertext), line_height in zip(lines, heights):
-        footer_annotations.append(_footer_line(text, hovertext, offset))
-        offset -= line_height
+    footer = list(footer)
+    wide = _frame(title, subtitle, footer, source_line, axis_space, TITLE_WRAP, footer_wrap, 0)
+    narrow = narrow or {}
+    small = _frame(title, subtitle, narrow.get("footer", footer), source_line, narrow.get("axis_space", axis_space), NARROW_TITLE_WRAP, narrow.get("footer_wrap", NARROW_FOOTER_WRAP), _MODEBAR_PX)
     theme = {
         "template": _TEMPLATE,
         "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOUR},
-        "title": {
-            "text": "<br>".join(title_lines),
-            "subtitle": {"text": subtitle, "font": {"size": 12, "color": MUTED_TEXT}},
-            "x": 0,
-            "xref": "paper",
-            "xanchor": "left",
-            "y": 1,
-            "yref": "container",
-            "yanchor": "top",
-            "pad": {"t": 12},
-            "font": {"size": 17},
-        },
+        "title": {**wide["title"], "x": 0, "xref": "paper", "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "font": {"size": 17}},
         "height": height,
-        "margin": {"l": 20, "r": 20, "t": top, "b": bottom},
+        "margin": {"l": 20, "r": 20, "t": wide["top"], "b": wide["bottom"]},
         "colorway": CATEGORY_COLOURS,
-        "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 12}, "align": "left"},
+        "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 12}, "align": "left", "bgcolor": "white", "bordercolor": MUTED_TEXT},
         "paper_bgcolor": "white",
     }
-    return figure_from_dicts(traces, {**layout, **theme, "annotations": [*layout.get("annotations", ()), *footer_annotations]})
+    narrow_layout = {
+        **narrow.get("layout", {}),
+        "title": {**small["title"], "font": {"size": 15}},
+        "margin": {"t": small["top"], "b": small["bottom"], **narrow.get("layout", {}).get("margin", {})},
+        "annotations": [*narrow.get("annotations", layout.get("annotations", ())), *small["annotations"]],
+    }
+    if "height" in narrow:
+        narrow_layout["height"] = narrow["height"]
+    variants = [{"below": narrow.get("below", NARROW_BELOW), "layout": narrow_layout, "data": {str(index): patch for index, patch in narrow.get("data", {}).items()}, "append": narrow.get("append", [])}]
+    if medium:
+        variants.append({"below": MEDIUM_BELOW, "layout": medium, "data": {}})
+    meta = {"variants": variants}
+    return figure_from_dicts(traces, {**layout, **theme, "meta": meta, "annotations": [*layout.get("annotations", ()), *wide["annotations"]]})
+
+
+def _frame(title: str, subtitle: str, footer: list, source_line: str, axis_space: int, title_wrap: int, footer_wrap: int, above: int) -> dict:
+    """Title, top margin, footer annotations and bottom margin for one width."""
+    # Plotly never wraps a title or an annotation; break them here for the width.
+    title_lines = textwrap.wrap(title, title_wrap, break_long_words=False, break_on_hyphens=False) or [""]
+    subtitle = wrap_html(subtitle, int(title_wrap * 1.3)) if subtitle else ""
+    top = above + 38 + 22 * len(title_lines) + (18 * (subtitle.count("<br>") + 1) if subtitle else 0)
+    lines = [line if isinstance(line, tuple) else (line, None) for line in (*footer, escape(source_line))]
+    lines = [(wrap_html(text, footer_wrap), hovertext) for text, hovertext in lines]
+    heights = [_LINE_PX * (text.count("<br>") + 1) for text, _ in lines]
+    annotations, offset = [], -axis_space
+    for (text, hovertext), line_height in zip(lines, heights):
+        annotations.append(_footer_line(text, hovertext, offset))
+        offset -= line_height
+    title_layout = {"text": "<br>".join(title_lines), "subtitle": {"text": subtitle, "font": {"size": 12, "color": MUTED_TEXT}}, "pad": {"t": 22 + above}}
+    return {"title": title_layout, "top": top, "annotations": annotations, "bottom": axis_space + sum(heights) + 10}
 
 
 def _footer_line(text: str, hovertext: str | None, yshift: int) -> dict:
