@@ -172,7 +172,7 @@ def _sankey_trace(links: pd.DataFrame, domain: tuple[float, float], plot_px: int
 
 
 def _node_counts(links: pd.DataFrame) -> dict[tuple[str, int], str]:
-    """Each node's machines as the data layer words them ('at least 205,000', 'about 1.57
+    """Each node's machines as the data layer words them ('at least 12,345', 'about 1.57
     million'): a node fed by one link shows that link's `shown`; a node fed by several shows
     their sum, 'at least' or 'about' when any of them is so worded."""
     shown = links["shown"] if "shown" in links else pd.Series("", index=links.index)
