@@ -190,9 +190,13 @@ def callback_for(dependencies: list, prop_id: str) -> dict:
 
 
 def keyed_callbacks(dependencies: list) -> list[dict]:
-    """The callbacks that draw a chart, its frames or the sources panel from a key Store."""
+    """The callbacks that draw a chart, its frames or the sources panel from a key Store (and
+    the tab's upload token, None here: the directory's own data)."""
     stores = {ids.key(part) for part in ids.KEYED}
-    return [callback for callback in dependencies if callback["inputs"] and all(dep["id"] in stores for dep in callback["inputs"])]
+    return [
+        callback for callback in dependencies
+        if callback["inputs"] and callback["inputs"][0]["id"] in stores and all(dep["id"] in stores | {ids.UPLOAD_TOKEN} for dep in callback["inputs"])
+    ]
 
 
 def draws_every_view(data_dir: Path) -> None:
