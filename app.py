@@ -18,6 +18,7 @@ from components.api import register_api
 from components.hardening import harden
 from components.calculator import calculator_layout
 from components.presskit import register_presskit
+from components.embed import embed_layout
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
 from components.sync import filter_data, notices_list, register_state_callback, toggles_value
@@ -41,7 +42,7 @@ from rigflows.render import (
     view_sources,
 )
 from rigflows.select import editorial_notes, vocabulary
-from rigflows.state import ViewState, parse_query
+from rigflows.state import ViewState, parse_embed, parse_query
 
 TITLE = "Rig Flows: where China's crypto-mining machines went after the 2021 ban"
 #: The app's own asset (assets/topojson), not data: the data's credit comes from notes.csv.
@@ -87,6 +88,10 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
     the first paint needs no callback. A bad value falls back with a visible notice."""
     vocab = vocabulary(dataset)
     state, notices = parse_query(query, vocab)
+    embed, embed_notices = parse_embed(query)
+    if embed:
+        return embed_layout(dataset, state, embed, topojson_url, "/" + state.to_query(vocab.default_month))
+    notices += embed_notices
     sankey = sankey_key(state)
     return html.Div(
         className="page",
