@@ -19,6 +19,7 @@ from components.hardening import harden
 from components.calculator import calculator_layout
 from components.presskit import register_presskit
 from components.embed import embed_layout
+from components.tables import register_table_callbacks, table_details, with_table
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
 from components.sync import filter_data, notices_list, register_state_callback, toggles_value
@@ -109,9 +110,9 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
             html.Div(id=ids.YOUR_DATA, role="status"),
             controls_layout(dataset, state, toggles_value(state)),
             html.Main(className="views", children=[
-                map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)),
-                sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)),
-                energy_card(energy_figure(dataset, energy_key(state)).figure),
+                with_table(map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)), table_details(dataset, state, ids.MAP)),
+                with_table(sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)), table_details(dataset, state, ids.SANKEY)),
+                with_table(energy_card(energy_figure(dataset, energy_key(state)).figure), table_details(dataset, state, ids.ENERGY)),
                 calculator_layout(dataset, state),
                 sources_layout(dataset),
                 upload_layout(dataset),
@@ -145,6 +146,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_state_callback(app, dataset)
     register_view_callbacks(app, dataset)
     register_controls_callbacks(app)
+    register_table_callbacks(app, dataset)
     uploads = register_upload(app, dataset)
     register_sources_callbacks(app, dataset, uploads.dataset)
     register_api(app, dataset)
