@@ -203,32 +203,48 @@ def test_each_filter_offers_what_the_other_leaves_with_counts(page, app_url):
     assert offered == ["BIT Mining (NYSE: BTCM) (1 flow)", "Bitfufu (BitFuFu) (1 flow)", "Enegix (1 farm)", "Xive (1 farm)"]
 
 
-def test_a_click_where_a_flow_line_crosses_a_country_selects_that_country(page, app_url):
-    """The China → Canada line crosses Kazakhstan: a click there is a click on Kazakhstan."""
+#: A point on the flow line to `destination` that lies inside country `inside` (a map
+#: location), or, with `inside` null, inside no country with data: in client coordinates.
+LINE_POINT_JS = """([destination, inside]) => {
+    const gd = document.querySelector('#%s .js-plotly-plot');
+    const countries = Array.from(gd.querySelectorAll('.choroplethlocation')).filter(p => p.__data__);
+    const group = Array.from(gd.querySelectorAll('.trace.scattergeo')).find(g => {
+        const trace = g.__data__ && g.__data__[0] && g.__data__[0].trace;
+        return trace && trace.mode === 'lines' && trace.text.includes('→ ' + destination);
+    });
+    const line = group.querySelector('path.js-line');
+    const length = line.getTotalLength();
+    for (let step = 40; step <= 360; step++) {
+        const at = line.getPointAtLength(length * step / 400);
+        const hit = countries.filter(p => p.isPointInFill(new DOMPoint(at.x, at.y))).map(p => p.__data__.loc);
+        if (inside ? hit.includes(inside) : hit.length === 0) {
+            const screen = new DOMPoint(at.x, at.y).matrixTransform(line.getScreenCTM());
+            return {x: screen.x, y: screen.y};
+        }
+    }
+    return null;
+}""" % ids.MAP
+
+
+def test_flow_lines_take_no_clicks_the_country_under_them_does(page, app_url):
+    """A click on the China → Russia line where it crosses land with no data selects nothing
+    (it used to select Russia); a click on a line inside Kazakhstan selects Kazakhstan."""
     page.goto(app_url + "/")
     wait_until_drawn(page)
-    point = page.evaluate(
-        f"""() => {{
-            const gd = document.querySelector('#{ids.MAP} .js-plotly-plot');
-            const kaz = Array.from(gd.querySelectorAll('.choroplethlocation')).find(p => p.__data__ && p.__data__.loc === 'KAZ');
-            const index = gd.data.findIndex(t => t.mode === 'lines' && /Canada/.test(t.text));
-            const line = gd.querySelectorAll('.scattergeo .trace')[gd._fullData.filter(t => t.type === 'scattergeo').findIndex(t => t.index === index)].querySelector('path.js-line');
-            const length = line.getTotalLength();
-            for (let step = 0; step <= 400; step++) {{
-                const at = line.getPointAtLength(length * step / 400);
-                const inside = kaz.isPointInFill(new DOMPoint(at.x, at.y));
-                if (inside) {{
-                    const screen = new DOMPoint(at.x, at.y).matrixTransform(line.getScreenCTM());
-                    return {{x: screen.x, y: screen.y}};
-                }}
-            }}
-            return null;
-        }}"""
-    )
-    assert point is not None, "the China → Canada line no longer crosses Kazakhstan"
-    page.mouse.move(point["x"], point["y"])
-    page.mouse.click(point["x"], point["y"])
+    page.wait_for_timeout(1500)  # the filter's frames redraw the map once after the first paint
+    over_land = page.evaluate(LINE_POINT_JS, ["Russia", None])
+    assert over_land is not None
+    page.mouse.move(over_land["x"] - 5, over_land["y"] - 5)
+    page.mouse.move(over_land["x"], over_land["y"], steps=5)
+    page.mouse.click(over_land["x"], over_land["y"])
+    page.wait_for_timeout(500)
+    inside = page.evaluate(LINE_POINT_JS, ["Kazakhstan", "KAZ"])
+    assert inside is not None
+    page.mouse.move(inside["x"] - 5, inside["y"] - 5)
+    page.mouse.move(inside["x"], inside["y"], steps=5)
+    page.mouse.click(inside["x"], inside["y"])
     page.wait_for_function("() => window.location.search.includes('country=')")
+    page.wait_for_timeout(1000)
     assert query(page)["country"] == ["KAZ"]
 
 
