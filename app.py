@@ -18,6 +18,8 @@ from components.api import register_api
 from components.hardening import harden
 from components.calculator import calculator_layout
 from components.presskit import register_presskit
+from components.embed import embed_layout
+from components.tables import register_table_callbacks, table_details, with_table
 from components.controls import controls_layout, month_layout, register_controls_callbacks
 from components.sources import register_sources_callbacks, sources_layout
 from components.timeline import register_timeline_callbacks, timeline_card
@@ -42,7 +44,7 @@ from rigflows.render import (
     view_sources,
 )
 from rigflows.select import editorial_notes, vocabulary
-from rigflows.state import ViewState, parse_query
+from rigflows.state import ViewState, parse_embed, parse_query
 
 TITLE = "Rig Flows: where China's crypto-mining machines went after the 2021 ban"
 #: The app's own asset (assets/topojson), not data: the data's credit comes from notes.csv.
@@ -88,6 +90,10 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
     the first paint needs no callback. A bad value falls back with a visible notice."""
     vocab = vocabulary(dataset)
     state, notices = parse_query(query, vocab)
+    embed, embed_notices = parse_embed(query)
+    if embed:
+        return embed_layout(dataset, state, embed, topojson_url, "/" + state.to_query(vocab.default_month))
+    notices += embed_notices
     sankey = sankey_key(state)
     return html.Div(
         className="page",
@@ -105,10 +111,10 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "") -> html.D
             html.Div(id=ids.YOUR_DATA, role="status"),
             controls_layout(dataset, state, toggles_value(state)),
             html.Main(className="views", children=[
-                map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)),
+                with_table(map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)), table_details(dataset, state, ids.MAP)),
                 timeline_card(dataset, state.month),
-                sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)),
-                energy_card(energy_figure(dataset, energy_key(state)).figure),
+                with_table(sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)), table_details(dataset, state, ids.SANKEY)),
+                with_table(energy_card(energy_figure(dataset, energy_key(state)).figure), table_details(dataset, state, ids.ENERGY)),
                 calculator_layout(dataset, state),
                 sources_layout(dataset),
                 upload_layout(dataset),
@@ -144,6 +150,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_view_callbacks(app, dataset, uploads.dataset)
     register_controls_callbacks(app)
     register_timeline_callbacks(app)
+    register_table_callbacks(app, dataset)
     register_sources_callbacks(app, dataset, uploads.dataset)
     register_api(app, dataset)
     register_presskit(app, dataset)

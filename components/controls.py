@@ -10,7 +10,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from components import ids
 from rigflows.dataset import Dataset
-from rigflows.select import country_options, default_month, firm_options
+from rigflows.select import country_choices, empty_reason, firm_choices
 from rigflows.state import METRICS, ViewState
 
 
@@ -23,8 +23,28 @@ def month_marks(months: list[str]) -> dict[int, str]:
     return {0: months[0], **marks, last: months[last]}
 
 
+def options(choices: list[tuple[str, str]]) -> list[dict]:
+    """Dropdown options from `select.country_choices` or `select.firm_choices`."""
+    return [{"label": label, "value": value} for value, label in choices]
+
+
+def empty_result(dataset: Dataset, state: ViewState) -> html.Div:
+    """Why nothing matches both filters, and a button that clears either: hidden otherwise."""
+    reason = empty_reason(dataset, state)
+    return html.Div(
+        id=ids.EMPTY_RESULT,
+        className="empty-result",
+        role="status",
+        hidden=reason is None,
+        children=[
+            html.P(reason, id=ids.EMPTY_MESSAGE),
+            html.Button("Clear the firm filter", id=ids.CLEAR_FIRMS, className="button-secondary", n_clicks=0),
+            html.Button("Clear the country filter", id=ids.CLEAR_COUNTRIES, className="button-secondary", n_clicks=0),
+        ],
+    )
+
+
 def controls_layout(dataset: Dataset, state: ViewState, toggles: list[str]) -> html.Div:
-    countries = country_options(dataset)
     return html.Div(
         className="controls",
         children=[
@@ -39,16 +59,17 @@ def controls_layout(dataset: Dataset, state: ViewState, toggles: list[str]) -> h
                 className="control",
                 children=[
                     html.Label("Countries", htmlFor=ids.COUNTRIES),
-                    dcc.Dropdown(id=ids.COUNTRIES, options=[{"label": name, "value": code} for code, name in countries.items()], value=list(state.countries), multi=True, searchable=True, placeholder="All countries (type to search)"),
+                    dcc.Dropdown(id=ids.COUNTRIES, options=options(country_choices(dataset, state)), value=list(state.countries), multi=True, searchable=True, placeholder="All countries (type to search)"),
                 ],
             ),
             html.Div(
                 className="control",
                 children=[
                     html.Label("Firms (sellers, receivers, farm operators)", htmlFor=ids.FIRMS),
-                    dcc.Dropdown(id=ids.FIRMS, options=[{"label": firm, "value": firm} for firm in firm_options(dataset)], value=list(state.firms), multi=True, searchable=True, placeholder="All firms (type to search)"),
+                    dcc.Dropdown(id=ids.FIRMS, options=options(firm_choices(dataset, state)), value=list(state.firms), multi=True, searchable=True, placeholder="All firms (type to search)"),
                 ],
             ),
+            empty_result(dataset, state),
             html.Div(
                 className="control control-toggles",
                 children=[

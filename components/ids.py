@@ -16,6 +16,11 @@ COUNTRIES = "country-filter"
 FIRMS = "firm-filter"
 TOGGLES = "toggles"
 RESET = "reset"
+#: Shown when the country and firm filters have nothing in common: why, and a way back.
+EMPTY_RESULT = "empty-result"
+EMPTY_MESSAGE = "empty-message"
+CLEAR_FIRMS = "clear-firms"
+CLEAR_COUNTRIES = "clear-countries"
 
 MAP = "map"
 MONTH = "month-slider"

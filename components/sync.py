@@ -17,10 +17,11 @@ from dash import Input, Output, State, callback_context, html, no_update
 
 from components import ids
 from components.calculator import CALCULATOR_INPUTS, calculator_values, model_event
+from components.controls import options
 from components.views import state_keys
 from rigflows.actions import ClickCountry, ClickFirm, OpenLink, Reset, SetFilters, SetToggles, apply
 from rigflows.dataset import Dataset
-from rigflows.select import country_options, method_text, vocabulary
+from rigflows.select import country_choices, country_options, empty_reason, firm_choices, method_text, vocabulary
 from rigflows.state import FLAGS, ViewState, Vocabulary, clean_state, keep_model, parse_query
 
 
@@ -69,6 +70,10 @@ def register_state_callback(app, dataset: Dataset) -> None:
         Output(ids.CALC_VERSION, "value"),
         Output(ids.CALC_MESSAGE, "children"),
         Output(ids.CALC_FORMULA, "children"),
+        Output(ids.COUNTRIES, "options"),
+        Output(ids.FIRMS, "options"),
+        Output(ids.EMPTY_RESULT, "hidden"),
+        Output(ids.EMPTY_MESSAGE, "children"),
         Input(ids.NAVIGATE, "data"),
         Input(ids.COUNTRIES, "value"),
         Input(ids.FIRMS, "value"),
@@ -76,13 +81,15 @@ def register_state_callback(app, dataset: Dataset) -> None:
         Input(ids.RESET, "n_clicks"),
         Input(ids.MAP, "clickData"),
         Input(ids.SANKEY, "clickData"),
+        Input(ids.CLEAR_FIRMS, "n_clicks"),
+        Input(ids.CLEAR_COUNTRIES, "n_clicks"),
         *[Input(control, "value") for control in CALCULATOR_INPUTS],
         State(ids.METRIC, "value"),
         State(ids.MONTH, "value"),
         *[State(ids.key(part), "data") for part in ids.KEYED],
         prevent_initial_call=True,
     )
-    def on_reader_action(navigate, countries, firms, toggles, _reset, map_click, sankey_click, preset, efficiency, pue, version, metric, month_index, *drawn_keys):
+    def on_reader_action(navigate, countries, firms, toggles, _reset, map_click, sankey_click, _clear_firms, _clear_countries, preset, efficiency, pue, version, metric, month_index, *drawn_keys):
         trigger = callback_context.triggered_id
         toggles = toggles if isinstance(toggles, list) else []
         month = months[month_index] if isinstance(month_index, int) and not isinstance(month_index, bool) and 0 <= month_index < len(months) else None
@@ -100,6 +107,10 @@ def register_state_callback(app, dataset: Dataset) -> None:
             event = SetFilters(now.countries, now.firms)
         elif trigger == ids.TOGGLES:
             event = SetToggles(frozenset(name for name in FLAGS if getattr(now, name)))
+        elif trigger == ids.CLEAR_FIRMS:
+            event = SetFilters(now.countries, ())
+        elif trigger == ids.CLEAR_COUNTRIES:
+            event = SetFilters((), now.firms)
         elif trigger == ids.RESET:
             event, notices = Reset(), []
         elif trigger == ids.MAP:
@@ -116,6 +127,7 @@ def register_state_callback(app, dataset: Dataset) -> None:
             return no_update if value == sent else value
 
         keys = [key.to_query() for key in state_keys(state).values()]
+        reason = empty_reason(dataset, state)
         return (
             changed(state.metric, metric),
             changed(months.index(state.month), month_index),
@@ -128,4 +140,9 @@ def register_state_callback(app, dataset: Dataset) -> None:
             *[changed(value, sent) for value, sent in zip(calculator_values(dataset, state, trigger, preset), (preset, efficiency, pue, version))],
             " ".join(model_notices) or None,
             method_text(dataset, state),
+            # The options narrowed by the other filter, with counts (select.country_choices).
+            options(country_choices(dataset, state)),
+            options(firm_choices(dataset, state)),
+            reason is None,
+            reason,
         )

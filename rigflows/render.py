@@ -26,6 +26,7 @@ from rigflows.figures.energy import build_energy_figure
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, period_label
 from rigflows.select import (
+    empty_reason,
     energy_countries,
     energy_series,
     farm_markers,
@@ -106,7 +107,7 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
 
 def _map_chart(dataset: Dataset, key: ViewState, rows: pd.DataFrame, farms: pd.DataFrame | None, period: str) -> Chart:
     if rows.empty and (farms is None or farms.empty):
-        return Chart(empty_figure(f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json())
+        return Chart(empty_figure(empty_reason(dataset, key) or f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json())
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
     ids = _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
     figure = build_choropleth_figure(rows, farms, key, period=period, lines=lines, source_line=source_line(dataset, ids)).to_plotly_json()
@@ -146,7 +147,7 @@ def map_source_ids(dataset: Dataset, key: ViewState) -> tuple[str, ...]:
 def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     links = sankey_links(dataset, key)
     if links.empty:
-        return Chart(empty_figure("No reported flows with a machine count match this selection.").to_plotly_json())
+        return Chart(empty_figure(empty_reason(dataset, key) or "No reported flows with a machine count match this selection.").to_plotly_json())
     ids = _ids(links["source_ids"])
     return Chart(build_sankey_figure(links, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json(), ids)
 
@@ -162,7 +163,8 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[
     so they are selected once and only drawn per month."""
     series = energy_series(dataset, key)
     if series.empty:
-        message = Chart(empty_figure("No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json())
+        reason = empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated."
+        message = Chart(empty_figure(reason).to_plotly_json())
         return dict.fromkeys(months, message)
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
     source_ids = _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))

@@ -785,3 +785,81 @@ def _listing_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFra
         "view": "reported without a count", "label": unquantified["what"], "notes": unquantified["note"].fillna(""), "source_ids": unquantified["source_ids"],
     }))
     return parts
+
+
+# --- filter options that guide -------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _reach(dataset: Dataset) -> tuple[dict, dict]:
+    """{(firm, ISO-3): flows} and {(operator, ISO-3): farms}: a flow counts for its seller and
+    its receiver (once if they are the same firm). Counted once per dataset: the filter options
+    are rebuilt on every reader action."""
+    flows, farms = {}, {}
+    for flow in dataset.flows.itertuples():
+        for firm in {flow.seller, flow.receiver}:
+            flows[firm, flow.destination_iso3] = flows.get((firm, flow.destination_iso3), 0) + 1
+    for farm in dataset.farms.itertuples():
+        farms[farm.operator, farm.iso3] = farms.get((farm.operator, farm.iso3), 0) + 1
+    return flows, farms
+
+
+def _count_label(name: str, flows: int, farms: int, nothing: str) -> str:
+    """'BitRiver (2 flows, 1 farm)', 'Enegix (1 farm)', or `name` with what it lacks."""
+    parts = [f"{count} {word}{'' if count == 1 else 's'}" for count, word in ((flows, "flow"), (farms, "farm")) if count]
+    return f"{name} ({', '.join(parts) if parts else nothing})"
+
+
+def _tally(pairs: dict, keep_firm, keep_country, by: int) -> dict[str, int]:
+    """Counts of `pairs` ((firm, ISO-3) → n) kept by both tests, summed by firm (0) or country (1)."""
+    totals: dict[str, int] = {}
+    for pair, count in pairs.items():
+        if keep_firm(pair[0]) and keep_country(pair[1]):
+            totals[pair[by]] = totals.get(pair[by], 0) + count
+    return totals
+
+
+def country_choices(dataset: Dataset, state: ViewState) -> list[tuple[str, str]]:
+    """(ISO-3, label) for the country filter: with firms selected, only the countries their
+    flows reach or their farms are in (and those already chosen), each with the count of
+    flows and farms it would show."""
+    firms = set(state.firms)
+    keep_firm = (lambda firm: firm in firms) if firms else (lambda firm: True)
+    # A flow between two selected firms is one flow: counted from the flows, not the pairs.
+    flow_counts = dict(filter_flows(dataset, replace(state, countries=()))["destination_iso3"].value_counts())
+    farm_counts = _tally(_reach(dataset)[1], keep_firm, lambda iso3: True, 1)
+    nothing = "none for the selected firms" if firms else "no flows or farms reported"
+    choices = []
+    for code, name in country_options(dataset).items():
+        counts = int(flow_counts.get(code, 0)), farm_counts.get(code, 0)
+        if firms and not any(counts) and code not in state.countries:
+            continue
+        choices.append((code, _count_label(name, *counts, nothing)))
+    return choices
+
+
+def firm_choices(dataset: Dataset, state: ViewState) -> list[tuple[str, str]]:
+    """(firm, label) for the firm filter: with countries selected, only the firms with a flow
+    to one of them or a farm in one (and those already chosen), each with its counts there."""
+    countries = set(state.countries)
+    keep_country = (lambda iso3: iso3 in countries) if countries else (lambda iso3: True)
+    flow_pairs, farm_pairs = _reach(dataset)
+    flow_counts = _tally(flow_pairs, lambda firm: True, keep_country, 0)
+    farm_counts = _tally(farm_pairs, lambda firm: True, keep_country, 0)
+    choices = []
+    for firm in firm_options(dataset):
+        counts = flow_counts.get(firm, 0), farm_counts.get(firm, 0)
+        if countries and not any(counts) and firm not in state.firms:
+            continue
+        choices.append((firm, _count_label(firm, *counts, "none in the selected countries")))
+    return choices
+
+
+def empty_reason(dataset: Dataset, state: ViewState) -> str | None:
+    """Why the view is empty when the country and firm filters have nothing in common, or
+    None when they do (or only one is set)."""
+    if not (state.countries and state.firms) or selected_countries(dataset, state):
+        return None
+    firms = " or ".join(state.firms)
+    countries = " or ".join(country_name(code) for code in state.countries)
+    return f"No reported flow or farm of {firms} is in {countries}: the two filters have nothing in common."

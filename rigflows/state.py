@@ -33,6 +33,10 @@ FLAGS = {"show_farms": "farms", "show_remainders": "remainders", "show_orders": 
 PUE_RANGE = (1.0, 1.3)
 DEFAULT_PUE = PUE_RANGE[0]
 
+#: Charts a page may show alone, for an iframe (`?embed=map`): a page setting, not part of
+#: the view (`parse_embed`), so the link back to the full view is the same query without it.
+EMBEDS = ("map", "sankey", "energy")
+
 #: Longest list and string a URL or callback may pass before it is refused as hostile.
 MAX_ITEMS = 50
 MAX_TEXT = 120
@@ -205,7 +209,7 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
     if len(query) > 4000:
         return ViewState(month=vocabulary.default_month), ["Ignored the link's settings: the address is too long."]
     params = parse_qs(query, keep_blank_values=True)
-    known = {"metric", "month", "country", "firm", *FLAGS.values(), "cbeci", "eff", "pue"}
+    known = {"metric", "month", "country", "firm", *FLAGS.values(), "cbeci", "eff", "pue", "embed"}
     for name in sorted(set(params) - known):
         notices.append(f"Ignored unknown setting {_quote(name)}.")
     last = {name: values[-1] for name, values in params.items()}
@@ -220,6 +224,18 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
     default = ViewState()
     flags = {name: _flag(params[param], param, getattr(default, name), notices) if param in params else getattr(default, name) for name, param in FLAGS.items()}
     return replace(state, **flags, **model_assumptions(last, notices, vocabulary)), notices
+
+
+def parse_embed(query: str) -> tuple[str | None, list[str]]:
+    """The chart `?embed=` asks to show alone (one of EMBEDS), or None for the full page; an
+    unknown value falls back to the full page with a notice."""
+    values = parse_qs((query or "").lstrip("?")[:4000], keep_blank_values=True).get("embed")
+    if not values:
+        return None, []
+    value = values[-1].strip().lower()
+    if value in EMBEDS:
+        return value, []
+    return None, [f"Ignored embed={_quote(values[-1])}: use {', '.join(EMBEDS)}; showing the full page."]
 
 
 def model_assumptions(params: dict, notices: list[str], vocabulary: Vocabulary) -> dict:

@@ -434,8 +434,10 @@ def test_flow_lines_are_drawn_from_china_with_widths_in_machines():
     widths = {trace.text.split(":")[0]: trace.line.width for trace in drawn}
     assert widths["China → Russia"] > widths["China → Canada"] >= 1
     assert all(tuple(trace.lon)[0] == 100.0 for trace in drawn)
-    # A click on a line must select its country (the sync callback reads customdata).
-    assert {tuple(trace.customdata)[0] for trace in drawn} == {"RUS", "CAN"}
+    # A line takes no click (a country it crosses does); the dot at its end selects its country.
+    assert all(trace.hoverinfo == "skip" for trace in drawn)
+    ends = [trace for trace in figure.data if trace.type == "scattergeo" and trace.mode == "markers"]
+    assert {(tuple(trace.customdata)[0], tuple(trace.lon)[0]) for trace in ends} == {("RUS", 99.0), ("CAN", -100.0)}
 
 
 def test_energy_colours_follow_the_given_order_and_never_repeat_in_a_view():

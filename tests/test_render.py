@@ -101,7 +101,7 @@ def test_an_empty_selection_draws_a_message_and_cites_nothing(dataset):
     nothing = ViewState(countries=("KAZ",), firms=("Bitmain",))
     chart = sankey_figure(dataset, sankey_key(nothing))
     assert chart.source_ids == ()
-    assert "No reported flows" in chart.figure["layout"]["annotations"][0]["text"]
+    assert "nothing in common" in chart.figure["layout"]["annotations"][0]["text"]
 
 
 def test_a_country_keeps_its_energy_colour_whatever_else_is_selected(dataset):

@@ -134,21 +134,38 @@ _LINE_STEPS = 40
 
 
 def _flow_line_traces(lines: pd.DataFrame) -> list[dict]:
-    """One line per destination (and layer) from China, width proportional to machines."""
+    """One line per destination (and layer) from China, width proportional to machines.
+
+    The lines take no hover or click ("skip"): a click where a line crosses a country selects
+    that country, not the line's destination. Each line's hover and click sit on a small dot
+    at its end, inside the destination, where selecting the destination is what a click means.
+    """
     largest = float(lines["machines"].max())
     traces = []
     for line in named_rows(lines):
         width = max(1.0, _LINE_MAX_PX * line.machines / largest)
+        style = _LINE_STYLE.get(getattr(line, "layer", "received"), _LINE_STYLE["received"])
+        text = wrap(getattr(line, "text", f"China → {line.country}: {line.machines:,} machines"))
         traces.append({
             "type": "scattergeo",
             "mode": "lines",
             "lon": np.linspace(line.from_lon, line.to_lon, _LINE_STEPS).round(3).tolist(),
             "lat": np.linspace(line.from_lat, line.to_lat, _LINE_STEPS).round(3).tolist(),
-            "line": {"width": width, **_LINE_STYLE.get(getattr(line, "layer", "received"), _LINE_STYLE["received"])},
-            # A click on the line selects its country, like a click on the country itself.
-            "customdata": [line.iso3] * _LINE_STEPS,
-            "hoverinfo": "text",
-            "text": wrap(getattr(line, "text", f"China → {line.country}: {line.machines:,} machines")),
+            "line": {"width": width, **style},
+            "hoverinfo": "skip",
+            "text": text,
+            "showlegend": False,
+        })
+        traces.append({
+            "type": "scattergeo",
+            "mode": "markers",
+            "lon": [line.to_lon],
+            "lat": [line.to_lat],
+            "marker": {"size": 7, "color": style["color"], "line": {"color": "white", "width": 1}},
+            # A click on the line's end selects its country, like a click on the country itself.
+            "customdata": [line.iso3],
+            "hovertext": [text],
+            "hovertemplate": "%{hovertext}<extra></extra>",
             "showlegend": False,
         })
     return traces

@@ -63,7 +63,7 @@ def test_country_filter_changes_the_sankey_the_map_and_the_url(page, app_url):
     page.goto(app_url + "/")
     wait_until_drawn(page)
     before_labels, before_locations = sankey_labels(page), map_locations(page)
-    choose(page, ids.COUNTRIES, "Kazakh", "Kazakhstan")
+    choose(page, ids.COUNTRIES, "Kazakh", "Kazakhstan (2 flows, 2 farms)")
     page.wait_for_function("() => window.location.search.includes('country=KAZ')")
     page.wait_for_function(f"() => !Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'Russia')")
     wait_until_drawn(page)
@@ -164,19 +164,88 @@ def test_csv_download_holds_the_rows_behind_the_view(page, app_url, dataset):
 
 def test_reset_clears_every_filter(page, app_url):
     page.goto(app_url + "/?metric=load&country=KAZ&firm=BitRiver")  # nothing matches: messages only
-    page.wait_for_function(f"() => document.querySelector('#{ids.SANKEY}')?.innerText.includes('No reported flows')")
+    page.wait_for_function(f"() => document.querySelector('#{ids.SANKEY}')?.innerText.includes('nothing in common')")
     page.click(f"#{ids.RESET}")
     page.wait_for_function("() => window.location.search === ''")
     wait_until_drawn(page)
     assert "Russia" in sankey_labels(page) and "Kazakhstan" in sankey_labels(page)
 
 
-def test_a_filter_that_leaves_nothing_shows_a_message_not_an_empty_axis(page, app_url):
-    # Bitmain sold machines to the US only; Kazakhstan has no Bitmain flow.
-    page.goto(app_url + "/?country=KAZ&firm=Bitmain")
+def test_a_filter_that_leaves_nothing_says_why_and_offers_a_way_back(page, app_url):
+    # Bitfufu shipped machines to Kazakhstan only; Russia has no Bitfufu flow or farm.
+    page.goto(app_url + "/?country=RUS&firm=Bitfufu%20(BitFuFu)")
     page.wait_for_selector(f"#{ids.SANKEY} .js-plotly-plot")
-    page.wait_for_function(f"() => document.querySelector('#{ids.SANKEY}')?.innerText.includes('No reported flows')")
+    page.wait_for_function(f"() => document.querySelector('#{ids.SANKEY}')?.innerText.includes('nothing in common')")
     assert page.eval_on_selector_all(f"#{ids.SANKEY} .sankey-link", "links => links.length") == 0
+    # Russia has hashrate data: the energy chart must not say otherwise.
+    energy = page.inner_text(f"#{ids.ENERGY}")
+    assert "hashrate data" not in energy and "Bitfufu" in energy
+    assert page.is_visible(f"#{ids.EMPTY_RESULT}")
+    message = page.inner_text(f"#{ids.EMPTY_MESSAGE}")
+    assert "Bitfufu" in message and "Russia" in message
+    page.click(f"#{ids.CLEAR_COUNTRIES}")
+    page.wait_for_function("() => window.location.search.includes('firm=') && !window.location.search.includes('country=')")
+    page.wait_for_function(f"() => document.getElementById('{ids.EMPTY_RESULT}').hidden")
+    page.wait_for_selector(f"#{ids.SANKEY} .sankey-link")
+    assert "Kazakhstan" in sankey_labels(page)
+
+
+def test_each_filter_offers_what_the_other_leaves_with_counts(page, app_url):
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    choose(page, ids.COUNTRIES, "Kazakh", "Kazakhstan (2 flows, 2 farms)")
+    page.wait_for_function("() => window.location.search === '?country=KAZ'")
+    page.click(f"#{ids.FIRMS}")
+    # The open dropdown's options (radio groups are listboxes too: left out).
+    offered_js = "() => Array.from(document.querySelectorAll('[role=option]')).filter(o => !o.closest('#metric, #toggles, #calc-preset, #calc-version')).map(o => o.textContent.trim())"
+    page.wait_for_function(f"() => ({offered_js})().length > 0 && !({offered_js})().some(text => text.includes('BitRiver'))")
+    offered = page.evaluate(offered_js)
+    assert offered == ["BIT Mining (NYSE: BTCM) (1 flow)", "Bitfufu (BitFuFu) (1 flow)", "Enegix (1 farm)", "Xive (1 farm)"]
+
+
+#: A point on the flow line to `destination` that lies inside country `inside` (a map
+#: location), or, with `inside` null, inside no country with data: in client coordinates.
+LINE_POINT_JS = """([destination, inside]) => {
+    const gd = document.querySelector('#%s .js-plotly-plot');
+    const countries = Array.from(gd.querySelectorAll('.choroplethlocation')).filter(p => p.__data__);
+    const group = Array.from(gd.querySelectorAll('.trace.scattergeo')).find(g => {
+        const trace = g.__data__ && g.__data__[0] && g.__data__[0].trace;
+        return trace && trace.mode === 'lines' && trace.text.includes('→ ' + destination);
+    });
+    const line = group.querySelector('path.js-line');
+    const length = line.getTotalLength();
+    for (let step = 40; step <= 360; step++) {
+        const at = line.getPointAtLength(length * step / 400);
+        const hit = countries.filter(p => p.isPointInFill(new DOMPoint(at.x, at.y))).map(p => p.__data__.loc);
+        if (inside ? hit.includes(inside) : hit.length === 0) {
+            const screen = new DOMPoint(at.x, at.y).matrixTransform(line.getScreenCTM());
+            return {x: screen.x, y: screen.y};
+        }
+    }
+    return null;
+}""" % ids.MAP
+
+
+def test_flow_lines_take_no_clicks_the_country_under_them_does(page, app_url):
+    """A click on the China → Russia line where it crosses land with no data selects nothing
+    (it used to select Russia); a click on a line inside Kazakhstan selects Kazakhstan."""
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    page.wait_for_timeout(4000)  # the filter's frames redraw the map once after the first paint (slow on a busy machine)
+    over_land = page.evaluate(LINE_POINT_JS, ["Russia", None])
+    assert over_land is not None
+    page.mouse.move(over_land["x"] - 5, over_land["y"] - 5)
+    page.mouse.move(over_land["x"], over_land["y"], steps=5)
+    page.mouse.click(over_land["x"], over_land["y"])
+    page.wait_for_timeout(500)
+    inside = page.evaluate(LINE_POINT_JS, ["Kazakhstan", "KAZ"])
+    assert inside is not None
+    page.mouse.move(inside["x"] - 5, inside["y"] - 5)
+    page.mouse.move(inside["x"], inside["y"], steps=5)
+    page.mouse.click(inside["x"], inside["y"])
+    page.wait_for_function("() => window.location.search.includes('country=')")
+    page.wait_for_timeout(1000)
+    assert query(page)["country"] == ["KAZ"]
 
 
 def test_phone_width_has_no_sideways_scrolling_and_draws_every_chart(browser, app_url):
@@ -316,7 +385,7 @@ def test_the_first_view_draws_with_every_callback_held_back(page, app_url):
 def test_back_returns_to_the_previous_filter(page, app_url):
     page.goto(app_url + "/")
     wait_until_drawn(page)
-    choose(page, ids.COUNTRIES, "Kazakh", "Kazakhstan")
+    choose(page, ids.COUNTRIES, "Kazakh", "Kazakhstan (2 flows, 2 farms)")
     page.wait_for_function("() => window.location.search === '?country=KAZ'")
     page.wait_for_function(f"() => !Array.from(document.querySelectorAll('#{ids.SANKEY} .node-label')).some(n => n.textContent === 'Russia')")
     page.go_back()

@@ -1,0 +1,45 @@
+"""Every control works from the keyboard: Tab reaches it, and keys operate it."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import ids
+from tests.browser.pages import query, wait_until_drawn
+
+pytestmark = pytest.mark.browser
+
+
+def tab_to(page, container: str, limit: int = 80) -> None:
+    """Press Tab until the focused element is inside `container`, as a keyboard reader would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => Boolean(document.activeElement && document.activeElement.closest('{container}'))"):
+            return
+    raise AssertionError(f"Tab never reached {container}")
+
+
+def test_country_dropdown_metric_radio_and_play_work_from_the_keyboard(page, app_url):
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+
+    tab_to(page, f"#{ids.COUNTRIES}")
+    page.keyboard.type("Kazakh")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('country=KAZ')")
+    page.keyboard.press("Escape")
+    assert query(page)["country"] == ["KAZ"]
+
+    page.focus("body")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    tab_to(page, f"#{ids.METRIC}")
+    before = page.eval_on_selector(f"#{ids.METRIC} input:checked", "input => input.value")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function(f"() => document.querySelector('#{ids.METRIC} input:checked').value !== '{before}'")
+    page.wait_for_function("() => window.location.search.includes('metric=')")
+
+    tab_to(page, f"#{ids.PLAY}")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').textContent.includes('Pause')")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.getElementById('{ids.PLAY}').textContent.includes('Play')")

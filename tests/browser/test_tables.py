@@ -1,0 +1,31 @@
+"""A table of each chart's data under the chart, following the view while it is open."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import ids
+from tests.browser.pages import wait_until_drawn
+
+pytestmark = pytest.mark.browser
+
+
+def table_text(page, chart: str) -> str:
+    return page.inner_text(f"#{chart}-table")
+
+
+def test_each_chart_has_a_table_of_its_rows_that_follows_the_view(page, app_url):
+    page.goto(app_url + "/?country=KAZ,RUS")
+    wait_until_drawn(page)
+    for chart in (ids.MAP, ids.SANKEY, ids.ENERGY):
+        page.click(f"#{chart}-table-summary")
+        assert page.is_visible(f"#{chart}-table table")
+    # The FT's figures, as the map and the Sankey draw them (data/flows.csv, flow_totals.csv).
+    assert "87,849" in table_text(page, ids.MAP) and "Russia" in table_text(page, ids.MAP)
+    sankey = table_text(page, ids.SANKEY)
+    assert "80,000" in sankey and "Bitfufu (BitFuFu)" in sankey and "United States" not in sankey
+    assert "GW" in table_text(page, ids.ENERGY)
+    # The open map table follows the metric, which changes in the browser.
+    page.click(f"#{ids.METRIC} input[value=share]")
+    page.wait_for_function(f"() => document.getElementById('{ids.MAP}-table').innerText.includes('hashrate')")
+    assert "87,849" not in table_text(page, ids.MAP)
