@@ -84,8 +84,9 @@ def energy_key(state: ViewState) -> ViewState:
 
 
 def map_frames_key(state: ViewState) -> ViewState:
-    """What the map's every-month frames depend on: the filters and the farm overlay."""
-    return canonical(keep_model(ViewState(countries=state.countries, firms=state.firms, show_farms=state.show_farms), state))
+    """What the map's every-month frames depend on: the filters, the farm overlay, the orders
+    layer (its lines) and the load model."""
+    return canonical(keep_model(ViewState(countries=state.countries, firms=state.firms, show_farms=state.show_farms, show_orders=state.show_orders), state))
 
 
 def energy_frames_key(state: ViewState) -> ViewState:

@@ -110,3 +110,14 @@ def test_a_country_keeps_its_energy_colour_whatever_else_is_selected(dataset):
         return next(trace["line"]["color"] for trace in figure["data"] if trace.get("name") == f"{country} (model estimate)")
 
     assert colour_of(ViewState(), "Kazakhstan") == colour_of(ViewState(countries=("KAZ",)), "Kazakhstan") == colour_of(ViewState(countries=("IRN", "KAZ")), "Kazakhstan")
+
+
+def test_the_orders_layer_reaches_the_map_frames(dataset):
+    """With ?orders=1 the page's frames draw the order lines the server draws (they once dropped the layer)."""
+    key = ViewState(show_orders=True)
+    assert map_frames_key(key) != map_frames_key(ViewState())
+    group = map_frames(dataset, map_frames_key(key)).data["groups"]["machines"]
+    drawn = apply_diff(group["base"], {})
+    expected = plain(map_figure(dataset, map_key(replace(key, metric="machines"))).figure)
+    assert drawn["data"] == expected["data"]
+    assert drawn["data"] != plain(map_figure(dataset, map_key(ViewState())).figure)["data"]
