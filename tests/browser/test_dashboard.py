@@ -248,9 +248,11 @@ def test_metric_month_and_play_redraw_without_asking_the_server(page, app_url):
     assert "metric=share" in page.evaluate("window.location.search")
     # The map's accessible description travels with its figure, so it follows metric and month
     # without the server. hashrate_share.csv, Aug 2021: United States 35.4, Kazakhstan 18.1,
-    # Russian Federation 11.23 (% of global hashrate), largest first.
+    # Russian Federation 11.23 (% of global hashrate), largest first, each flagged: China's 0 marks
+    # the month as a CBECI measurement gap.
     described_map = page.get_by_role("figure", name=re.compile("^Share of global Bitcoin hashrate"))
-    expect(described_map).to_have_accessible_description(re.compile(r"Aug 2021: United States 35\.40%, Kazakhstan 18\.10%, Russia 11\.23%\."))
+    flagged = r" \(flagged[^)]*\)"
+    expect(described_map).to_have_accessible_description(re.compile(rf"Aug 2021: United States 35\.40%{flagged}, Kazakhstan 18\.10%{flagged}, Russia 11\.23%{flagged}\."))
 
     # The month slider: a keyboard step, as a reader would make it.
     page.focus(f"#{ids.MONTH} [role=slider]")
