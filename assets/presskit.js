@@ -3,7 +3,9 @@
 // with a caption under it: the view's filters in words, the chart's own sources by name, the
 // date and the view's link. The text comes from the server (GET api/v1/presskit.json with the
 // page's query, components/presskit.py), never from this file. The press kit zip is built
-// here with fflate (assets/fflate-zip.min.js, window.rigflowsZip).
+// here with fflate (assets/fflate-zip.min.js, window.rigflowsZip). Each chart's accessible
+// name and text alternative travel with its figure (layout.meta) and are copied into the page
+// here whenever the chart is drawn, so a month drawn in the browser is described without the server.
 (function () {
   'use strict';
 
@@ -137,10 +139,26 @@
 
   installCaptionedDownloads();
 
-  // Each chart's accessible name and text alternative: hidden elements filled by the server
-  // (components/presskit.py), linked here because dcc.Graph takes no aria attributes. A chart's
-  // element appears only when its lazily loaded component renders, which no callback waits
-  // for, so the page is checked whenever it changes (a few selector queries, batched).
+  // Each chart's accessible name and text alternative, as its figure carries them in
+  // layout.meta ({title, alt}: rigflows/alttext.py), written into the chart's hidden elements
+  // (components/presskit.py) whenever the figure is drawn, whether the server sent it or
+  // assets/views.js drew a month from frames.
+  function describe(gd) {
+    const graph = gd.closest('.dash-graph[id]');
+    const meta = (gd.layout && gd.layout.meta) || {};
+    if (!graph) { return; }
+    for (const [suffix, text] of [['-name', meta.title], ['-alt', meta.alt]]) {
+      const element = document.getElementById(graph.id + suffix);
+      if (element && typeof text === 'string' && element.textContent !== text) {
+        window.dash_clientside.set_props(element.id, { children: text });
+      }
+    }
+  }
+
+  // Linked here because dcc.Graph takes no aria attributes. A chart's element appears only
+  // when its lazily loaded component renders, which no callback waits for, so the page is
+  // checked whenever it changes (a few selector queries, batched). plotly_afterplot follows a
+  // full redraw, plotly_react every new figure (a month step may redraw only part of a chart).
   function linkDescriptions() {
     installCaptionedDownloads();
     for (const graph of document.querySelectorAll('.dash-graph[id]:not([aria-describedby])')) {
@@ -150,6 +168,14 @@
       graph.setAttribute('role', 'figure');
       graph.setAttribute('aria-labelledby', name.id);
       graph.setAttribute('aria-describedby', alt.id);
+    }
+    // Plotly.purge drops a chart's listeners and its next plot makes a new `on`: hooked again.
+    for (const gd of document.querySelectorAll('.dash-graph[id] .js-plotly-plot')) {
+      if (typeof gd.on !== 'function' || gd.rigflowsDescribedBy === gd.on) { continue; }
+      gd.rigflowsDescribedBy = gd.on;
+      gd.on('plotly_afterplot', () => describe(gd));
+      gd.on('plotly_react', () => describe(gd));
+      describe(gd);
     }
   }
   let linkPending = false;

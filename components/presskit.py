@@ -1,9 +1,11 @@
-"""Exports that carry their context: the press kit's read-only endpoint, its buttons, and each
-chart's accessible name and text alternative in the page.
+"""Exports that carry their context: the press kit's read-only endpoint, its buttons, and the
+elements holding each chart's accessible name and text alternative in the page.
 
 `GET /api/v1/presskit.json?<the page's query>` answers `rigflows.presskit.press_kit` for the
 view the query describes (a bad value falls back, and says so in `notices`, as on the page).
 `assets/presskit.js` fetches it to caption every exported PNG and SVG and to build the zip.
+It also fills the name and alt text elements from the drawn figure's `layout.meta`
+(`rigflows.alttext`), so describing a month drawn in the browser asks the server nothing.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from datetime import datetime, timezone
 from dash import Input, Output, html
 from flask import jsonify, request
 
-from components import ids
 from rigflows.dataset import Dataset
-from rigflows.presskit import CHARTS, chart_texts, press_kit
+from rigflows.presskit import CHARTS, press_kit
 from rigflows.select import vocabulary
 from rigflows.state import parse_query
 
@@ -36,7 +37,8 @@ def alt_id(chart: str) -> str:
 
 
 def presskit_controls() -> html.Div:
-    """The press kit and SVG buttons, and the charts' hidden names and descriptions."""
+    """The press kit and SVG buttons, and the charts' hidden names and descriptions (empty
+    here: assets/presskit.js copies them from each figure as it is drawn)."""
     return html.Div(className="presskit", children=[
         html.Button("Download all charts (SVG)", id=SVG_BUTTON, n_clicks=0),
         html.Button("Press kit (zip)", id=PRESSKIT_BUTTON, n_clicks=0, title="Every chart as PNG and SVG with captions, the CSV, a citation, alt text, the link and the sources' licences"),
@@ -48,8 +50,7 @@ def presskit_controls() -> html.Div:
 
 
 def register_presskit(app, dataset: Dataset) -> None:
-    """The endpoint, the charts' text alternatives (per URL) and the buttons' browser callbacks
-    (assets/presskit.js links each chart to its name and text alternative)."""
+    """The endpoint and the buttons' browser callbacks (assets/presskit.js)."""
     vocab = vocabulary(dataset)
     server = app.server
     prefix = app.config.requests_pathname_prefix
@@ -63,16 +64,6 @@ def register_presskit(app, dataset: Dataset) -> None:
         return response
 
     server.add_url_rule(app.config.routes_pathname_prefix + ENDPOINT, "presskit_json", presskit_json, methods=["GET"])
-
-    @app.callback(
-        *[Output(name_id(chart), "children") for chart in CHARTS],
-        *[Output(alt_id(chart), "children") for chart in CHARTS],
-        Input(ids.URL, "search"),
-    )
-    def describe_charts(search):
-        state = parse_query(search if isinstance(search, str) else "", vocab)[0]
-        texts = chart_texts(dataset, state)
-        return (*[texts[chart]["title"] for chart in CHARTS], *[texts[chart]["alt"] for chart in CHARTS])
 
     app.clientside_callback("window.rigflowsPresskit.downloadPressKit", Output(STATUS, "children"), Input(PRESSKIT_BUTTON, "n_clicks"), prevent_initial_call=True)
     app.clientside_callback("window.rigflowsPresskit.downloadAllSvg", Output(STATUS, "children", allow_duplicate=True), Input(SVG_BUTTON, "n_clicks"), prevent_initial_call=True)

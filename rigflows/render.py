@@ -10,6 +10,8 @@ cache across workers.
 Month and metric changes never reach the server: for a filter, `map_frames` and
 `energy_frames` hold every (metric, month) view of the chart as one base figure per group plus
 what each month changes, and the page's clientside code (assets/views.js) draws from them.
+Every figure carries its chart's accessible name and text alternative (`alttext.described`),
+so a month's frame brings its own description with it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from functools import lru_cache
 import orjson
 import pandas as pd
 
+from rigflows.alttext import NO_ENERGY_ALT, described, energy_alts, map_alt, sankey_alt
 from rigflows.dataset import Dataset
 from rigflows.figures.choropleth import build_choropleth_figure
 from rigflows.figures.energy import build_energy_figure
@@ -107,12 +110,13 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
 
 
 def _map_chart(dataset: Dataset, key: ViewState, rows: pd.DataFrame, farms: pd.DataFrame | None, period: str) -> Chart:
+    alt = map_alt(dataset, key, rows, farms)
     if rows.empty and (farms is None or farms.empty):
-        return Chart(empty_figure(empty_reason(dataset, key) or f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json())
+        return Chart(described(empty_figure(empty_reason(dataset, key) or f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json(), "map", alt))
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
     ids = _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
     figure = build_choropleth_figure(rows, farms, key, period=period, lines=lines, source_line=source_line(dataset, ids)).to_plotly_json()
-    return Chart(figure, ids)
+    return Chart(described(figure, "map", alt), ids)
 
 
 #: The map metrics that have a month; their rows do not depend on the filters, which only pick countries.
@@ -147,10 +151,12 @@ def map_source_ids(dataset: Dataset, key: ViewState) -> tuple[str, ...]:
 @lru_cache(maxsize=CACHE_SIZE)
 def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     links = sankey_links(dataset, key)
+    alt = sankey_alt(dataset, key, links)
     if links.empty:
-        return Chart(empty_figure(empty_reason(dataset, key) or "No reported flows with a machine count match this selection.").to_plotly_json())
+        return Chart(described(empty_figure(empty_reason(dataset, key) or "No reported flows with a machine count match this selection.").to_plotly_json(), "sankey", alt))
     ids = _ids(links["source_ids"])
-    return Chart(build_sankey_figure(links, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json(), ids)
+    figure = build_sankey_figure(links, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json()
+    return Chart(described(figure, "sankey", alt), ids)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -164,13 +170,16 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[
     so they are selected once and only drawn per month."""
     series = energy_series(dataset, key)
     if series.empty:
-        reason = empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated."
-        message = Chart(empty_figure(reason).to_plotly_json())
-        return dict.fromkeys(months, message)
+        message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json()
+        return dict.fromkeys(months, Chart(described(message, "energy", NO_ENERGY_ALT)))
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
     source_ids = _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
     line, method = source_line(dataset, source_ids), method_text(dataset, key)
-    return {month: Chart(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method).to_plotly_json(), source_ids) for month in months}
+    alts = energy_alts(key, months, series, reported, events)
+    return {
+        month: Chart(described(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method).to_plotly_json(), "energy", alts[month]), source_ids)
+        for month in months
+    }
 
 
 @lru_cache(maxsize=4)

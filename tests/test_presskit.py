@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from rigflows import presskit
+from rigflows import alttext, presskit
 from rigflows.select import export_table
 from rigflows.state import ViewState
 
@@ -50,7 +50,7 @@ def test_map_alt_text_lists_destinations_by_machines_relocated(dataset):
     # Kazakhstan 87,849 (2), US 87,200 (3); Canada (4), Paraguay and Venezuela ranked with no count.
     # Orders (Bitmain → Marathon 30,000, MicroBT → Hut 8 24,000) and Bit Digital's ~1,000 in
     # transit are not relocations: never added (the US is not 87,200 + 30,000 + 1,000 = 118,200).
-    text = presskit.map_alt(dataset, ViewState())
+    text = alttext.map_alt(dataset, ViewState())
     assert text.startswith("Choropleth map of machines relocated from China (reported) by country")
     assert "to Nov 2021: Russia at least 205,000, Kazakhstan 87,849, United States 87,200." in text
     assert "Reported as destinations without a count: Canada, Paraguay and Venezuela." in text
@@ -61,7 +61,7 @@ def test_map_alt_text_names_orders_as_their_own_dashed_layer(dataset):
     # With orders=1 the map adds dashed lines, in the words of their hover (flows.csv: Marathon's
     # order delivered 2022-01 to 2022-06; Hut 8's from 2021-06, no end given; Bit Digital 'almost
     # 1,000' in transit). The counts relocated stay as they were.
-    text = presskit.map_alt(dataset, ViewState(show_orders=True))
+    text = alttext.map_alt(dataset, ViewState(show_orders=True))
     assert "Russia at least 205,000, Kazakhstan 87,849, United States 87,200." in text
     assert "China → Canada, not received: MicroBT → Hut 8 Mining 24,000 (order of new machines, not received, deliveries from Jun 2021 (end not stated))" in text
     assert "Bitmain → Marathon Digital Holdings 30,000 (order of new machines, not received, delivery Jan 2022 – Jun 2022)" in text
@@ -69,13 +69,13 @@ def test_map_alt_text_names_orders_as_their_own_dashed_layer(dataset):
 
 
 def test_map_alt_text_of_a_model_metric_gives_ranges(dataset):
-    text = presskit.map_alt(dataset, ViewState(metric="load", month="2021-08", countries=("KAZ",)))
+    text = alttext.map_alt(dataset, ViewState(metric="load", month="2021-08", countries=("KAZ",)))
     assert text.startswith("Choropleth map of estimated mining load (GW, model) by country, Aug 2021: Kazakhstan ")
     assert " GW (range " in text and "Russia" not in text
 
 
 def test_sankey_alt_text_names_every_reported_flow_with_its_count(dataset):
-    text = presskit.sankey_alt(dataset, ViewState())
+    text = alttext.sankey_alt(dataset, ViewState())
     assert "Bitfufu (BitFuFu) to Kazakhstan 80,000" in text
     assert "Russia to BitRiver 200,000" in text
     # flows.csv: Bit Cluster's 'more than 5,000'.
@@ -96,7 +96,7 @@ def test_sankey_alt_text_names_every_reported_flow_with_its_count(dataset):
 
 
 def test_sankey_alt_text_draws_orders_apart_with_their_delivery(dataset):
-    text = presskit.sankey_alt(dataset, ViewState(show_orders=True))
+    text = alttext.sankey_alt(dataset, ViewState(show_orders=True))
     assert "MicroBT to Canada 24,000 (order of new machines, not received)" in text
     assert "Bitmain to United States 30,000 (order of new machines, not received)" in text
     assert "Bit Digital to United States about 1,000 (in transit, not received)" in text
@@ -107,14 +107,14 @@ def test_sankey_alt_text_draws_orders_apart_with_their_delivery(dataset):
 
 
 def test_sankey_alt_text_follows_the_filter(dataset):
-    text = presskit.sankey_alt(dataset, ViewState(countries=("RUS",)))
+    text = alttext.sankey_alt(dataset, ViewState(countries=("RUS",)))
     assert "Russia to BitRiver 200,000" in text and "Russia to Bit Cluster at least 5,000" in text
     assert "Kazakhstan" not in text and "remainder" not in text
 
 
 def test_energy_alt_text_gives_reported_loads_and_events_from_grid_reports(dataset):
     # No month in the state: the view opens on the latest month, Jan 2022.
-    text = presskit.energy_alt(dataset, ViewState(countries=("KAZ",)))
+    text = alttext.energy_alt(dataset, ViewState(countries=("KAZ",)))
     assert "for Kazakhstan: a model, not measured." in text
     # Jan 2022: Kazakhstan 13.22 % of hashrate, 24.8 EH/s. CBECI v1 mean of the 31 daily estimates
     # 124.467629 TWh/yr ÷ 8.76 = 14.2086 GW, scaled to the 2023 revision for 2022 by
@@ -129,7 +129,7 @@ def test_energy_alt_text_gives_reported_loads_and_events_from_grid_reports(datas
 
 
 def test_energy_alt_text_says_which_model_it_draws(dataset):
-    text = presskit.energy_alt(dataset, ViewState(countries=("KAZ",)))
+    text = alttext.energy_alt(dataset, ViewState(countries=("KAZ",)))
     assert "Default model: CBECI's own efficiency (its network power ÷ network hashrate), no added overhead." in text
     # cbeci_annual.csv has revised totals for 2021 and 2022 only; hashrate_share.csv runs Sep 2019 - Jan 2022.
     assert "Network power: CBECI 2023 revision, Jan 2021 – Jan 2022; CBECI v1 (pre-2023 model), Sep 2019 – Dec 2020." in text
@@ -137,13 +137,13 @@ def test_energy_alt_text_says_which_model_it_draws(dataset):
     assert "Shaded: CBECI measurement-gap months (Jul 2021 to Aug 2021)" in text
 
     # v1: 0.1322 × 14.2086 GW = 1.8784 → 1.88 GW; the band does not use network power.
-    v1 = presskit.energy_alt(dataset, ViewState(countries=("KAZ",), cbeci="v1"))
+    v1 = alttext.energy_alt(dataset, ViewState(countries=("KAZ",), cbeci="v1"))
     assert "Network power: CBECI v1 (pre-2023 model), Sep 2019 – Jan 2022." in v1
     assert "In Jan 2022, the selected month: Kazakhstan 1.88 GW (range 0.73 GW to 2.43 GW)." in v1
 
     # The reader's fleet: 24.8 EH/s × 34 J/TH × 1.1 = 927.52 MW → 0.93 GW; band 24.8 × 29.55 × 1.1
     # = 806.1 MW and 24.8 × 98 × 1.1 = 2,673.4 MW.
-    own = presskit.energy_alt(dataset, ViewState(countries=("KAZ",), efficiency=34.0, pue=1.1))
+    own = alttext.energy_alt(dataset, ViewState(countries=("KAZ",), efficiency=34.0, pue=1.1))
     assert "Your assumptions: load (GW) = hashrate (EH/s) × 34 J/TH × overhead 1.1 ÷ 1000. The default model is drawn dotted for comparison." in own
     assert "In Jan 2022, the selected month: Kazakhstan 0.93 GW (range 0.81 GW to 2.67 GW)." in own
 

@@ -121,3 +121,15 @@ def test_the_orders_layer_reaches_the_map_frames(dataset):
     expected = plain(map_figure(dataset, map_key(replace(key, metric="machines"))).figure)
     assert drawn["data"] == expected["data"]
     assert drawn["data"] != plain(map_figure(dataset, map_key(ViewState())).figure)["data"]
+
+
+def test_each_frame_carries_the_description_of_its_own_month(dataset):
+    # hashrate_share.csv, Sep 2021: United States 27.69, Kazakhstan 17.72, Russian Federation 6.8
+    # (% of global hashrate); the page describes the map from the figure it draws (layout.meta).
+    group = map_frames(dataset, map_frames_key(ViewState(countries=("KAZ", "RUS", "USA")))).data["groups"]["share"]
+    meta = apply_diff(group["base"], group["diffs"]["2021-09"])["layout"]["meta"]
+    assert meta["title"] == "Share of global Bitcoin hashrate (%), Sep 2021"
+    assert "by country, Sep 2021: United States 27.69%, Kazakhstan 17.72%, Russia 6.80%." in meta["alt"]
+    # The energy chart's sentence on the selected month moves with its marker.
+    energy = energy_frames(dataset, energy_frames_key(ViewState(countries=("KAZ",)))).data["groups"]["all"]
+    assert "In Oct 2021, the selected month: Kazakhstan " in apply_diff(energy["base"], energy["diffs"]["2021-10"])["layout"]["meta"]["alt"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import calendar
 import csv
 import io
+import re
 import struct
 
 import pytest
+from playwright.sync_api import expect
 
 from components import ids
 from tests.browser.conftest import screenshot_path
@@ -313,6 +315,13 @@ def test_metric_month_and_play_redraw_without_asking_the_server(page, app_url):
     share = map_state(page)
     assert share["title"] != machines["title"] and "Aug 2021" in share["title"]
     assert "metric=share" in page.evaluate("window.location.search")
+    # The map's accessible description travels with its figure, so it follows metric and month
+    # without the server. hashrate_share.csv, Aug 2021: United States 35.4, Kazakhstan 18.1,
+    # Russian Federation 11.23 (% of global hashrate), largest first, each flagged: China's 0 marks
+    # the month as a CBECI measurement gap.
+    described_map = page.get_by_role("figure", name=re.compile("^Share of global Bitcoin hashrate"))
+    flagged = r" \(flagged[^)]*\)"
+    expect(described_map).to_have_accessible_description(re.compile(rf"Aug 2021: United States 35\.40%{flagged}, Kazakhstan 18\.10%{flagged}, Russia 11\.23%{flagged}\."))
 
     # The month slider: a keyboard step, as a reader would make it.
     page.focus(f"#{ids.MONTH} [role=slider]")
@@ -322,6 +331,8 @@ def test_metric_month_and_play_redraw_without_asking_the_server(page, app_url):
     assert september["hovers"] != share["hovers"] and september["hovers"]
     assert "Sep 2021" in energy_marker(page)
     assert "month=2021-09" in page.evaluate("window.location.search") and "country=KAZ,RUS,USA" in page.evaluate("window.location.search")
+    # hashrate_share.csv, Sep 2021: United States 27.69, Kazakhstan 17.72, Russian Federation 6.8.
+    expect(described_map).to_have_accessible_description(re.compile(r"Sep 2021: United States 27\.69%, Kazakhstan 17\.72%, Russia 6\.80%\."))
 
     page.click(f"#{ids.PLAY}")
     page.wait_for_function(f"() => document.querySelector('#{ids.MAP} .gtitle').textContent.includes('Oct 2021')", timeout=10_000)
@@ -329,7 +340,10 @@ def test_metric_month_and_play_redraw_without_asking_the_server(page, app_url):
     page.wait_for_timeout(1200)
     played = query(page)["month"][0]
     assert played > "2021-09"
-    assert f"{calendar.month_abbr[int(played[5:])]} {played[:4]}" in energy_marker(page)  # the marker follows the URL
+    played_label = f"{calendar.month_abbr[int(played[5:])]} {played[:4]}"
+    assert played_label in energy_marker(page)  # the marker follows the URL
+    # The United States has the largest share of the three in every month after Sep 2021.
+    expect(described_map).to_have_accessible_description(re.compile(f"by country, {played_label}: United States "))
     assert len(requests) == before, f"month, metric and Play sent {requests[before:]}"
 
 

@@ -20,13 +20,6 @@ def event_button(event_id: str) -> str:
     return f"#{ids.TIMELINE} button[id*='\"event\":\"{event_id}\"']"
 
 
-def month_requests(sent: list[str]) -> list[str]:
-    """Callback requests a month change sent, leaving out the press kit's chart descriptions
-    (components/presskit.py listens to the URL, so every month change asks the server for
-    them: a regression of that module that test_dashboard's month test reports on its own)."""
-    return [body for body in sent if '"id":"map-name"' not in body]
-
-
 def views_now(page) -> dict:
     return page.evaluate(
         f"""() => ({{
@@ -44,7 +37,7 @@ def test_clicking_an_event_moves_every_view_to_its_month_without_the_server(page
     wait_until_drawn(page)
     requests = count_callback_requests(page)
     page.wait_for_timeout(4000)  # the frames of this filter arrive after the first paint
-    before = len(month_requests(requests))
+    before = len(requests)
     assert "Mar 2020" in views_now(page)["map"]
 
     page.click(event_button(BAN))
@@ -60,7 +53,7 @@ def test_clicking_an_event_moves_every_view_to_its_month_without_the_server(page
     page.click(event_button("kaz_almaty_blackout_2021_07"))
     page.wait_for_function(f"() => document.querySelector('#{ids.MAP} .gtitle').textContent.includes('Jul 2021')")
     assert "Jul 2021" in views_now(page)["energy"] and query(page)["month"] == ["2021-07"]
-    assert len(month_requests(requests)) == before, f"an event click sent {month_requests(requests)[before:]}"
+    assert len(requests) == before, f"an event click sent {requests[before:]}"
 
 
 def test_play_walks_the_timeline(page, app_url):
