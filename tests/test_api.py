@@ -73,7 +73,8 @@ def test_kazakhstans_row_is_the_ft_total_of_bitfufu_and_bit_mining():
     kaz = rows[(rows["view"] == "map") & (rows["iso3"] == "KAZ")]
     assert kaz["value"].tolist() == [80_000 + 7_849]  # FT: Bitfufu 80,000 + BIT Mining 7,849
     assert kaz["sources"].str.contains("Financial Times|FT", regex=True).all()
-    assert set(rows["view"]) == {"map", "sankey"}
+    # Every chart of the view: Kazakhstan has model loads, reported loads and grid events (grid_reports.csv).
+    assert {"map", "sankey", "energy model", "energy reported", "energy event"} <= set(rows["view"])
 
 
 def test_pandas_reads_the_api_in_one_line_as_the_readme_shows():
