@@ -281,6 +281,8 @@ def _place(nodes: list[dict], domain_px: float) -> None:
     Mirrors plotly's own scale (the fullest column fills the height) so "snap" barely moves
     anything; plotly ignores a position of exactly 0, hence the clipping to (0, 1).
     """
+    if not nodes:  # a phone section with no links of its own (e.g. no seller named)
+        return
     columns = sorted({node["column"] for node in nodes})
     stacks = [[node for node in nodes if node["column"] == column] for column in columns]
     pad = _NODE_PAD_PX / domain_px
