@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 
 from components import ids
 from rigflows.dataset import Dataset
