@@ -29,7 +29,7 @@ def conflict_items(dataset: Dataset) -> list[html.Li]:
     """The figures that conflict between sources, from `notes.csv` (each with its source ids),
     so another data directory never shows this one's conflicts."""
     notes = editorial_notes(dataset, "conflict")
-    return [html.Li([text, html.Span(f" [{ids.replace(';', '; ')}]", className="source-ids")]) for text, ids in zip(notes["text"], notes["source_ids"])]
+    return [html.Li([text, html.Span(f" [{'; '.join(ids)}]", className="source-ids")]) for text, ids in zip(notes["text"], notes["source_ids"])]
 
 
 def remainder_section(dataset: Dataset) -> list:

@@ -33,7 +33,7 @@ def month_class(month: str, selected: str) -> str:
 
 def _event_button(dataset: Dataset, event: dict, group: dict) -> html.Button:
     movable = group["index"] is not None
-    tooltip = f"{event['description']}\n{source_line(dataset, [event['source_ids']])}"
+    tooltip = f"{event['description']}\n{source_line(dataset, event['source_ids'])}"
     if not movable:
         tooltip += f"\nAfter the data's last month ({month_words(dataset.months[-1])}): the views cannot move there."
     return html.Button(

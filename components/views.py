@@ -102,7 +102,7 @@ def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
     if unquantified.empty:
         return None
     items = [
-        html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{row.source_ids}]", className="source-ids")])
+        html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{'; '.join(row.source_ids)}]", className="source-ids")])
         for row in unquantified.itertuples()
     ]
     return [html.H3("Reported but not drawn (no count, plans, and orders while their layer is off)"), html.Ul(items)]

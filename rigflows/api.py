@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from rigflows.dataset import Dataset
-from rigflows.schema import BOOLEAN_COLUMNS, TABLE_NAMES
+from rigflows.schema import BOOLEAN_COLUMNS, ID_LIST_COLUMNS, TABLE_NAMES, join_ids
 from rigflows.select import export_table
 from rigflows.state import ViewState, Vocabulary, parse_query
 
@@ -48,7 +48,12 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """The one way we write a CSV (page download, API, templates): neutralised, no index."""
+    """The one way we write a CSV (page download, API, press kit, templates): id lists back to
+    'a;b' as in the data files, neutralised, no index."""
+    frame = frame.copy()
+    for column in ID_LIST_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].map(lambda ids: join_ids(ids) if isinstance(ids, tuple) else ids)
     return neutralise(frame).to_csv(index=False)
 
 

@@ -23,8 +23,9 @@ def _line(index) -> int:
     return int(index) + 2  # header is line 1, first data row line 2
 
 
-def _split_ids(value) -> list[str]:
-    return [] if pd.isna(value) else [part for part in str(value).split(";") if part]
+def _ids_in(value) -> tuple[str, ...]:
+    """The ids in one cell: a list column's tuple, a single id, or none."""
+    return value if isinstance(value, tuple) else (value,) if isinstance(value, str) else ()
 
 
 def check_source_references(tables: Tables) -> list[DataProblem]:
@@ -36,7 +37,7 @@ def check_source_references(tables: Tables) -> list[DataProblem]:
             if column not in frame or (name == "sources" and column == "source_id"):
                 continue
             for index, value in frame[column].items():
-                for source_id in _split_ids(value):
+                for source_id in _ids_in(value):
                     if source_id not in known:
                         problems.append(DataProblem(f"{name}.csv", _line(index), column, f"unknown source id {source_id!r} (not in sources.csv)"))
     return problems

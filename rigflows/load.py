@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from rigflows.problems import DataProblem
-from rigflows.schema import BOOLEAN_COLUMNS, SCHEMAS, TABLE_NAMES
+from rigflows.schema import BOOLEAN_COLUMNS, ID_LIST_COLUMNS, SCHEMAS, TABLE_NAMES, split_ids
 
 _PARSER_LINE = re.compile(r"line (\d+)")
 #: pandas names an unterminated quote by its 0-based data row: "EOF inside string starting at row N".
@@ -39,6 +39,9 @@ def read_table(path: Path, name: str) -> tuple[pd.DataFrame | None, list[DataPro
         return None, _schema_problems(file, errors.failure_cases, SCHEMAS[name].unique)
     for column in BOOLEAN_COLUMNS.get(name, ()):
         frame[column] = frame[column] == "true"
+    for column in ID_LIST_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].map(split_ids)
     return frame, []
 
 

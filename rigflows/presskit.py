@@ -16,6 +16,7 @@ from datetime import date
 from functools import lru_cache
 
 from rigflows.alttext import and_join
+from rigflows.api import csv_text
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
 from rigflows.figures.style import date_label
@@ -214,7 +215,7 @@ def press_kit(dataset: Dataset, state: ViewState, base_url: str, today: date) ->
     files = {
         "README.txt": _readme(state, link, today, charts),
         "link.txt": link + "\n",
-        f"rigflows_{slug}.csv": export_table(dataset, state).to_csv(index=False),
+        f"rigflows_{slug}.csv": csv_text(export_table(dataset, state)),
         "citation.txt": citation_text(dataset, state, link, today),
         "citation.json": json.dumps(citation_csl(dataset, state, link, today), ensure_ascii=False, indent=2) + "\n",
         "citation.bib": citation_bibtex(dataset, state, link, today),

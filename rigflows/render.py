@@ -56,9 +56,10 @@ class Chart:
     source_ids: tuple[str, ...] = ()
 
 
-def _ids(*columns: pd.Series | str) -> tuple[str, ...]:
-    values = [value for column in columns for value in ([column] if isinstance(column, str) else column.dropna())]
-    return tuple(sorted({part for value in values for part in str(value).split(";") if part}))
+def _ids(*columns: pd.Series | tuple[str, ...]) -> tuple[str, ...]:
+    """Every id in `columns` (Series of id tuples, or one tuple), sorted, once."""
+    cells = [cell for column in columns for cell in ([column] if isinstance(column, tuple) else column)]
+    return tuple(sorted({source_id for cell in cells for source_id in cell}))
 
 
 #: Views kept per chart and process: 29 months × 4 metrics fit, with room for filters.

@@ -301,5 +301,20 @@ SCHEMAS.update(MODEL_SCHEMAS)
 #: Columns written true/false in the CSV, turned into booleans once validated.
 BOOLEAN_COLUMNS: dict[str, tuple[str, ...]] = {"flow_totals": ("parts_complete",)}
 
+#: Columns holding a list of ids, written 'a;b' in the CSV: read once into a tuple (`split_ids`)
+#: and written back only by the CSV writer (`join_ids`), so no other code splits strings.
+ID_LIST_COLUMNS: tuple[str, ...] = ("source_ids",)
+ID_SEPARATOR = ";"
+
+
+def split_ids(text: object) -> tuple[str, ...]:
+    """'a;b' as ('a', 'b'); an empty cell as ()."""
+    return tuple(part for part in text.split(ID_SEPARATOR) if part) if isinstance(text, str) else ()
+
+
+def join_ids(ids: tuple[str, ...]) -> str:
+    return ID_SEPARATOR.join(ids)
+
+
 #: Every table the app needs, in load order; each is `data/<name>.csv`.
 TABLE_NAMES: tuple[str, ...] = tuple(SCHEMAS)

@@ -6,6 +6,7 @@ attributed) are derived here from the reported totals, never stored in the data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 
@@ -317,8 +318,14 @@ def _month_words(month: str) -> str:
     return pd.Timestamp(month).strftime("%b %Y")
 
 
-def _join_ids(values: pd.Series) -> str:
-    return ";".join(dict.fromkeys(part for value in values for part in str(value).split(";") if part))
+def _join_ids(values: pd.Series) -> tuple[str, ...]:
+    """The ids of several rows (each a tuple), in order, once each."""
+    return tuple(dict.fromkeys(source_id for ids in values for source_id in ids))
+
+
+def _each_row(ids: tuple[str, ...], rows: pd.DataFrame | pd.Series) -> list[tuple[str, ...]]:
+    """The same ids for every row of a column (pandas would spread a bare tuple over the rows)."""
+    return [ids] * len(rows)
 
 
 def _join_text(values: pd.Series) -> str:
@@ -444,7 +451,7 @@ def _share_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         high=float("nan"),
         status=_flag_status(rows["flag"], gap, "reported"),
         details=[[f"Hashrate: {ehs:.2f} EH/s", *_flag_details(flag, in_gap)] for ehs, flag, in_gap in zip(rows["hashrate_ehs"], rows["flag"], gap)],
-        source_ids=rows["source_id"],
+        source_ids=rows["source_id"].map(lambda source_id: (source_id,)),
     )
 
 
@@ -520,7 +527,7 @@ def _load_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
                 rows["share_pct"], rows["hashrate_ehs"], rows["j_per_th"], rows["pue"], rows["load_gw"], rows["version_drawn"], rows["flag"], rows["gap_month"]
             )
         ],
-        source_ids=model_source_ids(dataset, with_demand=False),
+        source_ids=_each_row(model_source_ids(dataset, with_demand=False), rows),
     )
 
 
@@ -535,16 +542,16 @@ def _strain_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             [f"Load {load:.2f} GW vs demand {demand:,.1f} TWh ({int(year)})", version_text(version, state.cbeci), *_flag_details(flag, gap)]
             for load, demand, year, version, flag, gap in zip(rows["load_gw"], rows["demand_twh"], rows["demand_year"], rows["version_drawn"], rows["flag"], rows["gap_month"])
         ],
-        source_ids=model_source_ids(dataset, with_demand=True),
+        source_ids=_each_row(model_source_ids(dataset, with_demand=True), rows),
     )
 
 
-def model_source_ids(dataset: Dataset, with_demand: bool) -> str:
+def model_source_ids(dataset: Dataset, with_demand: bool) -> tuple[str, ...]:
     """The sources the load model draws on (shares, network power, the hardware list behind its
     range, CBECI's annual totals and, for strain, demand)."""
     tables = [dataset.hashrate_share, dataset.cbeci_power, dataset.miner_efficiency] + ([dataset.electricity] if with_demand else [])
-    ids = pd.concat([*(table["source_id"] for table in tables), dataset.cbeci_annual["source_ids"]])
-    return _join_ids(ids.drop_duplicates())
+    singles = [(source_id,) for table in tables for source_id in table["source_id"]]
+    return _join_ids([*singles, *dataset.cbeci_annual["source_ids"]])
 
 
 # --- energy --------------------------------------------------------------------------------
@@ -638,10 +645,10 @@ def farm_markers(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     return farms.reset_index(drop=True)
 
 
-def sources_with_originals(dataset: Dataset, source_ids) -> pd.DataFrame:
-    """The sources rows for `source_ids` (';'-joined strings or ids), plus the original of each
-    press copy among them, in the sources table's order."""
-    ids = {part for value in source_ids for part in str(value).split(";") if part}
+def sources_with_originals(dataset: Dataset, source_ids: Iterable[str]) -> pd.DataFrame:
+    """The sources rows for `source_ids`, plus the original of each press copy among them, in
+    the sources table's order."""
+    ids = set(source_ids)
     sources = dataset.sources
     originals = sources.loc[sources["source_id"].isin(ids), "original_id"].dropna()
     return sources[sources["source_id"].isin(ids | set(originals))].reset_index(drop=True)
@@ -652,13 +659,13 @@ SOURCE_LINE_PRODUCERS = 4
 _CREDIT_ORDER = {kind: rank for rank, kind in enumerate(("dataset", "official_statistics", "official_document", "original_report", "company_release", "model_estimate", "press_copy"))}
 
 
-def source_line(dataset: Dataset, source_ids) -> str:
+def source_line(dataset: Dataset, source_ids: Iterable[str]) -> str:
     """'Sources: Financial Times; CCAF, CBECI; ... and 3 more (see the sources panel)': the
     producers behind a drawn chart, from its source ids, so a PNG credits exactly what it shows.
 
     A press copy is credited to its original's producer (the FT, not the site that copied it).
     """
-    ids = [part for value in source_ids for part in str(value).split(";") if part]
+    ids = list(source_ids)
     sources = dataset.sources.set_index("source_id")
     credited = []
     for source_id in ids:
@@ -702,7 +709,7 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     what is on screen.
     """
     citations = {row["source_id"]: citation(row) for _, row in dataset.sources.iterrows()}
-    cite = lambda ids: " | ".join(citations.get(source_id, source_id) for source_id in str(ids).split(";") if source_id)  # noqa: E731
+    cite = lambda ids: " | ".join(citations.get(source_id, source_id) for source_id in ids)  # noqa: E731
     month = state.month if state.metric != "machines" else ""
     map_part = map_rows(dataset, state).assign(view="map", metric=state.metric, month=month, from_="", to="", kind="", confidence="")
     map_part["notes"] = map_part["details"].map(" / ".join)
@@ -737,6 +744,7 @@ def export_table(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     columns = ["view", "metric", "month", "iso3", "country", "from_", "to", "label", "value", "value_as_reported", "low", "high", "status", "kind", "confidence", "notes", "measurement_gap_month", *MODEL_COLUMNS, "source_ids"]
     parts = [map_part.assign(label=""), flow_part.assign(label=""), *_energy_export_parts(dataset, state), *_listing_export_parts(dataset, state)]
     table = pd.concat([part.reindex(columns=columns, fill_value="") for part in parts], ignore_index=True).rename(columns={"from_": "from"})
+    table["source_ids"] = table["source_ids"].map(lambda ids: ids if isinstance(ids, tuple) else ())
     table["sources"] = table["source_ids"].map(cite)
     return table
 
@@ -748,7 +756,7 @@ def _energy_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFram
         "view": "energy model", "metric": "load", "month": series["month"], "iso3": series["iso3"], "country": series["country"],
         "value": series["load_gw"], "low": series["load_gw_low"], "high": series["load_gw_high"],
         "status": series["flag"].map(lambda flag: "flagged" if isinstance(flag, str) else "estimate"), "confidence": "model_estimate",
-        "notes": [energy_model_note(version, state) for version in series["version_drawn"]], "source_ids": model_source_ids(dataset, with_demand=False),
+        "notes": [energy_model_note(version, state) for version in series["version_drawn"]], "source_ids": _each_row(model_source_ids(dataset, with_demand=False), series),
     })
     reported = reported_loads(dataset, state)
     loads = pd.DataFrame({

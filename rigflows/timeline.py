@@ -19,8 +19,8 @@ from rigflows.schema import GRID_EVENT_KINDS
 TIMELINE_COLUMNS = ["event_id", "date", "month", "iso3", "country", "kind", "title", "description", "source_ids", "also"]
 
 
-def _sources(value) -> frozenset[str]:
-    return frozenset(part for part in str(value).split(";") if part)
+def _sources(ids: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(ids)
 
 
 def timeline_events(dataset: Dataset) -> pd.DataFrame:

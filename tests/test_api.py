@@ -134,6 +134,8 @@ def test_each_table_is_served_as_its_file_holds_it(name):
     pd.testing.assert_frame_equal(served, on_disk, check_dtype=False)
     as_json = CLIENT.get(f"/api/v1/tables/{name}.json").get_json()
     assert as_json["table"] == name and len(as_json["rows"]) == len(on_disk)
+    if "source_ids" in on_disk:  # a list in JSON, 'a;b' as in the file in CSV
+        assert [row["source_ids"] for row in as_json["rows"]] == [cell.split(";") for cell in on_disk["source_ids"]]
 
 
 def test_the_data_version_follows_the_files_bytes(data_copy):

@@ -62,7 +62,7 @@ def test_conflicts_and_credit_come_from_the_notes_table(dataset):
     shown = " ".join(texts(sources_layout(dataset)))
     for note in dataset.notes.itertuples():
         if note.kind == "conflict":
-            assert note.text in shown and note.source_ids.split(";")[0] in shown
+            assert note.text in shown and note.source_ids[0] in shown
 
 
 def test_another_directory_shows_its_own_notes_only(dataset, data_copy):

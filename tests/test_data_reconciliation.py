@@ -66,7 +66,8 @@ def tracked_total(dataset) -> pd.Series:
 
 
 def ids(value) -> list[str]:
-    return [] if pd.isna(value) else [part for part in str(value).split(";") if part]
+    """A `source_ids` tuple or a single `source_id`, as a list."""
+    return list(value) if isinstance(value, tuple) else [] if pd.isna(value) else [value]
 
 
 def cited(frame: pd.DataFrame) -> pd.Series:

@@ -30,11 +30,11 @@ SHARE = ViewState(metric="share", month="2021-08")
 
 def map_table() -> pd.DataFrame:
     rows = [
-        ("CAN", "Canada", NA, "no count", ["FT-tracked total: count not reported, rank 3 among destinations"], "ft_copy"),
-        ("CHN", "China", 0.0, "flagged", ["Flagged: CBECI shows 0% here, a measurement gap after the ban, not a real zero"], "cbeci_map"),
-        ("DEU", "Germany", 4.2, "flagged", ["Flagged: share likely inflated by VPN/proxy use (CBECI asterisk); not a grid figure"], "cbeci_map"),
-        ("KAZ", "Kazakhstan", 18.1, "reported", ["Hashrate: 20.00 EH/s"], "cbeci_map"),
-        ("USA", "United States", 35.4, "reported", ["Hashrate: 40.00 EH/s"], "cbeci_map;cbeci_method"),
+        ("CAN", "Canada", NA, "no count", ["FT-tracked total: count not reported, rank 3 among destinations"], ("ft_copy",)),
+        ("CHN", "China", 0.0, "flagged", ["Flagged: CBECI shows 0% here, a measurement gap after the ban, not a real zero"], ("cbeci_map",)),
+        ("DEU", "Germany", 4.2, "flagged", ["Flagged: share likely inflated by VPN/proxy use (CBECI asterisk); not a grid figure"], ("cbeci_map",)),
+        ("KAZ", "Kazakhstan", 18.1, "reported", ["Hashrate: 20.00 EH/s"], ("cbeci_map",)),
+        ("USA", "United States", 35.4, "reported", ["Hashrate: 40.00 EH/s"], ("cbeci_map", "cbeci_method")),
     ]
     frame = pd.DataFrame(rows, columns=["iso3", "country", "value", "status", "details", "source_ids"])
     return frame.assign(low=NA, high=NA)[["iso3", "country", "value", "low", "high", "status", "details", "source_ids"]]
@@ -42,9 +42,9 @@ def map_table() -> pd.DataFrame:
 
 def farm_table() -> pd.DataFrame:
     rows = [
-        ("ekibastuz", "Ekibastuz farm", "Enegix", "KAZ", 51.72, 75.32, "city_centroid", pd.NA, "ft_copy"),
-        ("bratsk", "BitRiver Bratsk", "BitRiver", "RUS", 56.15, 101.6, "site", 100.0, "bitriver_release"),
-        ("rockdale", "Whinstone Rockdale", "Riot", "USA", 30.65, -97.0, "site", 750.0, "riot_release"),
+        ("ekibastuz", "Ekibastuz farm", "Enegix", "KAZ", 51.72, 75.32, "city_centroid", pd.NA, ("ft_copy",)),
+        ("bratsk", "BitRiver Bratsk", "BitRiver", "RUS", 56.15, 101.6, "site", 100.0, ("bitriver_release",)),
+        ("rockdale", "Whinstone Rockdale", "Riot", "USA", 30.65, -97.0, "site", 750.0, ("riot_release",)),
     ]
     frame = pd.DataFrame(rows, columns=["farm_id", "name", "operator", "iso3", "lat", "lon", "coord_precision", "capacity_mw", "source_ids"])
     return frame.astype({"lat": "Float64", "lon": "Float64", "capacity_mw": "Float64"})
@@ -55,16 +55,16 @@ LINK_COLUMNS = ["source", "target", "source_column", "target_column", "machines"
 
 def link_table() -> pd.DataFrame:
     rows = [
-        ("Bitmain", "United States", 0, 1, 200_000, "order", "single_report", "ft_copy", "New machines, <5% of orders"),
-        ("United States", "Riot", 1, 2, 200_000, "order", "single_report", "ft_copy", ""),
-        ("Bit Mining", "Kazakhstan", 0, 1, 2_500, "relocation", "single_report", "ft_copy", ""),
-        ("Kazakhstan", "Enegix", 1, 2, 2_500, "relocation", "single_report", "ft_copy", ""),
-        ("Seller not identified", "Kazakhstan", 0, 1, 85_500, "relocation", "several_sources", "ft_copy", ""),
-        ("Kazakhstan", "Not identified (Kazakhstan)", 1, 2, 85_500, "relocation", "several_sources", "ft_copy", ""),
-        ("Bit Mining", "Russia", 0, 1, 30_000, "in_transit", "single_report", "ft_copy_b", "At the docks"),
-        ("Russia", "BitRiver", 1, 2, 30_000, "in_transit", "single_report", "ft_copy_b", "At the docks"),
-        ("Sellers not itemised", "Destination not attributed", 0, 1, 1_570_000, "remainder", "model_estimate", "ft_copy", "derived"),
-        ("United States", "Not identified (United States)", 1, 2, 5_000, "remainder", "model_estimate", "ft_copy", "derived"),
+        ("Bitmain", "United States", 0, 1, 200_000, "order", "single_report", ("ft_copy",), "New machines, <5% of orders"),
+        ("United States", "Riot", 1, 2, 200_000, "order", "single_report", ("ft_copy",), ""),
+        ("Bit Mining", "Kazakhstan", 0, 1, 2_500, "relocation", "single_report", ("ft_copy",), ""),
+        ("Kazakhstan", "Enegix", 1, 2, 2_500, "relocation", "single_report", ("ft_copy",), ""),
+        ("Seller not identified", "Kazakhstan", 0, 1, 85_500, "relocation", "several_sources", ("ft_copy",), ""),
+        ("Kazakhstan", "Not identified (Kazakhstan)", 1, 2, 85_500, "relocation", "several_sources", ("ft_copy",), ""),
+        ("Bit Mining", "Russia", 0, 1, 30_000, "in_transit", "single_report", ("ft_copy_b",), "At the docks"),
+        ("Russia", "BitRiver", 1, 2, 30_000, "in_transit", "single_report", ("ft_copy_b",), "At the docks"),
+        ("Sellers not itemised", "Destination not attributed", 0, 1, 1_570_000, "remainder", "model_estimate", ("ft_copy",), "derived"),
+        ("United States", "Not identified (United States)", 1, 2, 5_000, "remainder", "model_estimate", ("ft_copy",), "derived"),
     ]
     return pd.DataFrame(rows, columns=LINK_COLUMNS)
 
@@ -82,8 +82,8 @@ def series_table() -> pd.DataFrame:
 def report_table() -> pd.DataFrame:
     rows = [
         # `value` is the source's figure as given (MW here); select converts and fills value_gw.
-        ("KAZ", "Kazakhstan", NA, "2021-11", NA, "mining_load", 1200.0, 1.2, NA, NA, "KEGOC: miners use 1.2 GW", "single_report", "kegoc"),
-        ("RUS", "Russia", "Irkutsk", "2021-10-05", NA, "capacity", NA, 0.65, 0.5, 0.8, "Irkutsk mining capacity", "single_report", "irkutsk"),
+        ("KAZ", "Kazakhstan", NA, "2021-11", NA, "mining_load", 1200.0, 1.2, NA, NA, "KEGOC: miners use 1.2 GW", "single_report", ("kegoc",)),
+        ("RUS", "Russia", "Irkutsk", "2021-10-05", NA, "capacity", NA, 0.65, 0.5, 0.8, "Irkutsk mining capacity", "single_report", ("irkutsk",)),
     ]
     columns = ["iso3", "country", "region", "date_start", "date_end", "kind", "value", "value_gw", "low_gw", "high_gw", "title", "confidence", "source_ids"]
     return pd.DataFrame(rows, columns=columns)
@@ -91,9 +91,9 @@ def report_table() -> pd.DataFrame:
 
 def event_table() -> pd.DataFrame:
     rows = [
-        ("KAZ", "Kazakhstan", NA, "2021-10", "2021-12", "rationing", "KEGOC limits miners", "Power cut to 'grey' miners", "single_report", "kegoc"),
-        ("RUS", "Russia", "Irkutsk", "2021-11-02", NA, "cut_off", "Irkutsk cuts illegal miners", "Households with rigs cut off", "single_report", "irkutsk"),
-        ("KAZ", "Kazakhstan", NA, "2022-01-25", NA, "blackout", "Central Asia blackout", "Grid split", "several_sources", "reuters"),
+        ("KAZ", "Kazakhstan", NA, "2021-10", "2021-12", "rationing", "KEGOC limits miners", "Power cut to 'grey' miners", "single_report", ("kegoc",)),
+        ("RUS", "Russia", "Irkutsk", "2021-11-02", NA, "cut_off", "Irkutsk cuts illegal miners", "Households with rigs cut off", "single_report", ("irkutsk",)),
+        ("KAZ", "Kazakhstan", NA, "2022-01-25", NA, "blackout", "Central Asia blackout", "Grid split", "several_sources", ("reuters",)),
     ]
     return pd.DataFrame(rows, columns=["iso3", "country", "region", "date_start", "date_end", "kind", "title", "description", "confidence", "source_ids"])
 
@@ -421,8 +421,8 @@ def test_flow_lines_are_drawn_from_china_with_widths_in_machines():
     from rigflows.figures.choropleth import build_choropleth_figure
 
     rows = pd.DataFrame([
-        {"iso3": "RUS", "country": "Russia", "value": 200.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": "s"},
-        {"iso3": "CAN", "country": "Canada", "value": 20.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": "s"},
+        {"iso3": "RUS", "country": "Russia", "value": 200.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": ("s",)},
+        {"iso3": "CAN", "country": "Canada", "value": 20.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": ("s",)},
     ])
     lines = pd.DataFrame([
         {"iso3": "RUS", "country": "Russia", "machines": 200, "from_lon": 100.0, "from_lat": 35.0, "to_lon": 99.0, "to_lat": 61.0},
@@ -477,7 +477,7 @@ def shown_links() -> pd.DataFrame:
         ("Sellers not itemised", "Left China, destination not tracked", 0, 1, 1_715_000, "about 1.72 million", "remainder"),
     ]
     frame = pd.DataFrame(rows, columns=["source", "target", "source_column", "target_column", "machines", "shown", "kind"])
-    return frame.assign(confidence="single_report", source_ids="ft_copy", note="")
+    return frame.assign(confidence="single_report", source_ids=[("ft_copy",)] * len(frame), note="")
 
 
 def test_sankey_nodes_carry_their_counts_as_reported():

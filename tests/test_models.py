@@ -126,7 +126,7 @@ def test_revised_level_keeps_the_v1_shape_and_averages_the_revised_total(dataset
 
 def test_a_year_with_no_revised_total_or_v1_figure_gets_no_factor():
     daily = _power({"2021-08-01": (1.0, 87.6, 200.0)})
-    annual = pd.DataFrame({"year": [2021, 2023], "model_version": ["revised_2023", "revised_2023"], "twh": [70.08, 50.0], "source_ids": ["s", "s"], "note": [pd.NA, pd.NA]})
+    annual = pd.DataFrame({"year": [2021, 2023], "model_version": ["revised_2023", "revised_2023"], "twh": [70.08, 50.0], "source_ids": [("s",), ("s",)], "note": [pd.NA, pd.NA]})
     assert version_factors(daily, annual).empty  # 2021: one day of the series and no v1 total; 2023: no data
     annual.loc[2] = [2021, "v1", 87.6, "s", pd.NA]
     factors = version_factors(daily, annual).set_index("year")

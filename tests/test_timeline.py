@@ -80,12 +80,12 @@ def test_the_line_above_says_where_the_month_sits(dataset):
 
 
 def test_a_grid_report_folds_only_with_the_same_country_date_and_sources():
-    events = pd.DataFrame([{"event_id": "cut", "date": "2021-11", "iso3": "KAZ", "kind": "grid", "title": "Cut", "description": "d", "source_ids": "a;b"}])
+    events = pd.DataFrame([{"event_id": "cut", "date": "2021-11", "iso3": "KAZ", "kind": "grid", "title": "Cut", "description": "d", "source_ids": ("a", "b")}])
     reports = pd.DataFrame([
-        {"report_id": "same", "iso3": "KAZ", "date_start": "2021-11", "kind": "cut_off", "title": "Same", "description": "d", "source_ids": "b;a"},
-        {"report_id": "other_sources", "iso3": "KAZ", "date_start": "2021-11", "kind": "blackout", "title": "Other", "description": "d", "source_ids": "a"},
-        {"report_id": "other_country", "iso3": "RUS", "date_start": "2021-11", "kind": "cap", "title": "Russia", "description": "d", "source_ids": "a;b"},
-        {"report_id": "a_load", "iso3": "KAZ", "date_start": "2021-11", "kind": "mining_load", "title": "Load", "description": "d", "source_ids": "a;b"},
+        {"report_id": "same", "iso3": "KAZ", "date_start": "2021-11", "kind": "cut_off", "title": "Same", "description": "d", "source_ids": ("b", "a")},
+        {"report_id": "other_sources", "iso3": "KAZ", "date_start": "2021-11", "kind": "blackout", "title": "Other", "description": "d", "source_ids": ("a",)},
+        {"report_id": "other_country", "iso3": "RUS", "date_start": "2021-11", "kind": "cap", "title": "Russia", "description": "d", "source_ids": ("a", "b")},
+        {"report_id": "a_load", "iso3": "KAZ", "date_start": "2021-11", "kind": "mining_load", "title": "Load", "description": "d", "source_ids": ("a", "b")},
     ])
     rows = timeline_events(Dataset(tables={"events": events, "grid_reports": reports}, geometry=None, data_dir=Path(".")))
     assert dict(zip(rows["event_id"], rows["kind"])) == {"other_sources": "blackout", "other_country": "cap", "cut": "cut off"}

@@ -116,10 +116,10 @@ def period_label(period_ends: Iterable[str]) -> str:
     return f"to {date_label(months[-1][:7])}" if months else ""
 
 
-def sources_text(source_ids: object) -> str:
+def sources_text(source_ids: tuple[str, ...]) -> str:
     """How many sources a hover's number has, in words: the ids are the data's keys, not names
     a reader knows, and the chart's source line (and the sources panel) names them."""
-    ids = [part for part in str(source_ids).split(";") if part and part != "nan"] if pd.notna(source_ids) else []
+    ids = source_ids if isinstance(source_ids, tuple) else ()
     if not ids:
         return "Source: not given"
     return "Source: named under the chart" if len(ids) == 1 else f"{len(ids)} sources, named under the chart"
