@@ -128,3 +128,41 @@ def measure(url: str, master_pid: int, captured: list[dict], months: list[str], 
         "master_rss_mb": _status_mb(master_pid)["VmRSS"],
         "samples": samples,
     }
+
+
+def main(argv=None) -> int:
+    """`python -m bench.memory`: the memory step alone, long enough to reach its target."""
+    import argparse
+    import os
+    import tempfile
+
+    from bench import browser, report, server
+    from rigflows.dataset import load_dataset
+    from rigflows.select import vocabulary
+
+    parser = argparse.ArgumentParser(prog="python -m bench.memory", description="Memory of one gunicorn worker after many distinct views (bundled data).")
+    parser.add_argument("--views", type=int, default=TARGET_VIEWS, help=f"distinct views to send (default {TARGET_VIEWS:,})")
+    parser.add_argument("--seconds", type=float, default=1800, help="time limit (default 1800 s)")
+    parser.add_argument("--out", type=Path, default=server.PROJECT_ROOT / "bench" / "results" / "memory.json", help="JSON results (default bench/results/memory.json, untracked)")
+    args = parser.parse_args(argv)
+    vocab = vocabulary(load_dataset((server.PROJECT_ROOT / "data").resolve()))
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="rigflows-bench-") as temp:
+        print("capture the requests of a filter change ...", flush=True)
+        with server.dashboard(Path(temp) / "dashboard.log") as served, browser.chromium() as chromium:
+            captured = browser.capture(chromium, served.url)
+        print(f"one worker, up to {args.views:,} distinct views ({args.seconds:g} s at most) ...", flush=True)
+        with server.dashboard(Path(temp) / "memory.log", workers=1) as served:
+            result = measure(served.url, served.pid, captured, list(vocab.months), vocab.default_month, sorted(vocab.countries), args.views, args.seconds)
+    result["load_average"] = {"before": load_before, "after": os.getloadavg()}
+    result["budget"] = report.memory_row(result)
+    report.write_json(result, args.out)
+    report.print_memory(result)
+    verdict = {True: "pass", False: "MISS", None: "n/a "}[result["budget"]["holds"]]
+    print(f"\n[{verdict}] {result['budget']['budget']}: {result['budget']['measured']}")
+    print(f"load average before {report.load_text(load_before)}, after {report.load_text(result['load_average']['after'])}; results in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

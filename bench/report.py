@@ -104,11 +104,11 @@ def budgets(result: dict) -> list[dict]:
             ))
     memory = result.get("memory")
     if memory:
-        rows.append(_memory_row(memory))
+        rows.append(memory_row(memory))
     return rows
 
 
-def _memory_row(memory: dict) -> dict:
+def memory_row(memory: dict) -> dict:
     """RSS only grows at its peak: a peak over the limit is a miss after any number of views;
     under it, the budget holds only once every view of the target was sent."""
     peak, reached = memory["rss_peak_mb"], memory["views"] >= memory["target_views"]
@@ -118,7 +118,7 @@ def _memory_row(memory: dict) -> dict:
     holds = False if peak > MEMORY_LIMIT_MB else True if reached else None
     measured = f"peak RSS {peak:.0f} MB, final {memory['rss_final_mb']:.0f} MB (PSS {memory['pss_final_mb']:.0f} MB; {memory['rss_start_mb']:.0f} MB before) after {memory['views']:,} views in {memory['seconds']:.0f} s"
     if not reached:
-        measured += f" (the {memory['time_limit_s']:g} s limit came first: --memory-seconds)"
+        measured += f" (its {memory['time_limit_s']:g} s time limit came first)"
     return _row(budget, holds, measured, peak, MEMORY_LIMIT_MB)
 
 
@@ -145,7 +145,7 @@ def _callback_columns(result: dict) -> list[str]:
 def print_table(result: dict) -> None:
     info = result["machine"]
     print(f"\nRig Flows benchmark ({result['mode']}), {info['cores']} cores, Python {info['python']}, dash {info['versions']['dash']}, plotly {info['versions']['plotly']}, gunicorn {info['versions']['gunicorn']} ({result['workers']} workers)")
-    print(f"load average before {_load(info['load_average'])}, after {_load(result['load_average_after'])} (other work on the machine disturbs timings)")
+    print(f"load average before {load_text(info['load_average'])}, after {load_text(result['load_average_after'])} (other work on the machine disturbs timings)")
     print("\nPage readiness: cold loads (new context, cache off), median")
     print(f"  {'page':<26}{'drawn ms':>9}{'bytes':>10}{'requests':>9}   runs (ms)")
     for name, page in result["readiness"].items():
@@ -172,21 +172,24 @@ def print_table(result: dict) -> None:
         print("\nMonth, metric and Play in the browser: ms from the input to every chart it changes redrawn")
         for name, redraw in result["clientside"].items():
             print(f"  {name:<8} p50 {_ms(redraw['p50']):>6}  p95 {_ms(redraw['p95']):>6}  n {redraw['n']:>3}  requests to the server {redraw['requests']} {redraw['request_paths'] or ''}")
-    memory = result.get("memory")
-    if memory:
-        print(f"\nMemory: one worker, {memory['views']:,} distinct views ({memory['requests']:,} callback requests, {memory['errors']} errors) in {memory['seconds']:.0f} s, {memory['views_per_s']} views/s")
-        print(f"  worker RSS {memory['rss_start_mb']} MB before, {memory['rss_final_mb']} MB after, peak {memory['rss_peak_mb']} MB; PSS after {memory['pss_final_mb']} MB; master {memory['master_rss_mb']} MB")
-        steps = memory["samples"][:: max(1, len(memory["samples"]) // 8)]
-        print("  RSS as views went by: " + ", ".join(f"{sample['views']:,}: {sample['rss_mb']:.0f} MB" for sample in steps))
-    print(f"\nBudgets (issue 8), load average before {_load(info['load_average'])}, after {_load(result['load_average_after'])}")
+    if result.get("memory"):
+        print_memory(result["memory"])
+    print(f"\nBudgets (issue 8), load average before {load_text(info['load_average'])}, after {load_text(result['load_average_after'])}")
     for row in result["budgets"]:
         verdict = {True: "pass", False: "MISS", None: "n/a "}[row["holds"]]
         print(f"  [{verdict}] {row['budget']}: {row['measured']}")
+
+
+def print_memory(memory: dict) -> None:
+    print(f"\nMemory: one worker, {memory['views']:,} distinct views ({memory['requests']:,} callback requests, {memory['errors']} errors) in {memory['seconds']:.0f} s, {memory['views_per_s']} views/s")
+    print(f"  worker RSS {memory['rss_start_mb']} MB before, {memory['rss_final_mb']} MB after, peak {memory['rss_peak_mb']} MB; PSS after {memory['pss_final_mb']} MB; master {memory['master_rss_mb']} MB")
+    steps = memory["samples"][:: max(1, len(memory["samples"]) // 8)]
+    print("  RSS as views went by: " + ", ".join(f"{sample['views']:,}: {sample['rss_mb']:.0f} MB" for sample in steps))
 
 
 def _ms(value) -> str:
     return "-" if value is None else f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
-def _load(values) -> str:
+def load_text(values) -> str:
     return " ".join(f"{value:.2f}" for value in values)
