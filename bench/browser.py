@@ -37,7 +37,7 @@ _WATCH_JS = """selectors => {
     requestAnimationFrame(tick);
 }"""
 #: Where the time goes: when the page's main parts had arrived (ms after navigation start).
-_MILESTONES_JS = """() => {
+_MILESTONES_JS = r"""() => {
     const entries = performance.getEntriesByType('resource');
     const ends = test => entries.filter(e => test(new URL(e.name).pathname)).map(e => e.responseEnd);
     const last = test => ends(test).length ? Math.max(...ends(test)) : null;
@@ -251,6 +251,8 @@ _REDRAW_WATCH_JS = """charts => {
 CLIENTSIDE_QUERY = "?metric=share&country=KAZ,RUS,USA&month={first}"
 #: Ticks of Play measured (each takes the ticker's interval, 0.9 s).
 PLAY_TICKS = 12
+#: Pause after each redraw, before the next input (a reader does not type faster).
+SETTLE_MS = 150
 
 
 def _tick_interval(url: str) -> int:
@@ -288,6 +290,7 @@ def clientside_redraws(browser, url: str, steps: int, months: list[str]) -> dict
                 if act is not None:
                     act(step)
                 page.wait_for_function(_all_drawn_js(step, charts), timeout=TIMEOUT_MS)
+                page.wait_for_timeout(SETTLE_MS)  # a late second draw is not taken for the next input's
             if act is None:
                 page.evaluate("() => { window.__inputKinds = new Set(); }")
                 page.click(f"#{ids.PLAY}")  # pause
