@@ -230,7 +230,9 @@ _TICK_WATCH_JS = """tick => {
     };
 }"""
 #: Each reader input of the kinds in window.__inputKinds (capture phase: before the page's own
-#: handlers), and each chart's first redraw after it, in ms after the input.
+#: handlers), and each chart's first redraw after it, in ms after the input. A redraw belongs to
+#: the oldest input the chart has not redrawn for yet: when Play ticks faster than the page
+#: draws, a late redraw counts for its own tick, not the next.
 _REDRAW_WATCH_JS = """charts => {
     window.__inputs = [];
     window.__inputKinds = new Set();
@@ -242,8 +244,8 @@ _REDRAW_WATCH_JS = """charts => {
     }
     for (const chart of charts) {
         document.querySelector('#' + chart + ' .js-plotly-plot').on('plotly_afterplot', () => {
-            const input = window.__inputs[window.__inputs.length - 1];
-            if (input && !(chart in input.drawn)) { input.drawn[chart] = performance.now() - input.at; }
+            const input = window.__inputs.find(item => !(chart in item.drawn));
+            if (input) { input.drawn[chart] = performance.now() - input.at; }
         });
     }
 }"""
