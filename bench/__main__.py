@@ -26,7 +26,7 @@ COLD_LEVELS = (1, 8)
 #: Per mode: cold page loads, loads of the synthetic page, seconds and interactions per replay
 #: run, month/metric inputs measured in the browser, and the memory step's time limit.
 MODES = {
-    "full": {"loads": 5, "synthetic_loads": 3, "seconds": 2.5, "max_interactions": 2000, "redraws": 20, "memory_seconds": 45},
+    "full": {"loads": 5, "synthetic_loads": 3, "seconds": 2.5, "max_interactions": 2000, "redraws": 20, "memory_seconds": 30},
     "quick": {"loads": 2, "synthetic_loads": 1, "seconds": 1.0, "max_interactions": 150, "redraws": 10, "memory_seconds": 15},
 }
 
