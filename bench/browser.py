@@ -5,14 +5,17 @@ capture of the callback requests a reader's clicks send.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import time
+import urllib.request
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 
 from components import ids
+from tests.dash_requests import layout_props
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
@@ -34,7 +37,7 @@ _WATCH_JS = """selectors => {
     requestAnimationFrame(tick);
 }"""
 #: Where the time goes: when the page's main parts had arrived (ms after navigation start).
-_MILESTONES_JS = """() => {
+_MILESTONES_JS = r"""() => {
     const entries = performance.getEntriesByType('resource');
     const ends = test => entries.filter(e => test(new URL(e.name).pathname)).map(e => e.responseEnd);
     const last = test => ends(test).length ? Math.max(...ends(test)) : null;
@@ -146,7 +149,7 @@ def _median_or_none(values: list) -> float | None:
     return round(statistics.median(known), 1) if known else None
 
 
-# --- capture of real callback requests -------------------------------------------------------
+# --- capture of the callback requests a filter change sends ---------------------------------
 
 def _choose_country(page) -> None:
     page.click(f"#{ids.COUNTRIES}")
@@ -155,48 +158,35 @@ def _choose_country(page) -> None:
     page.keyboard.press("Escape")
 
 
-def _pick_metric(page) -> None:
-    page.click(f"#{ids.METRIC} input[value=share]")
+def capture(browser, url: str) -> list[dict]:
+    """The POST requests the browser sends when the reader picks a country (Kazakhstan), in
+    order, with how many outputs each answer updated (0 when the chart's view did not change:
+    Dash answers an empty update). Only filters reach the server; month, metric and Play are
+    measured by `clientside_redraws`."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = _loaded(context, url + "/")
+        sent, answers = [], []
+        page.on("request", lambda request: sent.append(request) if urlsplit(request.url).path == UPDATE_PATH else None)
+        page.on("response", lambda response: answers.append(response) if urlsplit(response.url).path == UPDATE_PATH else None)
+        _choose_country(page)
+        page.wait_for_function("expected => window.location.search.includes(expected)", arg="country=KAZ", timeout=TIMEOUT_MS)
+        _wait_for_answers(page, sent, answers)
+        if not sent:
+            raise RuntimeError("the filter change sent no callback request")
+        return [_captured(request, request.response()) for request in sent]
+    finally:
+        context.close()
 
 
-def _next_month(page) -> None:
-    page.focus(f"#{ids.MONTH} [role=slider]")
-    page.keyboard.press("ArrowRight")
-
-
-#: name → (start query, what the reader does, what the URL shows afterwards)
-INTERACTIONS = {
-    "filter": ("", _choose_country, "country=KAZ"),
-    "month": ("?metric=share", _next_month, "month="),
-    "metric": ("", _pick_metric, "metric=share"),
-}
-
-
-def capture(browser, url: str) -> dict:
-    """For each interaction: the POST requests the browser sends, in order, with how many outputs
-    each answer updated (0 when the chart's view did not change: Dash answers an empty update).
-    Month and metric are drawn in the browser: their list is empty when nothing reaches the server."""
-    captured = {}
-    for name, (start, action, expected) in INTERACTIONS.items():
-        context = browser.new_context(viewport=VIEWPORT)
-        try:
-            page = context.new_page()
-            page.goto(url + "/" + start, timeout=TIMEOUT_MS)
-            for selector in DASHBOARD_DRAWN:
-                page.wait_for_selector(selector, timeout=TIMEOUT_MS)
-            page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
-            sent, answers = [], []
-            page.on("request", lambda request: sent.append(request) if urlsplit(request.url).path == UPDATE_PATH else None)
-            page.on("response", lambda response: answers.append(response) if urlsplit(response.url).path == UPDATE_PATH else None)
-            action(page)
-            page.wait_for_function("expected => window.location.search.includes(expected)", arg=expected, timeout=TIMEOUT_MS)
-            _wait_for_answers(page, sent, answers)
-            if not sent and name == "filter":
-                raise RuntimeError("the filter interaction sent no callback request")
-            captured[name] = [_captured(request, request.response()) for request in sent]
-        finally:
-            context.close()
-    return captured
+def _loaded(context, url: str):
+    """A new page at `url`, every chart drawn and the network idle (the filter's frames are in)."""
+    page = context.new_page()
+    page.goto(url, timeout=TIMEOUT_MS)
+    for selector in DASHBOARD_DRAWN:
+        page.wait_for_selector(selector, timeout=TIMEOUT_MS)
+    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    return page
 
 
 def _captured(request, response) -> dict:
@@ -225,45 +215,100 @@ def _wait_for_answers(page, sent: list, answers: list, quiet_s: float = 0.8, lim
     raise TimeoutError(f"callbacks did not settle: {len(sent)} sent, {len(answers)} answered")
 
 
-# --- month and metric, drawn in the browser ------------------------------------------------------
+# --- month, metric and Play, drawn in the browser --------------------------------------------
 
-#: Note each reader input (capture phase) and the map's first redraw after it (ms apart).
-_REDRAW_WATCH_JS = """map => {
-    window.__redrawMs = [];
-    window.__inputAt = null;
-    const gd = document.querySelector(map + ' .js-plotly-plot');
-    gd.on('plotly_afterplot', () => {
-        if (window.__inputAt !== null) { window.__redrawMs.push(performance.now() - window.__inputAt); window.__inputAt = null; }
-    });
+#: Before the page's scripts: Play's ticker (dcc.Interval, a window.setInterval of `tick` ms)
+#: notes each tick as an input, like a key press or a click.
+_TICK_WATCH_JS = """tick => {
+    const setInterval = window.setInterval;
+    window.setInterval = function (fn, delay, ...rest) {
+        if (delay !== tick || typeof fn !== 'function') { return setInterval.call(window, fn, delay, ...rest); }
+        return setInterval.call(window, function () {
+            if (window.__noteInput) { window.__noteInput('tick'); }
+            return fn.apply(this, arguments);
+        }, delay, ...rest);
+    };
+}"""
+#: Each reader input of the kinds in window.__inputKinds (capture phase: before the page's own
+#: handlers), and each chart's first redraw after it, in ms after the input. A redraw belongs to
+#: the oldest input the chart has not redrawn for yet: when Play ticks faster than the page
+#: draws, a late redraw counts for its own tick, not the next.
+_REDRAW_WATCH_JS = """charts => {
+    window.__inputs = [];
+    window.__inputKinds = new Set();
+    window.__noteInput = kind => {
+        if (window.__inputKinds.has(kind)) { window.__inputs.push({at: performance.now(), drawn: {}}); }
+    };
     for (const kind of ['keydown', 'click']) {
-        document.addEventListener(kind, () => { window.__inputAt = performance.now(); }, true);
+        document.addEventListener(kind, () => window.__noteInput(kind), true);
+    }
+    for (const chart of charts) {
+        document.querySelector('#' + chart + ' .js-plotly-plot').on('plotly_afterplot', () => {
+            const input = window.__inputs.find(item => !(chart in item.drawn));
+            if (input) { input.drawn[chart] = performance.now() - input.at; }
+        });
     }
 }"""
+#: Start at the first month, so Play has months ahead of it.
+CLIENTSIDE_QUERY = "?metric=share&country=KAZ,RUS,USA&month={first}"
+#: Ticks of Play measured (each takes the ticker's interval, 0.9 s).
+PLAY_TICKS = 12
+#: Pause after each redraw, before the next input (a reader does not type faster).
+SETTLE_MS = 150
 
 
-def clientside_redraws(browser, url: str, steps: int) -> dict:
-    """Month and metric changes in the browser: ms from the input to the map's redraw, and the
-    callback requests they sent (should be none)."""
+def _tick_interval(url: str) -> int:
+    """Play's ticker interval (ms), as the page's layout sets it."""
+    with urllib.request.urlopen(url + "/_dash-layout", timeout=30) as response:
+        return layout_props(json.loads(response.read()))[ids.TICK]["interval"]
+
+
+def clientside_redraws(browser, url: str, steps: int, months: list[str]) -> dict:
+    """Month, metric and Play in the browser, for a filter of three countries at the map's share
+    metric. Per interaction: ms from the input (key press, click, Play's tick) until every chart
+    it changes has redrawn (month and Play: the map and the energy chart's month marker; metric:
+    the map), p50 and p95; and every request the page sent the server meanwhile (should be none)."""
     context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(f"({_TICK_WATCH_JS})({_tick_interval(url)})")
     try:
-        page = context.new_page()
-        page.goto(url + "/?metric=share&country=KAZ,RUS,USA", timeout=TIMEOUT_MS)
-        for selector in DASHBOARD_DRAWN:
-            page.wait_for_selector(selector, timeout=TIMEOUT_MS)
-        page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)  # the filter's frames are in
-        sent = []
-        page.on("request", lambda request: sent.append(request.url) if urlsplit(request.url).path == UPDATE_PATH else None)
-        page.evaluate(_REDRAW_WATCH_JS, f"#{ids.MAP}")
+        page = _loaded(context, url + "/" + CLIENTSIDE_QUERY.format(first=months[0]))
+        page.evaluate(_REDRAW_WATCH_JS, [ids.MAP, ids.ENERGY])
+        slider = f"#{ids.MONTH} [role=slider]"
+        interactions = {
+            # Right from the first month, then back: every press changes the month.
+            "month": ("keydown", (ids.MAP, ids.ENERGY), steps, lambda i: (page.focus(slider), page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft"))),
+            "metric": ("click", (ids.MAP,), steps, lambda i: page.click(f"#{ids.METRIC} input[value={('load', 'strain', 'share')[i % 3]}]")),
+            "play": ("tick", (ids.MAP, ids.ENERGY), min(steps, PLAY_TICKS), None),
+        }
         results = {}
-        for name, act in (("month", lambda i: (page.focus(f"#{ids.MONTH} [role=slider]"), page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft"))),
-                          ("metric", lambda i: page.click(f"#{ids.METRIC} input[value={('load', 'strain', 'share')[i % 3]}]"))):
-            page.evaluate("() => { window.__redrawMs = []; }")
-            for step in range(steps):
-                act(step)
-                page.wait_for_function("n => window.__redrawMs.length >= n", arg=step + 1, timeout=TIMEOUT_MS)
-            values = sorted(page.evaluate("window.__redrawMs"))
-            results[name] = {"n": len(values), "p50": round(statistics.median(values), 1), "p95": round(values[min(len(values) - 1, int(0.95 * len(values)))], 1)}
-        results["requests"] = len(sent)
+        for name, (kind, charts, count, act) in interactions.items():
+            sent = []
+            listener = lambda request: sent.append(_path(request.url)) if request.url.startswith(url) else None  # noqa: E731
+            page.on("request", listener)
+            page.evaluate("kind => { window.__inputs = []; window.__inputKinds = new Set([kind]); }", kind)
+            if act is None:
+                page.click(f"#{ids.PLAY}")  # not an input of kind 'tick': Play starts at the next tick
+            for step in range(count):
+                if act is not None:
+                    act(step)
+                page.wait_for_function(_all_drawn_js(step, charts), timeout=TIMEOUT_MS)
+                page.wait_for_timeout(SETTLE_MS)  # a late second draw is not taken for the next input's
+            if act is None:
+                page.evaluate("() => { window.__inputKinds = new Set(); }")
+                page.click(f"#{ids.PLAY}")  # pause
+            page.wait_for_timeout(300)  # a request the input set off would have left by now
+            page.remove_listener("request", listener)
+            inputs = page.evaluate("window.__inputs")[:count]
+            values = sorted(max(item["drawn"][chart] for chart in charts) for item in inputs)
+            results[name] = {"n": len(values), "p50": round(statistics.median(values), 1), "p95": round(_nearest_rank(values, 0.95), 1), "charts": list(charts), "requests": len(sent), "request_paths": sorted(set(sent))}
         return results
     finally:
         context.close()
+
+
+def _all_drawn_js(index: int, charts: tuple[str, ...]) -> str:
+    return f"(() => {{ const input = window.__inputs[{index}]; return Boolean(input) && {json.dumps(list(charts))}.every(c => c in input.drawn); }})"
+
+
+def _nearest_rank(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]

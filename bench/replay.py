@@ -1,7 +1,7 @@
 """Replay captured callback requests with N concurrent clients, bounded in count and time.
 
 Only filter changes reach the server (the state callback, then one callback per chart whose
-key changed); month, metric and Play are drawn in the browser and capture no request.
+key changed); month, metric and Play are drawn in the browser (bench/browser.py measures them).
 
 Each client replays one interaction at a time: its requests one after another, as captured
 (one request in flight per client). "Warm" replays the captured bodies themselves: after a
@@ -17,7 +17,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from components import ids
@@ -25,7 +25,6 @@ from components.views import state_keys
 from rigflows.state import ViewState
 
 REQUEST_TIMEOUT_S = 30
-MAP_METRICS = ("share", "load", "strain")
 MAX_COUNTRIES_PER_VIEW = 4
 
 
@@ -37,10 +36,12 @@ class Request:
 
 
 def callback_name(body: dict) -> str:
-    """A short, readable name of a callback: its first output, e.g. 'map.figure'."""
-    outputs = body["outputs"]
-    first = outputs[0] if isinstance(outputs, list) else outputs
-    return f"{first['id']}.{first['property']}"
+    """A short, readable name of a callback: 'state' for the state callback (the one that
+    writes the key Stores), else its first output, e.g. 'sankey.figure'."""
+    outputs = body["outputs"] if isinstance(body["outputs"], list) else [body["outputs"]]
+    if any(output["id"].endswith("-key") for output in outputs if isinstance(output["id"], str)):
+        return "state"
+    return f"{outputs[0]['id']}.{outputs[0]['property']}"
 
 
 def warm_requests(captured: list[dict]) -> list[Request]:
@@ -49,36 +50,13 @@ def warm_requests(captured: list[dict]) -> list[Request]:
 
 # --- cold: a new view for every interaction ---------------------------------------------------
 
-def transitions(interaction: str, months: list[str], countries: list[str], drawn: set[str]):
-    """(before, after) views for `interaction`, each `after` new to every chart that draws it.
-
-    filter: the default view → a country set. metric: machines → a map metric, at every other
-    month and many country sets. month: the month before → one of the remaining months, at many
-    country sets and map metrics. The default month is left out of the last two, so no
-    interaction draws a chart view another one drew; views in `drawn` (URL searches the
-    browser already drew) are skipped.
-    """
+def filter_views(countries: list[str], drawn: set[str], month: str):
+    """(before, after) filter changes, each `after` new to every chart: the default view → a
+    set of 1 to MAX_COUNTRIES_PER_VIEW countries, at `month` (the data's default month, which
+    the page's states carry). Views in `drawn` (the keys of views the browser already drew)
+    are skipped."""
     sets = itertools.chain.from_iterable(itertools.combinations(countries, size) for size in range(1, MAX_COUNTRIES_PER_VIEW + 1))
-    other_months = [month for month in months if month != ViewState().month]
-    if interaction == "filter":
-        pairs = ((ViewState(), ViewState(countries=chosen)) for chosen in sets)
-    elif interaction == "metric":
-        pairs = (
-            (before, replace(before, metric=metric))
-            for chosen in itertools.chain([()], sets)
-            for before in (ViewState(month=month, countries=chosen) for month in other_months[0::2])
-            for metric in MAP_METRICS
-        )
-    elif interaction == "month":
-        metric_cycle = itertools.cycle(MAP_METRICS)
-        pairs = (
-            (before, replace(before, month=month))
-            for chosen in itertools.chain([()], sets)
-            for month in other_months[1::2]
-            for before in [ViewState(metric=next(metric_cycle), month=months[months.index(month) - 1], countries=chosen)]
-        )
-    else:
-        raise ValueError(interaction)
+    pairs = ((ViewState(month=month), ViewState(month=month, countries=chosen)) for chosen in sets)
     return ((before, after) for before, after in pairs if after.to_query() not in drawn)
 
 
@@ -87,7 +65,7 @@ def _control_values(state: ViewState, months: list[str]) -> dict[str, object]:
     return {ids.METRIC: state.metric, ids.MONTH: months.index(state.month), ids.COUNTRIES: list(state.countries), ids.FIRMS: list(state.firms), ids.TOGGLES: toggles}
 
 
-def _keys(state: ViewState) -> dict[str, str]:
+def view_keys(state: ViewState) -> dict[str, str]:
     """{key Store id: its value} for `state`: what the state callback writes, each chart reads."""
     return {ids.key(part): key.to_query() for part, key in state_keys(state).items()}
 
@@ -98,7 +76,7 @@ def rewrite(body: dict, before: ViewState, after: ViewState, months: list[str]) 
     The state callback sees the new control values and the key Stores of `before` (what was
     drawn); each chart's callback reads the key Store of `after`.
     """
-    controls, drawn, wanted = _control_values(after, months), _keys(before), _keys(after)
+    controls, drawn, wanted = _control_values(after, months), view_keys(before), view_keys(after)
 
     def moved(items: list[dict], keys: dict[str, str]) -> list[dict]:
         out = []
@@ -117,22 +95,21 @@ def rewrite(body: dict, before: ViewState, after: ViewState, months: list[str]) 
     return rewritten
 
 
-def drawn_searches(captured: dict[str, list[dict]]) -> set[str]:
+def drawn_searches(captured: list[dict]) -> set[str]:
     """Every view key the captured requests carry: views the browser already had drawn."""
     return {
         item["value"]
-        for requests in captured.values()
-        for request in requests
+        for request in captured
         for item in json.loads(request["body"])["inputs"] + json.loads(request["body"]).get("state", [])
         if isinstance(item.get("id"), str) and item["id"].endswith("-key") and isinstance(item.get("value"), str)
     }
 
 
-def cold_interactions(captured: list[dict], interaction: str, months: list[str], countries: list[str], drawn: set[str]):
-    """Request lists, one per new view. Requests whose answer updated nothing (the chart's view
-    did not change, e.g. the Sankey on a month change) are replayed as captured: they build
-    nothing in the browser's session either."""
-    for before, after in transitions(interaction, months, countries, drawn):
+def cold_interactions(captured: list[dict], months: list[str], countries: list[str], drawn: set[str], default_month: str):
+    """Request lists, one per new filter. Requests whose answer updated nothing (the sources
+    panel when its list did not change) are replayed as captured: they build nothing in the
+    browser's session either."""
+    for before, after in filter_views(countries, drawn, default_month):
         requests = []
         for item in captured:
             body = json.loads(item["body"])

@@ -11,6 +11,7 @@ import textwrap
 import time
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,20 +64,29 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path | None = N
     raise TimeoutError(f"{url} did not answer within {timeout}s{tail()}")
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int  # gunicorn's master process; its workers are its children
+
+
 @contextmanager
-def gunicorn(app_module: str, workdir: Path, log: Path, data_dir: Path | None = None):
-    """Serve `app_module` (e.g. 'app:server') from `workdir` with gunicorn.conf.py; yields the URL."""
+def gunicorn(app_module: str, workdir: Path, log: Path, data_dir: Path | None = None, workers: int | None = None):
+    """Serve `app_module` (e.g. 'app:server') from `workdir` with gunicorn.conf.py (`workers`:
+    its WEB_CONCURRENCY); yields a `Served`."""
     port = free_port()
     env = {**os.environ, "HOST": HOST, "PORT": str(port)}
     if data_dir is not None:
         env["RIGFLOWS_DATA_DIR"] = str(data_dir)
+    if workers is not None:
+        env["WEB_CONCURRENCY"] = str(workers)
     command = [str(Path(sys.executable).with_name("gunicorn")), "--config", str(GUNICORN_CONF), "--chdir", str(workdir), app_module]
     url = f"http://{HOST}:{port}"
     with open(log, "w") as log_file:
         process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         try:
             wait_until_serving(url + "/", process, log)
-            yield url
+            yield Served(url, process.pid)
         finally:
             process.terminate()
             try:
@@ -86,9 +96,9 @@ def gunicorn(app_module: str, workdir: Path, log: Path, data_dir: Path | None = 
                 process.wait()
 
 
-def dashboard(log: Path, data_dir: Path | None = None):
+def dashboard(log: Path, data_dir: Path | None = None, workers: int | None = None):
     """The Rig Flows app (app:server), on the bundled data or on `data_dir`."""
-    return gunicorn("app:server", PROJECT_ROOT, log, data_dir)
+    return gunicorn("app:server", PROJECT_ROOT, log, data_dir, workers)
 
 
 def floor(workdir: Path, log: Path):
