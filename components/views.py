@@ -35,7 +35,7 @@ from rigflows.render import (
     sources_key,
     view_sources,
 )
-from rigflows.select import unquantified_reports, vocabulary
+from rigflows.select import credited_sources, unquantified_reports, vocabulary
 from rigflows.state import ViewState, parse_query
 
 
@@ -97,15 +97,41 @@ def state_keys(state: ViewState) -> dict[str, ViewState]:
 
 @lru_cache(maxsize=256)
 def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
-    """The flows and totals reported without a machine count, under the Sankey."""
+    """The flows and totals reported without a machine count, under the Sankey, each with its
+    sources by name (`sources_credit`)."""
     unquantified = unquantified_reports(dataset, key)
     if unquantified.empty:
         return None
     items = [
-        html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{'; '.join(row.source_ids)}]", className="source-ids")])
+        html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", " ", sources_credit(credited_sources(dataset, row.source_ids))])
         for row in unquantified.itertuples()
     ]
     return [html.H3("Reported but not drawn (no count, plans, and orders while their layer is off)"), html.Ul(items)]
+
+
+def _named(source: dict) -> list:
+    """'Producer, “Title”', the title linking to the source where it has an address."""
+    title = f"\u201c{source['title']}\u201d"
+    linked = html.A(title, href=source["url"], target="_blank", rel="noopener noreferrer") if source["url"] else title
+    return [source["producer"], ", ", linked]
+
+
+def sources_credit(sources: list[dict]) -> html.Span:
+    """'Sources: Financial Times, “China's exiled…” (read in: ultcoin365, NewsBreak); CoinDesk, “…”':
+    who reported it, as readers know them, a press copy credited to its original and named as
+    the copy it was read in (`select.credited_sources`)."""
+    parts: list = ["Source: " if len(sources) == 1 else "Sources: "]
+    for position, source in enumerate(sources):
+        if position:
+            parts.append("; ")
+        parts += _named(source)
+        if source["copies"]:
+            parts.append(" (read in: ")
+            for number, copy in enumerate(source["copies"]):
+                name = html.A(copy["producer"], href=copy["url"], title=copy["title"], target="_blank", rel="noopener noreferrer") if copy["url"] else html.Span(copy["producer"], title=copy["title"])
+                parts += [*([", "] if number else []), name]
+            parts.append(")")
+    return html.Span(parts if sources else "Source: not given", className="source-credit")
 
 
 def dataset_label(token, shown: Dataset, dataset: Dataset) -> str:

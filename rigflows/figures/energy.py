@@ -384,7 +384,7 @@ def _report_hover(row, value: float, low: float, high: float, single: bool) -> s
     if not (math.isnan(low) or math.isnan(high)):
         lines.append(f"Range: {low:,.2f}–{high:,.2f} GW" + ("" if single else " (no single figure; drawn at the middle)"))
     lines.append("Confidence: " + escape(str(row.confidence).replace("_", " ")))
-    lines.append(sources_text(row.source_ids))
+    lines.append(sources_text(row.source_names))
     return "<br>".join(lines)
 
 
@@ -453,5 +453,5 @@ def _event_hover(event) -> str:
     lines = [f"<b>{escape(event.title)}</b>", f"{event.kind.replace('_', '-').capitalize()}, {_place(event)}, {_when(event)}"]
     if isinstance(event.description, str):
         lines.append(wrap(event.description))
-    lines.append(sources_text(event.source_ids))
+    lines.append(sources_text(event.source_names))
     return "<br>".join(lines)
