@@ -552,3 +552,35 @@ def test_map_colour_bar_lies_under_the_map():
 def test_sankey_hovers_are_opaque():
     sankey = build_sankey_figure(link_table(), ViewState()).data[0]
     assert sankey.link.hoverlabel.bgcolor == "white" and sankey.node.hoverlabel.bgcolor == "white"
+
+
+def test_event_rows_keep_markers_a_marker_apart_in_pixels():
+    from rigflows.figures.energy import _event_rows
+
+    start = pd.Timestamp("2021-01-01")
+    dates = [start + pd.Timedelta(days=days) for days in (20, 0, 10, 40, 40)]
+    # 100 days on 100 px: 1 px a day, 16 px of room per marker. Day 0 opens row 0, day 10 is too
+    # close (row 1), day 20 is 20 px from day 0 (row 0), day 40 twice: row 0, then row 1. Rows
+    # come back in the order the events were given (day 20, 0, 10, 40, 40).
+    assert _event_rows(dates, (start, start + pd.Timedelta(days=100)), 100) == [0, 0, 1, 0, 1]
+    # The same dates on a plot five times as wide fit one row, but the same day never does.
+    assert _event_rows(dates, (start, start + pd.Timedelta(days=100)), 500) == [0, 0, 0, 0, 1]
+
+
+def test_energy_events_sit_in_their_own_strip_above_the_load_panel():
+    figure = build_energy_figure(series_table(), report_table(), event_table(), SHARE)
+    markers = traces(figure, "Grid event")
+    assert {trace.yaxis for trace in markers} == {"y2"}
+    panel, strip = figure.layout.yaxis.domain, figure.layout.yaxis2.domain
+    assert panel[0] == 0 and panel[1] < strip[0] and strip[1] == 1
+    # Every marker's row is inside the strip's range, and its dashed line ends in the strip.
+    rows = [row for trace in markers for row in trace.y]
+    assert min(rows) >= 0 and max(rows) <= figure.layout.yaxis2.range[1]
+    dashed = [shape for shape in figure.layout.shapes if shape.line.dash == "dash"]
+    assert all(strip[0] < shape.y1 < 1 and shape.y0 == 0 for shape in dashed)
+    # The "Selected" label sits above the plot (where no marker is), and a phone gets its own rows.
+    selected = [annotation for annotation in figure.layout.annotations if annotation.text.startswith("Selected")]
+    assert selected[0].y == 1 and selected[0].yanchor == "bottom" and selected[0].yref == "paper"
+    narrow = narrow_figure(figure)
+    assert narrow["layout"]["yaxis2"]["domain"][0] > narrow["layout"]["yaxis"]["domain"][1]
+    assert all(trace.get("yaxis") == "y2" for trace in narrow["data"] if trace.get("name", "").startswith("Grid event"))
