@@ -18,7 +18,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from components import ids
 from components.graph_config import graph_config
-from components.sources import sources_panel
+from components.sources import sources_credit, sources_panel
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import (
@@ -107,31 +107,6 @@ def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
         for row in unquantified.itertuples()
     ]
     return [html.H3("Reported but not drawn (no count, plans, and orders while their layer is off)"), html.Ul(items)]
-
-
-def _named(source: dict) -> list:
-    """'Producer, “Title”', the title linking to the source where it has an address."""
-    title = f"\u201c{source['title']}\u201d"
-    linked = html.A(title, href=source["url"], target="_blank", rel="noopener noreferrer") if source["url"] else title
-    return [source["producer"], ", ", linked]
-
-
-def sources_credit(sources: list[dict]) -> html.Span:
-    """'Sources: Financial Times, “China's exiled…” (read in: ultcoin365, NewsBreak); CoinDesk, “…”':
-    who reported it, as readers know them, a press copy credited to its original and named as
-    the copy it was read in (`select.credited_sources`)."""
-    parts: list = ["Source: " if len(sources) == 1 else "Sources: "]
-    for position, source in enumerate(sources):
-        if position:
-            parts.append("; ")
-        parts += _named(source)
-        if source["copies"]:
-            parts.append(" (read in: ")
-            for number, copy in enumerate(source["copies"]):
-                name = html.A(copy["producer"], href=copy["url"], title=copy["title"], target="_blank", rel="noopener noreferrer") if copy["url"] else html.Span(copy["producer"], title=copy["title"])
-                parts += [*([", "] if number else []), name]
-            parts.append(")")
-    return html.Span(parts if sources else "Source: not given", className="source-credit")
 
 
 def dataset_label(token, shown: Dataset, dataset: Dataset) -> str:
