@@ -13,7 +13,7 @@ from components.presskit import presskit_controls
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import view_sources
-from rigflows.select import derived_remainders, editorial_notes, export_table, vocabulary
+from rigflows.select import credited_sources, derived_remainders, editorial_notes, export_table, vocabulary
 from rigflows.state import ViewState, parse_query
 
 CONFIDENCE_MEANINGS = {
@@ -26,10 +26,35 @@ CONFIDENCE_MEANINGS = {
 
 
 def conflict_items(dataset: Dataset) -> list[html.Li]:
-    """The figures that conflict between sources, from `notes.csv` (each with its source ids),
-    so another data directory never shows this one's conflicts."""
+    """The figures that conflict between sources, from `notes.csv` (each with its sources by
+    name), so another data directory never shows this one's conflicts."""
     notes = editorial_notes(dataset, "conflict")
-    return [html.Li([text, html.Span(f" [{'; '.join(ids)}]", className="source-ids")]) for text, ids in zip(notes["text"], notes["source_ids"])]
+    return [html.Li([text, " ", sources_credit(credited_sources(dataset, ids))]) for text, ids in zip(notes["text"], notes["source_ids"])]
+
+
+def _named(source: dict) -> list:
+    """'Producer, “Title”', the title linking to the source where it has an address."""
+    title = f"\u201c{source['title']}\u201d"
+    linked = html.A(title, href=source["url"], target="_blank", rel="noopener noreferrer") if source["url"] else title
+    return [source["producer"], ", ", linked]
+
+
+def sources_credit(sources: list[dict]) -> html.Span:
+    """'Sources: Financial Times, “China's exiled…” (read in: ultcoin365, NewsBreak); CoinDesk, “…”':
+    who reported it, as readers know them, a press copy credited to its original and named as
+    the copy it was read in (`select.credited_sources`)."""
+    parts: list = ["Source: " if len(sources) == 1 else "Sources: "]
+    for position, source in enumerate(sources):
+        if position:
+            parts.append("; ")
+        parts += _named(source)
+        if source["copies"]:
+            parts.append(" (read in: ")
+            for number, copy in enumerate(source["copies"]):
+                name = html.A(copy["producer"], href=copy["url"], title=copy["title"], target="_blank", rel="noopener noreferrer") if copy["url"] else html.Span(copy["producer"], title=copy["title"])
+                parts += [*([", "] if number else []), name]
+            parts.append(")")
+    return html.Span(parts if sources else "Source: not given", className="source-credit")
 
 
 def remainder_section(dataset: Dataset) -> list:

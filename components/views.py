@@ -18,7 +18,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from components import ids
 from components.graph_config import graph_config
-from components.sources import sources_panel
+from components.sources import sources_credit, sources_panel
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import (
@@ -35,7 +35,7 @@ from rigflows.render import (
     sources_key,
     view_sources,
 )
-from rigflows.select import unquantified_reports, vocabulary
+from rigflows.select import credited_sources, unquantified_reports, vocabulary
 from rigflows.state import ViewState, parse_query
 
 
@@ -97,12 +97,13 @@ def state_keys(state: ViewState) -> dict[str, ViewState]:
 
 @lru_cache(maxsize=256)
 def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
-    """The flows and totals reported without a machine count, under the Sankey."""
+    """The flows and totals reported without a machine count, under the Sankey, each with its
+    sources by name (`sources_credit`)."""
     unquantified = unquantified_reports(dataset, key)
     if unquantified.empty:
         return None
     items = [
-        html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{'; '.join(row.source_ids)}]", className="source-ids")])
+        html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", " ", sources_credit(credited_sources(dataset, row.source_ids))])
         for row in unquantified.itertuples()
     ]
     return [html.H3("Reported but not drawn (no count, plans, and orders while their layer is off)"), html.Ul(items)]

@@ -5,13 +5,14 @@ Each rule is a small function returning problems, so a test can break one rule a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
 
 from rigflows.geo import CountryGeometry
 from rigflows.problems import DataProblem
-from rigflows.schema import DELIVERED_KINDS, OTHER_COUNTRIES, RECEIVED_KINDS
+from rigflows.schema import DELIVERED_KINDS, OTHER_COUNTRIES, RECEIVED_KINDS, SCHEMAS
 
 #: CBECI publishes rounded shares; a month's shares must sum to 100 within this many points.
 SHARE_SUM_TOLERANCE_PCT = 1.0
@@ -214,6 +215,69 @@ def check_electricity_coverage(tables: Tables) -> list[DataProblem]:
     return problems
 
 
+#: The free-text columns a reader sees (hovers, listings, the sources panel, notes, the CSV):
+#: written for readers, so they may not point at the data's own machinery.
+READER_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sources": ("producer", "title", "licence", "note"),
+    "flows": ("seller", "receiver", "note"),
+    "flow_totals": ("label", "remainder_label", "note"),
+    "farms": ("name", "operator", "region", "city", "note"),
+    "grid_reports": ("region", "title", "description"),
+    "events": ("title", "description"),
+    "notes": ("text",),
+    "cbeci_annual": ("note",),
+}
+#: Every column name of every table, and the tables' own file names.
+_COLUMN_NAMES = frozenset(column for schema in SCHEMAS.values() for column in schema.columns)
+_FILE_NAMES = frozenset(f"{name}.csv" for name in SCHEMAS)
+_SNAKE_CASE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+_WORD = re.compile(r"\w+(?:\.\w+)*")
+#: A word with a slash is an address or a file path of a source (a repository, a URL), where an
+#: underscore is the source's own spelling, not ours.
+_PATH = re.compile(r"\S*/\S*")
+
+
+def internal_references(text: str, source_ids: frozenset[str]) -> list[str]:
+    """What in `text` only the data's authors can read: a README, a data file, a source id, a
+    column name or any other snake_case identifier. Names inside a source's own address or file
+    path (a slash in the word) are allowed, unless they are one of our columns or source ids."""
+    found = ["README"] if "README" in text else []
+    words = set(_WORD.findall(text))
+    found += sorted(words & _FILE_NAMES)
+    found += sorted(word for word in words if word in source_ids or word in _COLUMN_NAMES and "_" in word)
+    outside_paths = _PATH.sub(" ", text)
+    found += sorted({word for word in _SNAKE_CASE.findall(outside_paths) if word not in found and f"{word}.csv" not in found})
+    return list(dict.fromkeys(found))
+
+
+def _reference_problem(reference: str, sources: pd.DataFrame) -> str:
+    if reference == "README":
+        return "refers readers to the README, which they never see: say it here, in plain words"
+    if reference in _FILE_NAMES:
+        return f"names the data file {reference!r}: readers see the charts and the sources, not our files"
+    if reference in set(sources["source_id"]):
+        producer = sources.loc[sources["source_id"] == reference, "producer"].iloc[0]
+        return f"names the source id {reference!r}: name the source as readers know it ({producer})"
+    return f"names the identifier {reference!r}: readers never see the data's column names or ids; say it in words"
+
+
+def check_reader_text(tables: Tables) -> list[DataProblem]:
+    """Text shown to readers says things in words: no README, data file, column name, source id
+    or other snake_case identifier (an id in a hover or a note means nothing to a reader)."""
+    sources = tables["sources"]
+    known = frozenset(sources["source_id"])
+    problems = []
+    for name, columns in READER_TEXT_COLUMNS.items():
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        for column in columns:
+            for index, text in frame[column].dropna().items():
+                for reference in internal_references(str(text), known):
+                    problems.append(DataProblem(f"{name}.csv", _line(index), column, _reference_problem(reference, sources)))
+    return problems
+
+
 #: Each rule with the tables it reads: a rule runs only when all of them loaded, so a broken
 #: file does not hide the problems of the others (the user sees every problem at once).
 RULES: tuple[tuple[Callable[[Tables], list[DataProblem]], tuple[str, ...]], ...] = (
@@ -226,6 +290,7 @@ RULES: tuple[tuple[Callable[[Tables], list[DataProblem]], tuple[str, ...]], ...]
     (check_total_tree, ("flow_totals",)),
     (check_share_sums, ("hashrate_share",)),
     (check_electricity_coverage, ("electricity", "flows", "farms", "hashrate_share")),
+    (check_reader_text, ("sources",)),
 )
 
 

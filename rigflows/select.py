@@ -262,7 +262,8 @@ def sankey_links(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     (only with the orders layer) orders and machines in transit. Plans are never drawn.
 
     Columns: source, target, source_column, target_column (0 seller, 1 country, 2 receiver),
-    machines, shown (the count as it may be quoted), kind, confidence, source_ids, note. Flows
+    machines, shown (the count as it may be quoted), kind, confidence, source_ids, note,
+    source_names (the producers, as hovers name them). Flows
     without a count cannot be drawn and are listed by `unquantified_reports` instead.
     """
     kinds = RECEIVED_KINDS + (NOT_RECEIVED_KINDS if state.show_orders else ())
@@ -291,12 +292,13 @@ def sankey_links(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     columns = ["source", "target", "source_column", "target_column", "machines", "shown", "kind", "confidence", "source_ids", "note"]
     frame = pd.DataFrame(links, columns=columns)
     if frame.empty:
-        return frame
+        return frame.assign(source_names=pd.Series(dtype=object))
     grouped = (
         frame.groupby(["source", "target", "source_column", "target_column", "kind", "confidence"], as_index=False, sort=False)
         .agg(machines=("machines", "sum"), shown=("shown", _join_shown), source_ids=("source_ids", _join_ids), note=("note", _join_text))
     )
-    return grouped[columns].sort_values(["source_column", "machines"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    grouped = grouped[columns].assign(source_names=source_names(dataset, grouped["source_ids"]))
+    return grouped.sort_values(["source_column", "machines"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 def _join_shown(values: pd.Series) -> str:
@@ -335,6 +337,8 @@ def _join_text(values: pd.Series) -> str:
 # --- map -----------------------------------------------------------------------------------
 
 MAP_COLUMNS = ["iso3", "country", "value", "low", "high", "status", "details", "source_ids"]
+#: What `map_rows` returns: MAP_COLUMNS and the producers the hovers name (`source_names`).
+MAP_ROW_COLUMNS = [*MAP_COLUMNS, "source_names"]
 
 
 def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
@@ -342,7 +346,8 @@ def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
     `status` is "reported", "flagged" (a distorted share), "estimate" (model), "no count"
     (a reported destination without a number) or "plan only" (only plans or requests, not
-    counted as received); `details` are extra hover lines.
+    counted as received); `details` are extra hover lines; `source_names` the producers behind
+    the row, as a reader knows them (`credited_producers`).
     """
     builders = {"machines": _machine_rows, "share": _share_rows, "load": _load_rows, "strain": _strain_rows}
     state = with_month(dataset, state)
@@ -351,7 +356,8 @@ def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     if limit is not None:
         rows = rows[rows["iso3"].isin(limit)]
     rows = rows[rows["iso3"] != OTHER_COUNTRIES]
-    return rows[MAP_COLUMNS].sort_values("iso3").reset_index(drop=True)
+    rows = rows[MAP_COLUMNS].assign(source_names=source_names(dataset, rows["source_ids"]))
+    return rows.sort_values("iso3").reset_index(drop=True)
 
 
 def received_machines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
@@ -585,6 +591,7 @@ def reported_loads(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     value = reports["value"].fillna((reports["value_low"] + reports["value_high"]) / 2)
     return reports.assign(
         country=reports["iso3"].map(country_name),
+        source_names=source_names(dataset, reports["source_ids"]),
         value_gw=value * factor,
         low_gw=reports["value_low"] * factor,
         high_gw=reports["value_high"] * factor,
@@ -595,7 +602,7 @@ def grid_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Blackouts, cut-offs, rationing, caps and permit decisions for the energy countries."""
     reports = dataset.grid_reports
     events = reports[reports["iso3"].isin(energy_countries(dataset, state)) & reports["kind"].isin(GRID_EVENT_KINDS)]
-    return events.assign(country=events["iso3"].map(country_name)).sort_values("date_start").reset_index(drop=True)
+    return events.assign(country=events["iso3"].map(country_name), source_names=source_names(dataset, events["source_ids"])).sort_values("date_start").reset_index(drop=True)
 
 
 # --- flow lines ----------------------------------------------------------------------------
@@ -635,14 +642,15 @@ def flow_lines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
 
 def farm_markers(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """Farms with coordinates, limited by the filters (for the map overlay)."""
+    """Farms with coordinates, limited by the filters (for the map overlay), with the producers
+    of their sources (`source_names`)."""
     farms = dataset.farms.dropna(subset=["lat", "lon"])
     if state.countries:
         farms = farms[farms["iso3"].isin(state.countries)]
     if state.firms:
         linked = set(filter_flows(dataset, state)["farm_id"].dropna())
         farms = farms[farms["operator"].isin(state.firms) | farms["name"].isin(state.firms) | farms["farm_id"].isin(linked)]
-    return farms.reset_index(drop=True)
+    return farms.assign(source_names=source_names(dataset, farms["source_ids"])).reset_index(drop=True)
 
 
 def sources_with_originals(dataset: Dataset, source_ids: Iterable[str]) -> pd.DataFrame:
@@ -659,23 +667,46 @@ SOURCE_LINE_PRODUCERS = 4
 _CREDIT_ORDER = {kind: rank for rank, kind in enumerate(("dataset", "official_statistics", "official_document", "original_report", "company_release", "model_estimate", "press_copy"))}
 
 
+@lru_cache(maxsize=4096)  # a few dozen id sets, asked for by every row of every frame
+def credited_producers(dataset: Dataset, source_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The producers behind `source_ids` as a reader knows them, once each, in credit order.
+
+    A press copy is credited to its original's producer (the FT, not the site that copied it);
+    data and official documents come first, then reporting, then copies (the table's order
+    within). Unknown ids are left out.
+    """
+    return tuple(dict.fromkeys(source["producer"] for source in credited_sources(dataset, source_ids)))
+
+
+def credited_sources(dataset: Dataset, source_ids: tuple[str, ...]) -> list[dict]:
+    """The sources behind `source_ids` as a listing names them, in credit order: each a dict of
+    producer, title and url, and the press copies read for it (`copies`, the same fields).
+
+    A press copy whose original has a row of its own is listed under that original (the FT
+    article, read in ultcoin365's rewrite); any other source stands for itself.
+    """
+    sources = dataset.sources.set_index("source_id")
+    entry = lambda source_id: {"producer": sources.loc[source_id, "producer"], "title": sources.loc[source_id, "title"], "url": sources.loc[source_id, "url"] if isinstance(sources.loc[source_id, "url"], str) else None}  # noqa: E731
+    credited: dict[str, list[str]] = {}
+    for source_id in (source_id for source_id in source_ids if source_id in sources.index):
+        original = sources.loc[source_id, "original_id"]
+        if isinstance(original, str) and original in sources.index:
+            credited.setdefault(original, []).append(source_id)
+        else:
+            credited.setdefault(source_id, [])
+    ranked = sorted(credited, key=lambda source_id: (_CREDIT_ORDER.get(sources.loc[source_id, "kind"], len(_CREDIT_ORDER)), sources.index.get_loc(source_id)))
+    return [{**entry(source_id), "copies": [entry(copy) for copy in credited[source_id]]} for source_id in ranked]
+
+
+def source_names(dataset: Dataset, column: pd.Series) -> list[tuple[str, ...]]:
+    """`credited_producers` of each row's source ids: the `source_names` column hovers print."""
+    return [credited_producers(dataset, ids if isinstance(ids, tuple) else ()) for ids in column]
+
+
 def source_line(dataset: Dataset, source_ids: Iterable[str]) -> str:
     """'Sources: Financial Times; CCAF, CBECI; ... and 3 more (see the sources panel)': the
-    producers behind a drawn chart, from its source ids, so a PNG credits exactly what it shows.
-
-    A press copy is credited to its original's producer (the FT, not the site that copied it).
-    """
-    ids = list(source_ids)
-    sources = dataset.sources.set_index("source_id")
-    credited = []
-    for source_id in ids:
-        if source_id not in sources.index:
-            continue
-        original = sources.loc[source_id, "original_id"]
-        credited.append(original if isinstance(original, str) and original in sources.index else source_id)
-    # Data and official documents first, then reporting, then copies; the table's order within.
-    ranked = sorted(dict.fromkeys(credited), key=lambda source_id: (_CREDIT_ORDER.get(sources.loc[source_id, "kind"], len(_CREDIT_ORDER)), sources.index.get_loc(source_id)))
-    producers = list(dict.fromkeys(sources.loc[source_id, "producer"] for source_id in ranked))
+    producers behind a drawn chart, from its source ids, so a PNG credits exactly what it shows."""
+    producers = credited_producers(dataset, tuple(source_ids))
     if not producers:
         return "Sources: see the sources panel"
     shown, more = producers[:SOURCE_LINE_PRODUCERS], len(producers) - SOURCE_LINE_PRODUCERS

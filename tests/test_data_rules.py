@@ -90,3 +90,30 @@ def test_a_note_citing_an_unknown_source(data_copy):
 def test_a_note_of_an_unknown_kind(data_copy):
     set_cell(data_copy, "notes", "data_credit", "kind", "footer")
     only_problem(data_copy, "notes.csv", line_of(data_copy, "notes", "data_credit"), "kind")
+
+
+# --- reader-facing text says things in words -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "column", "text", "named"),
+    [
+        ("flows", "rus_bitriver", "note", "Company-wide: farm_id points to Bratsk.", "'farm_id'"),
+        ("flow_totals", "total_russia", "note", "Some copies garble this (see README, conflicts).", "README"),
+        ("sources", "ihodl_ft_copy", "note", "An order delivered in 2022, see btcecho_marathon.", "BTC-ECHO"),
+        ("grid_reports", "kaz_almaty_blackout_2021_07", "description", "Total blackout in Almaty (see notes.csv).", "'notes.csv'"),
+        ("events", "ft_report", "title", "FT report, read in ft_exiled_machines", "(Financial Times)"),
+        ("farms", "bit_cluster", "name", "Bit Cluster (a mining_firm)", "'mining_firm'"),
+        ("notes", "data_credit", "text", "Data: the farm_id/source_ids of each row.", "'farm_id'"),
+    ],
+)
+def test_reader_text_naming_an_internal_id(data_copy, table, key, column, text, named):
+    set_cell(data_copy, table, key, column, text)
+    message = only_problem(data_copy, f"{table}.csv", line_of(data_copy, table, key), column)
+    assert named in message
+
+
+def test_a_sources_own_file_path_is_not_an_internal_id(data_copy):
+    # A repository path keeps its own underscores (the bundled CCAF rows cite server_config/miners.csv).
+    set_cell(data_copy, "sources", "ft_exiled_machines", "note", "Read in GitHub some_owner/some_repo, file data/raw_export.csv (https://example.org/a_b).")
+    assert find_problems(data_copy) == []

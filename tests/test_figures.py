@@ -27,6 +27,17 @@ SHARE = ViewState(metric="share", month="2021-08")
 
 # --- hand-made tables shaped like rigflows.select's outputs ---------------------------------
 
+#: Who each hand-made source id stands for: `select` gives every row its producers (`source_names`).
+PRODUCERS = {
+    "ft_copy": "Financial Times", "ft_copy_b": "Financial Times", "cbeci_map": "CCAF, CBECI", "cbeci_method": "Decrypt",
+    "bitriver_release": "BitRiver", "riot_release": "Riot Blockchain", "kegoc": "KEGOC", "irkutsk": "TASS", "reuters": "Reuters", "s": "Reuters",
+}
+
+
+def with_names(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(source_names=[tuple(dict.fromkeys(PRODUCERS[source_id] for source_id in ids)) for ids in frame["source_ids"]])
+
+
 
 def map_table() -> pd.DataFrame:
     rows = [
@@ -37,7 +48,7 @@ def map_table() -> pd.DataFrame:
         ("USA", "United States", 35.4, "reported", ["Hashrate: 40.00 EH/s"], ("cbeci_map", "cbeci_method")),
     ]
     frame = pd.DataFrame(rows, columns=["iso3", "country", "value", "status", "details", "source_ids"])
-    return frame.assign(low=NA, high=NA)[["iso3", "country", "value", "low", "high", "status", "details", "source_ids"]]
+    return with_names(frame.assign(low=NA, high=NA)[["iso3", "country", "value", "low", "high", "status", "details", "source_ids"]])
 
 
 def farm_table() -> pd.DataFrame:
@@ -47,7 +58,7 @@ def farm_table() -> pd.DataFrame:
         ("rockdale", "Whinstone Rockdale", "Riot", "USA", 30.65, -97.0, "site", 750.0, ("riot_release",)),
     ]
     frame = pd.DataFrame(rows, columns=["farm_id", "name", "operator", "iso3", "lat", "lon", "coord_precision", "capacity_mw", "source_ids"])
-    return frame.astype({"lat": "Float64", "lon": "Float64", "capacity_mw": "Float64"})
+    return with_names(frame.astype({"lat": "Float64", "lon": "Float64", "capacity_mw": "Float64"}))
 
 
 LINK_COLUMNS = ["source", "target", "source_column", "target_column", "machines", "kind", "confidence", "source_ids", "note"]
@@ -66,7 +77,7 @@ def link_table() -> pd.DataFrame:
         ("Sellers not itemised", "Destination not attributed", 0, 1, 1_570_000, "remainder", "model_estimate", ("ft_copy",), "derived"),
         ("United States", "Not identified (United States)", 1, 2, 5_000, "remainder", "model_estimate", ("ft_copy",), "derived"),
     ]
-    return pd.DataFrame(rows, columns=LINK_COLUMNS)
+    return with_names(pd.DataFrame(rows, columns=LINK_COLUMNS))
 
 
 def series_table() -> pd.DataFrame:
@@ -86,7 +97,7 @@ def report_table() -> pd.DataFrame:
         ("RUS", "Russia", "Irkutsk", "2021-10-05", NA, "capacity", NA, 0.65, 0.5, 0.8, "Irkutsk mining capacity", "single_report", ("irkutsk",)),
     ]
     columns = ["iso3", "country", "region", "date_start", "date_end", "kind", "value", "value_gw", "low_gw", "high_gw", "title", "confidence", "source_ids"]
-    return pd.DataFrame(rows, columns=columns)
+    return with_names(pd.DataFrame(rows, columns=columns))
 
 
 def event_table() -> pd.DataFrame:
@@ -95,7 +106,7 @@ def event_table() -> pd.DataFrame:
         ("RUS", "Russia", "Irkutsk", "2021-11-02", NA, "cut_off", "Irkutsk cuts illegal miners", "Households with rigs cut off", "single_report", ("irkutsk",)),
         ("KAZ", "Kazakhstan", NA, "2022-01-25", NA, "blackout", "Central Asia blackout", "Grid split", "several_sources", ("reuters",)),
     ]
-    return pd.DataFrame(rows, columns=["iso3", "country", "region", "date_start", "date_end", "kind", "title", "description", "confidence", "source_ids"])
+    return with_names(pd.DataFrame(rows, columns=["iso3", "country", "region", "date_start", "date_end", "kind", "title", "description", "confidence", "source_ids"]))
 
 
 def traces(figure, name_part: str) -> list:
@@ -190,7 +201,7 @@ def test_map_keeps_count_less_destinations_and_gap_zeros_off_the_scale():
     assert list(neutral.locations) == ["CAN", "CHN"]
     assert neutral.showscale is False
     canada = neutral.hovertext[0]
-    assert "count not reported" in canada and "Source: named under the chart" in canada and "ft_copy" not in canada
+    assert "count not reported" in canada and "Source: Financial Times" in canada and "ft_copy" not in canada
     assert "0.00%" not in neutral.hovertext[1]  # China's measurement gap is not shown as 0%
 
 
@@ -201,7 +212,7 @@ def test_map_marks_flagged_rows_with_outline_and_warning_sign():
     assert outline.marker.line.width >= 2
     sign = next(trace for trace in figure.data if trace.type == "scattergeo" and trace.mode == "text")
     assert list(sign.locations) == ["CHN", "DEU"] and set(sign.text) == {"⚠"}
-    assert "VPN" in outline.hovertext[1] and "Source: named under the chart" in outline.hovertext[1]
+    assert "VPN" in outline.hovertext[1] and "Source: CCAF, CBECI" in outline.hovertext[1]
 
 
 def test_map_hover_has_value_unit_status_details_and_sources():
@@ -210,9 +221,9 @@ def test_map_hover_has_value_unit_status_details_and_sources():
     figure = build_choropleth_figure(rows, None, SHARE)
     values = next(trace for trace in figure.data if trace.type == "choropleth" and trace.showscale is not False)
     kazakhstan = values.hovertext[list(values.locations).index("KAZ")]
-    for part in ("Kazakhstan", "18.10% of global hashrate", "Range: 15.00% of global hashrate – 21.00%", "Reported", "Hashrate: 20.00 EH/s", "Source: named under the chart"):
+    for part in ("Kazakhstan", "18.10% of global hashrate", "Range: 15.00% of global hashrate – 21.00%", "Reported", "Hashrate: 20.00 EH/s", "Source: CCAF, CBECI"):
         assert part in kazakhstan
-    assert "2 sources, named under the chart" in values.hovertext[list(values.locations).index("USA")]
+    assert "Sources: CCAF, CBECI; Decrypt" in values.hovertext[list(values.locations).index("USA")]
     assert not any("cbeci_" in text for text in values.hovertext)  # plain language: no internal ids
 
 
@@ -299,7 +310,7 @@ def test_sankey_colours_links_by_kind():
 def test_sankey_hovers_say_what_each_link_and_node_is():
     sankey = build_sankey_figure(link_table(), ViewState()).data[0]
     hover = next(text for text in sankey.link.customdata if "Bitmain" in text)
-    for part in ("Bitmain → United States: 200,000 machines", "Kind: Order of new machines", "Confidence: single report", "&lt;5% of orders", "Source: named under the chart"):
+    for part in ("Bitmain → United States: 200,000 machines", "Kind: Order of new machines", "Confidence: single report", "&lt;5% of orders", "Source: Financial Times"):
         assert part in hover
     assert "%{customdata}" in sankey.link.hovertemplate
     russia = sankey.node.customdata[list(sankey.node.label).index("Russia")]
@@ -420,10 +431,10 @@ def test_real_data_builds_every_figure(metric):
 def test_flow_lines_are_drawn_from_china_with_widths_in_machines():
     from rigflows.figures.choropleth import build_choropleth_figure
 
-    rows = pd.DataFrame([
+    rows = with_names(pd.DataFrame([
         {"iso3": "RUS", "country": "Russia", "value": 200.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": ("s",)},
         {"iso3": "CAN", "country": "Canada", "value": 20.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": ("s",)},
-    ])
+    ]))
     lines = pd.DataFrame([
         {"iso3": "RUS", "country": "Russia", "machines": 200, "from_lon": 100.0, "from_lat": 35.0, "to_lon": 99.0, "to_lat": 61.0},
         {"iso3": "CAN", "country": "Canada", "machines": 20, "from_lon": 100.0, "from_lat": 35.0, "to_lon": -100.0, "to_lat": 60.0},
@@ -477,7 +488,7 @@ def shown_links() -> pd.DataFrame:
         ("Sellers not itemised", "Left China, destination not tracked", 0, 1, 1_715_000, "about 1.72 million", "remainder"),
     ]
     frame = pd.DataFrame(rows, columns=["source", "target", "source_column", "target_column", "machines", "shown", "kind"])
-    return frame.assign(confidence="single_report", source_ids=[("ft_copy",)] * len(frame), note="")
+    return with_names(frame.assign(confidence="single_report", source_ids=[("ft_copy",)] * len(frame), note=""))
 
 
 def test_sankey_nodes_carry_their_counts_as_reported():
@@ -541,3 +552,35 @@ def test_map_colour_bar_lies_under_the_map():
 def test_sankey_hovers_are_opaque():
     sankey = build_sankey_figure(link_table(), ViewState()).data[0]
     assert sankey.link.hoverlabel.bgcolor == "white" and sankey.node.hoverlabel.bgcolor == "white"
+
+
+def test_event_rows_keep_markers_a_marker_apart_in_pixels():
+    from rigflows.figures.energy import _event_rows
+
+    start = pd.Timestamp("2021-01-01")
+    dates = [start + pd.Timedelta(days=days) for days in (20, 0, 10, 40, 40)]
+    # 100 days on 100 px: 1 px a day, 16 px of room per marker. Day 0 opens row 0, day 10 is too
+    # close (row 1), day 20 is 20 px from day 0 (row 0), day 40 twice: row 0, then row 1. Rows
+    # come back in the order the events were given (day 20, 0, 10, 40, 40).
+    assert _event_rows(dates, (start, start + pd.Timedelta(days=100)), 100) == [0, 0, 1, 0, 1]
+    # The same dates on a plot five times as wide fit one row, but the same day never does.
+    assert _event_rows(dates, (start, start + pd.Timedelta(days=100)), 500) == [0, 0, 0, 0, 1]
+
+
+def test_energy_events_sit_in_their_own_strip_above_the_load_panel():
+    figure = build_energy_figure(series_table(), report_table(), event_table(), SHARE)
+    markers = traces(figure, "Grid event")
+    assert {trace.yaxis for trace in markers} == {"y2"}
+    panel, strip = figure.layout.yaxis.domain, figure.layout.yaxis2.domain
+    assert panel[0] == 0 and panel[1] < strip[0] and strip[1] == 1
+    # Every marker's row is inside the strip's range, and its dashed line ends in the strip.
+    rows = [row for trace in markers for row in trace.y]
+    assert min(rows) >= 0 and max(rows) <= figure.layout.yaxis2.range[1]
+    dashed = [shape for shape in figure.layout.shapes if shape.line.dash == "dash"]
+    assert all(strip[0] < shape.y1 < 1 and shape.y0 == 0 for shape in dashed)
+    # The "Selected" label sits above the plot (where no marker is), and a phone gets its own rows.
+    selected = [annotation for annotation in figure.layout.annotations if annotation.text.startswith("Selected")]
+    assert selected[0].y == 1 and selected[0].yanchor == "bottom" and selected[0].yref == "paper"
+    narrow = narrow_figure(figure)
+    assert narrow["layout"]["yaxis2"]["domain"][0] > narrow["layout"]["yaxis"]["domain"][1]
+    assert all(trace.get("yaxis") == "y2" for trace in narrow["data"] if trace.get("name", "").startswith("Grid event"))

@@ -14,6 +14,7 @@ from rigflows.select import (
     export_table,
     farm_markers,
     filter_flows,
+    grid_events,
     map_rows,
     reported_loads,
     sankey_links,
@@ -170,3 +171,25 @@ def test_flow_lines_run_from_china_to_each_destination_at_the_maps_anchors(datas
     assert flow_lines(dataset, ViewState(countries=("CAN",))).empty
     orders = flow_lines(dataset, ViewState(countries=("CAN",), show_orders=True))
     assert orders["layer"].tolist() == ["not received"] and "Hut 8" in orders["text"].iloc[0]
+
+
+# --- sources named as readers know them ----------------------------------------------------
+
+
+def test_hover_rows_name_their_sources_as_the_source_line_credits_them(dataset):
+    # kaz_bitfufu cites the FT, three press copies of it and CoinDesk: the copies are the FT's.
+    links = sankey_links(dataset, ViewState())
+    bitfufu = links[(links["source"] == "Bitfufu (BitFuFu)") & (links["target"] == "Kazakhstan")]
+    assert list(bitfufu["source_names"]) == [("Financial Times", "CoinDesk")]
+    # A grid event read only in a copy whose original has no row of its own: the copy's producer.
+    events = grid_events(dataset, ViewState(countries=("KAZ",)))
+    kegoc = events[events["title"] == "KEGOC cuts power to miners"]
+    assert list(kegoc["source_names"]) == [("cryptotradeinfo.com (copy of CoinDesk, citing Reuters)",)]
+    # The share map's rows: CBECI's mining map, credited to CCAF.
+    shares = map_rows(dataset, ViewState(metric="share", month="2021-10"))
+    assert set(shares["source_names"]) == {("Cambridge Centre for Alternative Finance (CCAF), CBECI",)}
+    # Farms and reported loads carry them too.
+    farms = farm_markers(dataset, ViewState(show_farms=True))
+    assert all(isinstance(names, tuple) and names for names in farms["source_names"])
+    loads = reported_loads(dataset, ViewState(countries=("USA",)))
+    assert all(isinstance(names, tuple) and names for names in loads["source_names"])

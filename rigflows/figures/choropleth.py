@@ -182,7 +182,7 @@ def _hover(row, metric: str, value_shown: bool) -> str:
     lines.append(_STATUS.get(row.status, escape(row.status)))
     details = row.details if isinstance(row.details, (list, tuple, np.ndarray)) else [row.details] if isinstance(row.details, str) else []
     lines += [wrap(detail) for detail in details]
-    lines.append(sources_text(row.source_ids))
+    lines.append(sources_text(row.source_names))
     return "<br>".join(lines)
 
 
@@ -318,5 +318,5 @@ def _farm_hover(farm, capacity_mw: float) -> str:
     capacity = "Capacity unknown" if math.isnan(capacity_mw) else f"Capacity: {capacity_mw:,.0f} MW"
     precision = _PRECISION.get(farm.coord_precision, escape(farm.coord_precision))
     return "<br>".join(
-        [f"<b>{escape(farm.name)}</b>", f"Operator: {escape(operator)}", capacity, f"Location: {precision}", sources_text(farm.source_ids)]
+        [f"<b>{escape(farm.name)}</b>", f"Operator: {escape(operator)}", capacity, f"Location: {precision}", sources_text(farm.source_names)]
     )

@@ -38,9 +38,22 @@ from rigflows.state import ViewState
 #: Marker shape per grid event kind (colour is taken by the country's dashed line).
 EVENT_SYMBOLS = {"rationing": "triangle-down", "cut_off": "x", "blackout": "star", "cap": "square", "permit": "diamond"}
 _EVENT_COLOUR = "#333333"
-#: Heights of the event marker rows and of the axis, as multiples of the highest value drawn.
-_EVENT_ROWS = (1.1, 1.2, 1.3)
-_AXIS_TOP = 1.4
+#: The load axis's top, as a multiple of the highest value drawn (room for nudged line labels).
+_AXIS_TOP = 1.25
+#: Grid events sit in a strip of their own above the load panel, one row per marker that would
+#: otherwise touch its neighbour, so markers never cover lines, labels or each other, and the
+#: "Selected" label above the strip never covers a marker. Rows are spaced for the narrowest
+#: plot each layout is drawn at: the wide one from a 900 px chart less its legend, the narrow
+#: one down to a 360 px phone (wider plots only spread the markers further apart).
+_WIDE_MIN_PLOT_PX = 560
+_NARROW_MIN_PLOT_PX = 250
+#: Centre-to-centre room (px) a marker needs from the next one in its row, and a row's height.
+_MARKER_ROOM_PX = 16
+_ROW_PX = 18
+#: The load panel's height (px, about what the wide and narrow layouts give it) and the gap
+#: above it: the strip's rows are added to the figure's height, so the panel keeps its size.
+_PANEL_PX = 220
+_STRIP_GAP_PX = 12
 _REPORT_SYMBOLS = {"mining_load": "diamond", "capacity": "square"}
 _REPORT_KINDS = {"mining_load": "Reported mining load", "capacity": "Reported capacity"}
 _FLAGS = {
@@ -65,28 +78,31 @@ def build_energy_figure(
     colours = country_colours(series, reported, events, order=colour_order)
     top = _top(series, reported)
     dates = [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"], state.month]]
-    heights = _event_heights(events, top, max(dates) - min(dates))
+    ends = _line_ends(series, colours, top * _AXIS_TOP)
+    wide_range = _padded_range(dates)
+    narrow_range = _room_for_labels(dates, [month_date(end["month"]) for end in ends])
+    event_dates = [month_date(value) for value in events["date_start"]]
+    wide_rows, narrow_rows = _event_rows(event_dates, wide_range, _WIDE_MIN_PLOT_PX), _event_rows(event_dates, narrow_range, _NARROW_MIN_PLOT_PX)
+    wide_strip, narrow_strip = _strip(wide_rows), _strip(narrow_rows)
     own = not state.is_default_model
     traces = [
         *_model_traces(series, colours, "your assumptions" if own else "model estimate"),
         *(_default_traces(series, colours) if own else []),
         *_flagged_traces(series, colours),
         *_reported_traces(reported, colours),
-        *_event_traces(events, heights),
     ]
+    first_event = len(traces)
+    traces += _event_traces(events, wide_rows)
 
     selected = _axis_date(state.month)
     selected_line = {"type": "line", "xref": "x", "yref": "paper", "x0": selected, "x1": selected, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}}
-    selected_label = {
-        "text": f"Selected: {date_label(state.month)}", "xref": "x", "yref": "paper", "x": selected, "y": 1, "xanchor": "left", "yanchor": "bottom",
-        "xshift": 3, "showarrow": False, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)",
-    }
     gap_shading, gap_labels = _gap_marks(series)
     layout = {
-        "shapes": [*gap_shading, *_event_lines(events, heights, colours), selected_line],
-        "annotations": [*gap_labels, selected_label],
-        "xaxis": {"title": {"text": "Month"}, "type": "date", "tickformat": "%b %Y", "automargin": True},
-        "yaxis": {"title": {"text": "Power (GW)"}, "range": [0, top * _AXIS_TOP], "tickformat": ",", "automargin": True},
+        "shapes": [*gap_shading, *_event_lines(events, wide_rows, wide_strip, colours), selected_line],
+        "annotations": [*gap_labels, _selected_label(state.month, wide_range)],
+        "xaxis": {"title": {"text": "Month"}, "type": "date", "tickformat": "%b %Y", "automargin": True, "range": [wide_range[0].isoformat(), wide_range[1].isoformat()]},
+        "yaxis": {"title": {"text": "Power (GW)"}, "range": [0, top * _AXIS_TOP], "tickformat": ",", "automargin": True, "domain": wide_strip["panel"]},
+        **({"yaxis2": _strip_axis(wide_strip)} if wide_rows else {}),
         "legend": {"font": {"size": 12}, "tracegroupgap": 4},
         "hovermode": "closest",
     }
@@ -96,28 +112,35 @@ def build_energy_figure(
     note = (
         f"Model: share of hashrate × CBECI network power; not measured. {band}.<br>"
         f"{escape(version_note(series))}.<br>{assumptions}"
-        "Dashed lines: grid events (hover for details). Hover this note for the method.",
+        "Grid events: the markers in the top strip, with dashed lines down to their dates (hover for details). Hover this note for the method.",
         wrap(method, 90),
     )
-    ends = _line_ends(series, colours, top * _AXIS_TOP)
     layout["annotations"] = [*layout["annotations"], *_end_labels(ends, _PLOT_PX)]
-    narrow_layout = {"showlegend": False, "xaxis": {"range": _room_for_labels(dates, [month_date(end["month"]) for end in ends])}}
+    narrow_layout = {
+        "showlegend": False,
+        "xaxis": {"range": [narrow_range[0].isoformat(), narrow_range[1].isoformat()]},
+        "yaxis": {"domain": narrow_strip["panel"]},
+        **({"yaxis2": _strip_axis(narrow_strip)} if narrow_rows else {}),
+        "shapes": [*gap_shading, *_event_lines(events, narrow_rows, narrow_strip, colours), selected_line],
+    }
+    narrow_data = {first_event + index: {"y": trace["y"]} for index, trace in enumerate(_event_traces(events, narrow_rows))}
     return themed_figure(
         traces,
         layout,
         "Bitcoin mining load: model estimate vs reported figures (GW)",
         subtitle=filters_text(state),
-        height=ENERGY_HEIGHT,
+        height=ENERGY_HEIGHT + wide_strip["px"],
         footer=[note],
         footer_wrap=FOOTER_WRAP - 12,
         axis_space=56,
         source_line=source_line,
         narrow={
             "below": MEDIUM_BELOW,  # the legend would leave a tablet too narrow a plot
-            "height": NARROW_ENERGY_HEIGHT,
+            "height": NARROW_ENERGY_HEIGHT + narrow_strip["px"],
             "footer_wrap": NARROW_FOOTER_WRAP - 9,  # the footer starts at the plot area, right of the y axis
             "layout": narrow_layout,
-            "annotations": [*gap_labels, selected_label, *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
+            "data": narrow_data,
+            "annotations": [*gap_labels, _selected_label(state.month, narrow_range), *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
             "footer": [line for line in (_symbol_key(reported, events), note) if line],
         },
     )
@@ -164,12 +187,67 @@ def _end_labels(ends: list[dict], plot_px: int, *, two_lines: bool = False) -> l
     return labels
 
 
-def _room_for_labels(dates: list[pd.Timestamp], line_ends: list[pd.Timestamp]) -> list[str]:
+def _room_for_labels(dates: list[pd.Timestamp], line_ends: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:
     """A narrow chart's x range: the data, and room right of the last line end for its label
     (a third of the chart's width)."""
     first, last = min(dates), max(dates)
     end = max([last, *(line_end + (line_end - first) * 0.5 for line_end in line_ends)])
-    return [first.isoformat(), end.isoformat()]
+    return first, end
+
+
+def _padded_range(dates: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The wide chart's x range: the data with a margin, so markers at either end show whole
+    (and the event rows, spaced in pixels, know where each date lands)."""
+    first, last = min(dates), max(dates)
+    margin = max(last - first, pd.Timedelta(days=60)) * 0.03
+    return first - margin, last + margin
+
+
+def _event_rows(dates: list[pd.Timestamp], x_range: tuple[pd.Timestamp, pd.Timestamp], plot_px: int) -> list[int]:
+    """Each event's row in the strip (0 at the bottom): in date order, the lowest row whose last
+    marker is at least `_MARKER_ROOM_PX` to its left on a plot `plot_px` wide, else a new row."""
+    px_per_day = plot_px / max((x_range[1] - x_range[0]) / pd.Timedelta(days=1), 1)
+    last_in_row: list[float] = []
+    rows = [0] * len(dates)
+    for index in sorted(range(len(dates)), key=lambda position: dates[position]):
+        at = (dates[index] - x_range[0]) / pd.Timedelta(days=1) * px_per_day
+        free = [row for row, last in enumerate(last_in_row) if at - last >= _MARKER_ROOM_PX]
+        row = free[0] if free else len(last_in_row)
+        if row == len(last_in_row):
+            last_in_row.append(at)
+        last_in_row[row] = at
+        rows[index] = row
+    return rows
+
+
+def _strip(rows: list[int]) -> dict:
+    """The plot's split for `rows`: the load panel's and the strip's domains (fractions of the
+    plot's height), the strip's row count and the pixels it adds to the figure."""
+    count = max(rows) + 1 if rows else 0
+    if not count:
+        return {"panel": [0, 1], "strip": None, "rows": 0, "px": 0}
+    strip_px = count * _ROW_PX
+    total = _PANEL_PX + _STRIP_GAP_PX + strip_px
+    return {"panel": [0, _PANEL_PX / total], "strip": [(_PANEL_PX + _STRIP_GAP_PX) / total, 1], "rows": count, "px": _STRIP_GAP_PX + strip_px}
+
+
+def _strip_axis(strip: dict) -> dict:
+    """The strip's own y axis: one unit per row, no ticks, titled so the rows read as events."""
+    return {
+        "domain": strip["strip"], "range": [-0.5, strip["rows"] - 0.5], "anchor": "x", "showgrid": False, "zeroline": False,
+        "showticklabels": False, "fixedrange": True, "title": {"text": "Events", "font": {"size": 11}}, "automargin": True,
+    }
+
+
+def _selected_label(month: str, x_range: tuple[pd.Timestamp, pd.Timestamp]) -> dict:
+    """'Selected: Jan 2022' above the plot, where no event marker is (they stay in their strip),
+    on the side of the line with room: to its left in the last third of the axis."""
+    at = month_date(month)
+    late = (at - x_range[0]) > (x_range[1] - x_range[0]) * 0.66
+    return {
+        "text": f"Selected: {date_label(month)}", "xref": "x", "yref": "paper", "x": _axis_date(month), "y": 1, "xanchor": "right" if late else "left", "yanchor": "bottom",
+        "xshift": -3 if late else 3, "showarrow": False, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)",
+    }
 
 
 _SYMBOL_TEXT = {"triangle-down": "▼", "x": "✖", "star": "★", "square": "■", "diamond": "◆", "circle": "●"}
@@ -204,14 +282,15 @@ def gap_spans(series: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _gap_marks(series: pd.DataFrame) -> tuple[list[dict], list[dict]]:
-    """A grey band over each run of measurement-gap months, labelled at its top."""
+    """A grey band over each run of measurement-gap months, labelled up its left edge (short
+    enough to stay in the load panel; the hover says what the gap does)."""
     shapes, labels = [], []
     for first, last in gap_spans(series):
         start, end = pd.Period(first).start_time.isoformat(), (pd.Period(last) + 1).start_time.isoformat()
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0, "y1": 1, "fillcolor": "rgba(0,0,0,0.08)", "line": {"width": 0}, "layer": "below"})
         labels.append(
             {
-                "text": f"⚠ {GAP_LABEL}: shares overstated", "xref": "x", "yref": "paper", "x": start, "y": 0, "xanchor": "right", "yanchor": "bottom",
+                "text": f"⚠ {GAP_LABEL}", "xref": "x", "yref": "paper", "x": start, "y": 0, "xanchor": "right", "yanchor": "bottom",
                 "textangle": -90, "showarrow": False, "font": {"size": 10}, "hovertext": GAP_HOVER,
             }
         )
@@ -384,7 +463,7 @@ def _report_hover(row, value: float, low: float, high: float, single: bool) -> s
     if not (math.isnan(low) or math.isnan(high)):
         lines.append(f"Range: {low:,.2f}–{high:,.2f} GW" + ("" if single else " (no single figure; drawn at the middle)"))
     lines.append("Confidence: " + escape(str(row.confidence).replace("_", " ")))
-    lines.append(sources_text(row.source_ids))
+    lines.append(sources_text(row.source_names))
     return "<br>".join(lines)
 
 
@@ -397,39 +476,25 @@ def _when(row) -> str:
     return date_label(row.date_start) + (f" – {date_label(end)}" if end else "")
 
 
-def _event_heights(events: pd.DataFrame, top: float, span: pd.Timedelta) -> list[float]:
-    """The height of each event's marker, on one of three rows above the data.
-
-    Labels live in the hover (and the legend names the kind): events cluster in the same
-    months, so printed labels would overlap. Markers closer than 2.5% of the time axis are
-    staggered over the rows so each stays visible and hoverable.
-    """
-    lane_last: list[pd.Timestamp | None] = [None] * len(_EVENT_ROWS)
-    heights = []
-    for date in (month_date(value) for value in events["date_start"]):
-        free = [lane for lane, last in enumerate(lane_last) if last is None or date - last > span * 0.025]
-        lane = free[0] if free else len(heights) % len(_EVENT_ROWS)
-        lane_last[lane] = date
-        heights.append(top * _EVENT_ROWS[lane])
-    return heights
-
-
-def _event_lines(events: pd.DataFrame, heights: list[float], colours: dict[str, str]) -> list[dict]:
-    """A dashed line per event in its country's colour, from the axis up to its marker."""
+def _event_lines(events: pd.DataFrame, rows: list[int], strip: dict, colours: dict[str, str]) -> list[dict]:
+    """A dashed line per event in its country's colour, from the axis up to its marker's row."""
+    if not rows:
+        return []
+    bottom, top = strip["strip"]
     return [
         {
-            "type": "line", "xref": "x", "yref": "y", "x0": _axis_date(date), "x1": _axis_date(date), "y0": 0, "y1": height,
-            "line": {"color": colours[iso3], "width": 1, "dash": "dash"}, "opacity": 0.7,
+            "type": "line", "xref": "x", "yref": "paper", "x0": _axis_date(date), "x1": _axis_date(date), "y0": 0, "y1": bottom + (top - bottom) * (row + 0.5) / strip["rows"],
+            "line": {"color": colours[iso3], "width": 1, "dash": "dash"}, "opacity": 0.7, "layer": "below",
         }
-        for date, height, iso3 in zip(events["date_start"], heights, events["iso3"])
+        for date, row, iso3 in zip(events["date_start"], rows, events["iso3"])
     ]
 
 
-def _event_traces(events: pd.DataFrame, heights: list[float]) -> list[dict]:
-    """One marker trace per event kind, its shape the kind's symbol."""
+def _event_traces(events: pd.DataFrame, rows: list[int]) -> list[dict]:
+    """One marker trace per event kind, its shape the kind's symbol, in the events' strip."""
     kinds = events["kind"].to_numpy(dtype=object)
     x = np.array([_axis_date(date) for date in events["date_start"]], dtype=object)
-    y = np.array(heights, dtype=float)
+    y = np.array(rows, dtype=float)
     hover = np.array([_event_hover(event) for event in named_rows(events)], dtype=object)
     traces = []
     for kind in [kind for kind in EVENT_SYMBOLS if kind in set(kinds)] + sorted(set(kinds) - set(EVENT_SYMBOLS)):
@@ -440,6 +505,8 @@ def _event_traces(events: pd.DataFrame, heights: list[float]) -> list[dict]:
                 "x": x[at].tolist(),
                 "y": y[at],
                 "mode": "markers",
+                "yaxis": "y2",
+                "cliponaxis": False,
                 "name": f"Grid event: {kind.replace('_', '-')}",
                 "marker": {"symbol": EVENT_SYMBOLS.get(kind, "circle"), "size": 11, "color": _EVENT_COLOUR, "line": {"color": _EVENT_COLOUR, "width": 1.5}},
                 "customdata": hover[at].tolist(),
@@ -453,5 +520,5 @@ def _event_hover(event) -> str:
     lines = [f"<b>{escape(event.title)}</b>", f"{event.kind.replace('_', '-').capitalize()}, {_place(event)}, {_when(event)}"]
     if isinstance(event.description, str):
         lines.append(wrap(event.description))
-    lines.append(sources_text(event.source_ids))
+    lines.append(sources_text(event.source_names))
     return "<br>".join(lines)

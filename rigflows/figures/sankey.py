@@ -333,5 +333,5 @@ def _link_hover(link) -> str:
     ]
     if isinstance(link.note, str) and link.note:
         lines.append(wrap(link.note))
-    lines.append(sources_text(link.source_ids))
+    lines.append(sources_text(link.source_names))
     return "<br>".join(lines)

@@ -116,13 +116,14 @@ def period_label(period_ends: Iterable[str]) -> str:
     return f"to {date_label(months[-1][:7])}" if months else ""
 
 
-def sources_text(source_ids: tuple[str, ...]) -> str:
-    """How many sources a hover's number has, in words: the ids are the data's keys, not names
-    a reader knows, and the chart's source line (and the sources panel) names them."""
-    ids = source_ids if isinstance(source_ids, tuple) else ()
-    if not ids:
+def sources_text(producers: tuple[str, ...]) -> str:
+    """'Source: Financial Times', 'Sources: Financial Times; Reuters': who a hover's number comes
+    from, named as the chart's source line names them (a row's `source_names`, from
+    `select.credited_producers`: a press copy credited to its original)."""
+    names = producers if isinstance(producers, tuple) else ()
+    if not names:
         return "Source: not given"
-    return "Source: named under the chart" if len(ids) == 1 else f"{len(ids)} sources, named under the chart"
+    return escape(("Source: " if len(names) == 1 else "Sources: ") + "; ".join(names))
 
 
 def filters_text(state: ViewState) -> str:
