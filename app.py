@@ -81,7 +81,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_state_callback(app, dataset)
     register_view_callbacks(app, dataset, uploads.dataset)
     register_controls_callbacks(app)
-    register_timeline_callbacks(app)
+    register_timeline_callbacks(app, dataset)
     register_table_callbacks(app, dataset)
     register_sources_callbacks(app, dataset, uploads.dataset)
     register_api(app, dataset)
