@@ -7,7 +7,7 @@
 // `mark`: as the month moves (a pick, the slider, Play), the timeline marks the month, says
 // where it sits among the events, shows that month in the panel (the picked event's month right
 // after a pick), and scrolls its own list (never the page, except to bring the panel into view
-// after a pick on a phone, where it sits below the list).
+// after a pick on a phone, where the panel sits below the list).
 // Component ids ('timeline', 'timeline-details', 'timeline-picked') are those of components/ids.py.
 (function () {
   const clientside = (window.dash_clientside = window.dash_clientside || {});
@@ -35,14 +35,20 @@
     });
   }
 
-  function bringPanelIntoView() {
+  // After a pick on a phone, the picked event's text (in the panel below the list) is scrolled
+  // into view once Dash has shown its month: a few frames at most.
+  function bringIntoView(eventId, framesLeft) {
     if (!window.matchMedia(PHONE).matches) { return; }
     window.requestAnimationFrame(function () {
-      const panel = document.getElementById('timeline-details');
-      if (!panel) { return; }
-      const box = panel.getBoundingClientRect();
-      if (box.top > window.innerHeight - 48 || box.bottom < 0) {
-        panel.scrollIntoView({block: 'start', behavior: 'smooth'});
+      const text = document.getElementById('timeline-description-' + eventId);
+      const item = text && text.closest('li');
+      if (!item || !item.offsetParent) {
+        if (framesLeft > 0) { bringIntoView(eventId, framesLeft - 1); }
+        return;
+      }
+      const box = item.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) {
+        item.scrollIntoView({block: box.height > window.innerHeight ? 'start' : 'nearest', behavior: 'smooth'});
       }
     });
   }
@@ -67,8 +73,8 @@
       const hidden = outputs[2].map((output) => output.id.month !== open);
       const details = outputs[3].map((output) => 'timeline-detail' + (picked && output.id.event === picked.event ? ' is-picked' : ''));
       scrollListTo();
-      if (byPick) { bringPanelIntoView(); }
-      return [classes, statuses[month] || month, hidden, details, !hidden.includes(false)];
+      if (byPick) { bringIntoView(picked.event, 30); }
+      return [classes, statuses[month] || month, hidden, details, hidden.includes(false)];
     },
   };
 })();
