@@ -10,6 +10,7 @@ import pytest
 
 from components import ids
 from tests.browser.conftest import screenshot_path
+from components.presskit import name_id
 from components.timeline import description_id
 from tests.browser.pages import count_callback_requests, query, wait_until_drawn
 
@@ -58,6 +59,29 @@ def test_clicking_an_event_moves_every_view_to_its_month_without_the_server(page
     page.wait_for_function(f"() => document.querySelector('#{ids.MAP} .gtitle').textContent.includes('Jul 2021')")
     assert "Jul 2021" in views_now(page)["energy"] and query(page)["month"] == ["2021-07"]
     assert len(requests) == before, f"an event click sent {requests[before:]}"
+
+
+def open_tables_and_pick_the_ban(page, app_url):
+    page.goto(app_url + "/?metric=share&month=2020-03&country=KAZ")
+    wait_until_drawn(page)
+    for chart in (ids.MAP, ids.ENERGY):
+        page.click(f"#{chart}-table-summary")
+    page.wait_for_function(f"() => document.getElementById('{ids.MAP}-table').innerText.includes('2020-03')")
+    page.click(event_button(BAN))
+    page.wait_for_function(f"() => document.getElementById('{ids.MAP}-table').innerText.includes('2021-09') && document.getElementById('{ids.ENERGY}-table').innerText.includes('Estimated mining load, 2021-09')")
+
+
+def test_an_event_click_moves_every_view_open_tables_and_chart_names_included(page, app_url, dataset):
+    """What a reader sees and what a screen reader reads: the charts, their hidden names, the
+    slider and its label, the timeline, the panel, and the open data tables."""
+    open_tables_and_pick_the_ban(page, app_url)
+    now = views_now(page)
+    assert "Sep 2021" in now["map"] and "Sep 2021" in now["energy"], now
+    assert now["slider"] == str(dataset.months.index("2021-09")) and "2021-09" in now["label"]
+    assert now["selected"][0].startswith("Sep 2021")
+    page.wait_for_function(f"() => document.getElementById('{name_id(ids.MAP)}').textContent.includes('Sep 2021')")
+    assert "China formally bans crypto mining" in open_panel(page)
+    assert "2020-03" not in page.inner_text(f"#{ids.MAP}-table")
 
 
 def test_play_walks_the_timeline(page, app_url):
