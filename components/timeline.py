@@ -116,8 +116,11 @@ def _details(dataset: Dataset, groups: list[dict], month: str, picked: str | Non
 def timeline_body(dataset: Dataset, countries: tuple[str, ...], month: str, show_all: bool = False, picked: str | None = None) -> list:
     """What a country filter changes: the line saying which events are listed, the month's
     status, the month blocks and the panel, with `month` marked and `picked` highlighted."""
+    def count(scope: tuple[str, ...]) -> int:
+        return sum(len(group["events"]) for group in _months(dataset, scope))
+
     groups = _months(dataset, () if show_all else countries)
-    heading, detail = scope_words(countries, sum(len(group["events"]) for group in _months(dataset, countries)), len(timeline_events(dataset)), show_all)
+    heading, detail = scope_words(countries, count(countries), count(()), show_all)
     return [
         html.P([html.Strong(heading), f" {detail}" if detail else ""], id=ids.TIMELINE_SCOPE, className="timeline-scope"),
         html.P(month_status(groups, month), id=ids.TIMELINE_STATUS, className="timeline-status", **{"aria-live": "polite"}),

@@ -118,7 +118,7 @@ def test_a_country_filter_lists_its_events_and_those_that_concern_every_country(
         "Events for Kazakhstan and China's ban",
         "19 of 26 events: those in Kazakhstan, and those that concern every country (in China, where the machines came from, or network-wide).",
     )
-    assert scope_words(("KAZ", "RUS"), 21, 26, True) == ("All 26 events", "Every country's, not only the 21 for Kazakhstan and Russia and China's ban.")
+    assert scope_words(("KAZ", "RUS"), 21, 26, True) == ("All 26 events", "Every country's, not only the 21 for Kazakhstan, Russia and China's ban.")
     assert scope_words((), 26, 26, False) == ("All 26 events", "")
 
 

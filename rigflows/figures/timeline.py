@@ -41,7 +41,6 @@ def timeline_months(events: pd.DataFrame, months: list[str]) -> list[dict]:
                     "id": row.event_id,
                     "title": row.title,
                     "meta": " · ".join(part for part in (row.kind, row.country, date_words(row.date)) if part),
-                    "iso3": row.iso3,
                     "kind": row.kind,
                     "description": row.description,
                     "source_ids": row.source_ids,
@@ -72,9 +71,9 @@ def scope_words(countries: tuple[str, ...], shown: int, total: int, show_all: bo
     China's ban', '19 of 26 events: those in Kazakhstan, and those that concern every country...'."""
     if not countries:
         return f"All {total} events", ""
-    places = and_join([country_name(code) for code in countries])
-    origin = country_name(ORIGIN)
-    scope = f"{places} and {origin}'s ban" if ORIGIN not in countries else places
+    names = [country_name(code) for code in countries]
+    places, origin = and_join(names), country_name(ORIGIN)
+    scope = and_join(names + [f"{origin}'s ban"]) if ORIGIN not in countries else places
     if show_all:
         return f"All {total} events", f"Every country's, not only the {shown} for {scope}."
     return f"Events for {scope}", f"{shown} of {total} events: those in {places}, and those that concern every country (in {origin}, where the machines came from, or network-wide)."

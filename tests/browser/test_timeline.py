@@ -140,7 +140,7 @@ def test_a_country_filter_scopes_the_timeline_and_says_so(page, app_url):
     page.keyboard.press("Escape")
     page.wait_for_function(f"() => document.querySelectorAll('#{ids.TIMELINE} .timeline-event').length === 21")
     assert event_ids(page) - shown == {"the9_to_bitriver", "irkutsk_rig_flights"}
-    assert page.inner_text(f"#{ids.TIMELINE_SCOPE}").startswith("Events for Kazakhstan and Russia and China's ban")
+    assert page.inner_text(f"#{ids.TIMELINE_SCOPE}").startswith("Events for Kazakhstan, Russia and China's ban")
     # The month stays marked after the redraw, and a pick still moves every view.
     assert views_now(page)["selected"][0].startswith("Sep 2021")
     page.click(event_button("the9_to_bitriver"))
