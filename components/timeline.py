@@ -57,7 +57,9 @@ def _event_button(event: dict, group: dict) -> html.Button:
         className=f"timeline-event timeline-kind-{event['kind'].replace(' ', '-')}",
         title=event["description"],
         n_clicks=0,
-        **{"aria-describedby": description_id(event["id"]), "aria-controls": ids.TIMELINE_DETAILS},
+        # One wildcard (aria-*) prop per component: Dash serialises several in a per-process order,
+        # and two instances must serve the same bytes (tests/test_serving.py).
+        **{"aria-describedby": description_id(event["id"])},
     )
 
 
@@ -94,7 +96,7 @@ def _details(dataset: Dataset, groups: list[dict], month: str, picked: str | Non
     return html.Section(
         id=ids.TIMELINE_DETAILS,
         className="timeline-details",
-        **{"aria-live": "polite", "aria-label": "The month's events in words"},
+        **{"aria-live": "polite"},
         children=[
             html.P("No event in this month. Pick an event above to read what was reported, when and by whom.", id=ids.TIMELINE_DETAILS_EMPTY, hidden=shown, className="timeline-details-empty"),
             *[
