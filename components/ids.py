@@ -89,3 +89,17 @@ TIMELINE_STATUS = "timeline-status"
 TIMELINE_STATUSES = "timeline-statuses"
 TIMELINE_MONTH = "timeline-month"
 TIMELINE_EVENT = "timeline-event"
+#: The part of the card a country filter redraws, the line saying which events it lists, the
+#: "every country's events" checklist (and its box), the event last picked (tap, click or key),
+#: the panel under the timeline with each month's events in words, and its empty-state line.
+TIMELINE_BODY = "timeline-body"
+TIMELINE_SCOPE = "timeline-scope"
+TIMELINE_ALL = "timeline-all"
+TIMELINE_ALL_BOX = "timeline-all-box"
+TIMELINE_PICKED = "timeline-picked"
+TIMELINE_DETAILS = "timeline-details"
+TIMELINE_DETAILS_MONTH = "timeline-details-month"
+TIMELINE_DETAIL = "timeline-detail"
+TIMELINE_DETAILS_EMPTY = "timeline-details-empty"
+#: The checklist's one value.
+SHOW_ALL_EVENTS = "all"

@@ -6,7 +6,7 @@ each chart's key Store only when the part of the state that chart draws has chan
 (`components.views` draws them, one callback per chart). Metric and month are read, never
 sent by themselves: the page changes them clientside (assets/views.js), which also writes the
 URL, from the FILTER Store written here. The URL's query string stays the single source of
-truth: the page is built from it (`app.build_layout`) and always shows it.
+truth: the page is built from it (`components.layout.build_layout`) and always shows it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ Rule: a grid report is the same happening as an event when both name the same co
 same date and the same sources; it is then folded into that event (which keeps its title and
 takes the grid report's kind, e.g. "cut off"), so the timeline lists it once. Every other grid
 event is a row of its own.
+
+With a country filter the timeline lists that country's events and those that concern every
+destination (`concerns_every_country`): China's, where the machines came from (the ban, its
+machine market), and the network-wide ones that name no country (the hashrate's fall, the FT's
+report).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import pandas as pd
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
 from rigflows.schema import GRID_EVENT_KINDS
+from rigflows.select import ORIGIN, sources_with_originals
 
 TIMELINE_COLUMNS = ["event_id", "date", "month", "iso3", "country", "kind", "title", "description", "source_ids", "also"]
 
@@ -58,3 +64,32 @@ def timeline_events(dataset: Dataset) -> pd.DataFrame:
     frame["country"] = frame["iso3"].map(lambda code: country_name(code) if code else "")
     # Stable: events of one date keep their table's order (grid reports first, as listed above).
     return frame.sort_values("date", kind="stable").reset_index(drop=True)[TIMELINE_COLUMNS]
+
+
+def concerns_every_country(iso3: str) -> bool:
+    """An event in China (the machines' origin) or naming no country (network-wide) concerns
+    every destination, whatever the country filter."""
+    return iso3 in (ORIGIN, "")
+
+
+def events_for(events: pd.DataFrame, countries: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of `timeline_events` a country filter shows: the countries' own events and those
+    that concern every country; every row when no country is selected."""
+    if not countries:
+        return events
+    keep = events["iso3"].isin(countries) | events["iso3"].map(concerns_every_country)
+    return events[keep].reset_index(drop=True)
+
+
+def source_credits(dataset: Dataset, source_ids: tuple[str, ...]) -> list[str]:
+    """An event's sources by name, in the sources table's order: 'Producer: “Title” (published)';
+    a press copy names its original's producer (the original is listed too)."""
+    sources = sources_with_originals(dataset, source_ids)
+    producers = dict(zip(dataset.sources["source_id"], dataset.sources["producer"]))
+    credits = []
+    for source in sources.itertuples():
+        credit = f"{source.producer}: \u201c{source.title}\u201d" + (f" ({source.published})" if isinstance(source.published, str) else "")
+        if isinstance(source.original_id, str) and source.original_id in producers:
+            credit += f"; original: {producers[source.original_id]}"
+        credits.append(credit)
+    return credits

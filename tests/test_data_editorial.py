@@ -75,7 +75,7 @@ def test_another_directory_shows_its_own_notes_only(dataset, data_copy):
     shown = " ".join(texts(sources_layout(other)))
     assert "conflict between sources" not in shown
     assert not any(note in shown for note in dataset.notes["text"])
-    from app import build_layout
+    from components.layout import build_layout
 
     footer = next(node for node in build_layout(other, "/assets/topojson/").children if isinstance(node, html.Footer))
     assert "Data: our own survey." in " ".join(texts(footer)) and "Financial Times" not in " ".join(texts(footer))

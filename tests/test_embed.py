@@ -1,9 +1,18 @@
-"""`?embed=`: a page setting parsed in rigflows.state; a bad value falls back with a notice."""
+"""`?embed=`: a page setting parsed in rigflows.state; a bad value falls back with a notice; the
+link back to the full view follows the app's path prefix."""
 
 from __future__ import annotations
 
+import os
+from unittest import mock
+
+import pytest
+
+from app import create_app
+from components import ids
 from rigflows.select import vocabulary
 from rigflows.state import parse_embed, parse_query
+from tests.dash_requests import layout_props, walk
 
 
 def test_embed_names_one_chart_and_is_not_part_of_the_view(dataset):
@@ -18,3 +27,32 @@ def test_an_unknown_embed_falls_back_to_the_full_page_with_a_notice():
     chart, notices = parse_embed("?embed=<script>")
     assert chart is None
     assert len(notices) == 1 and "embed" in notices[0] and "map, sankey, energy" in notices[0]
+
+
+PREFIX = "/news/rigflows/"
+
+
+@pytest.fixture(scope="module")
+def prefixed_client():
+    """The app as served under a path prefix (Dash's own setting, read from its environment)."""
+    with mock.patch.dict(os.environ, {"DASH_URL_BASE_PATHNAME": PREFIX}):
+        app = create_app()
+    return app.server.test_client()
+
+
+def page_layout(client, address: str) -> dict:
+    """What dash-renderer draws for `address`: the page, then its layout (asked with the page as Referer)."""
+    assert client.get(address).status_code == 200
+    answer = client.get(PREFIX + "_dash-layout", headers={"Referer": "http://127.0.0.1" + address})
+    assert answer.status_code == 200
+    return answer.get_json()
+
+
+def test_an_embed_under_a_path_prefix_links_to_the_full_view_under_that_prefix(prefixed_client):
+    embed = page_layout(prefixed_client, PREFIX + "?embed=sankey&country=KAZ")
+    links = [node["props"] for node in walk(embed) if node.get("type") == "A"]
+    assert [link["href"] for link in links] == [PREFIX + "?country=KAZ"]
+    # Followed, the link opens the full page of the same view; the old plain "/" is not the app.
+    full = layout_props(page_layout(prefixed_client, links[0]["href"]))
+    assert full[ids.COUNTRIES]["value"] == ["KAZ"] and ids.SANKEY in full
+    assert prefixed_client.get("/?country=KAZ").status_code == 404

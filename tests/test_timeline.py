@@ -6,11 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from components.timeline import month_class, timeline_card
+from app import create_app
+
+from components import ids
+from components.timeline import description_id, month_class, timeline_card
 from rigflows.dataset import Dataset
-from rigflows.figures.timeline import month_status, month_statuses, timeline_months
-from rigflows.timeline import timeline_events
+from rigflows.figures.timeline import month_status, month_statuses, scope_words, timeline_months
+from rigflows.timeline import events_for, source_credits, timeline_events
+from tests.dash_requests import callback_body, walk
 
 #: Grid reports that tell the same happening as an events.csv row (same country, date and
 #: sources), read off the two files.
@@ -92,26 +97,118 @@ def test_a_grid_report_folds_only_with_the_same_country_date_and_sources():
     assert rows.set_index("event_id").loc["cut", "also"] == ["same"]
 
 
-def test_the_card_marks_the_month_and_disables_events_the_views_cannot_show(dataset):
-    card = timeline_card(dataset, "2021-09")
-    buttons, blocks = [], []
+#: Kazakhstan's own rows (events.csv's KAZ rows, and the grid events with no events.csv twin),
+#: and those that concern every country: China's (where the machines came from) and those that
+#: name no country (network-wide), read off the two files.
+KAZAKHSTAN = {
+    "bit_mining_to_kazakhstan", "kegoc_rations_miners", "kazakhstan_cap_order", "xive_shuts_farm", "bitfufu_abandons_kazakhstan",
+    "kegoc_cuts_miners_jan_2022", "central_asia_grid_failure", "bit_mining_cancels_kazakhstan_build", "kazakhstan_illegal_farms",
+    "kaz_almaty_blackout_2021_07", "kaz_outages_six_regions_2021_10", "kaz_cut_off_legal_mines_2021_11", "kaz_self_restrictions_2022_02_21",
+}
+EVERY_COUNTRY = {"china_state_council_crackdown_call", "bitmain_halts_spot_sales", "china_formal_ban", "hashrate_drop_2021_07", "s19_price_fall", "ft_report"}
 
-    def walk(node):
-        if node is None or isinstance(node, (str, int)):
-            return
-        if getattr(node, "id", None) and isinstance(node.id, dict):
-            (buttons if node.id["type"] == "timeline-event" else blocks).append(node)
-        children = getattr(node, "children", None)
-        for child in children if isinstance(children, list) else [children]:
-            walk(child)
 
-    walk(card)
+def test_a_country_filter_lists_its_events_and_those_that_concern_every_country(dataset):
+    events = timeline_events(dataset)
+    assert set(events_for(events, ("KAZ",))["event_id"]) == KAZAKHSTAN | EVERY_COUNTRY
+    # Russia's: The9's hosting deal and the Irkutsk planeloads.
+    assert set(events_for(events, ("KAZ", "RUS"))["event_id"]) == KAZAKHSTAN | EVERY_COUNTRY | {"the9_to_bitriver", "irkutsk_rig_flights"}
+    assert len(events_for(events, ())) == 26
+    assert scope_words(("KAZ",), 19, 26, False) == (
+        "Events for Kazakhstan and China's ban",
+        "19 of 26 events: those in Kazakhstan, and those that concern every country (in China, where the machines came from, or network-wide).",
+    )
+    assert scope_words(("KAZ", "RUS"), 21, 26, True) == ("All 26 events", "Every country's, not only the 21 for Kazakhstan, Russia and China's ban.")
+    assert scope_words((), 26, 26, False) == ("All 26 events", "")
+
+
+def test_an_events_sources_are_named_by_producer_never_by_id(dataset):
+    ft = timeline_events(dataset).set_index("event_id").loc["ft_report"]
+    credits = source_credits(dataset, ft["source_ids"])
+    # sources.csv: the FT's report, and the five press copies of it the event cites.
+    assert credits[0] == "Financial Times: \u201cChina's exiled crypto machines fuel global mining boom\u201d (2021-11-21)"
+    assert "rarehippo.news: \u201cChina's exiled crypto machines fuel global mining boom\u201d; original: Financial Times" in credits
+    assert len(credits) == 6
+    assert not any(source_id in " ".join(credits) for source_id in ft["source_ids"])
+
+
+def walk_components(node):
+    """Every component of a Dash tree, depth first."""
+    if node is None or isinstance(node, (str, int)):
+        return
+    yield node
+    children = getattr(node, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        yield from walk_components(child)
+
+
+def parts(card) -> dict[str, list]:
+    """The card's event buttons, month blocks, panel months and panel events, by id type."""
+    found: dict[str, list] = {}
+    for node in walk_components(card):
+        if isinstance(getattr(node, "id", None), dict):
+            found.setdefault(node.id["type"], []).append(node)
+    return found
+
+
+def texts(node) -> str:
+    if node is None or isinstance(node, (str, int)):
+        return str(node or "")
+    children = getattr(node, "children", None)
+    return " ".join(texts(child) for child in (children if isinstance(children, list) else [children]))
+
+
+def test_the_card_marks_the_month_and_every_event_can_be_picked(dataset):
+    found = parts(timeline_card(dataset, (), "2021-09"))
+    buttons, blocks = found[ids.TIMELINE_EVENT], found[ids.TIMELINE_MONTH]
     assert len(buttons) == 26 and len(blocks) == 13
-    # Feb 2022 (3), Jun 2022, Nov 2022, Oct 2023: after Jan 2022, the data's last month.
-    assert sum(button.disabled for button in buttons) == 6
+    # Feb 2022 (3), Jun 2022, Nov 2022, Oct 2023: after Jan 2022, the data's last month. They
+    # open their month in the panel but cannot move the views.
+    assert sum(button.id["month"] == -1 for button in buttons) == 6 and not any(getattr(button, "disabled", False) for button in buttons)
     ban = next(button for button in buttons if button.id["event"] == "china_formal_ban")
-    assert ban.id["month"] == 24 and not ban.disabled and ban.title.startswith("The NDRC and other departments issue the notice")
-    # The tooltip credits the ban's sources by producer: the NDRC's notice (sources.csv).
-    assert "Sources: National Development and Reform Commission (NDRC)" in ban.title
+    assert ban.id["month"] == 24 and ban.id["at"] == "2021-09"
     assert [block.className for block in blocks if "is-selected" in block.className] == ["timeline-month is-selected"]
     assert month_class("2021-05", "2021-09") == "timeline-month is-past" and month_class("2022-01", "2021-09") == "timeline-month is-future"
+
+
+def test_the_panel_has_each_months_events_in_words_the_selected_month_open(dataset):
+    card = timeline_card(dataset, ("KAZ",), "2021-09")
+    found = parts(card)
+    months = {panel.id["month"]: panel for panel in found[ids.TIMELINE_DETAILS_MONTH]}
+    assert [month for month, panel in months.items() if not panel.hidden] == ["2021-09"]
+    september = texts(months["2021-09"])
+    # events.csv: KEGOC's rationing and the NDRC's notice, each with its sources by producer.
+    assert "Grid operator KEGOC starts rationing power to crypto miners in September 2021." in september
+    assert "The NDRC and other departments issue the notice on rectifying virtual-currency 'mining' activities" in september
+    assert "National Development and Reform Commission (NDRC) and other departments: \u201cNotice on rectifying virtual currency 'mining' activities (FGYX [2021] No. 1283)\u201d (2021-09-24)" in september
+    assert "ndrc_notice_1283" not in texts(card)
+    # Each button points its screen-reader description at its event's text in the panel.
+    described = {node.id: texts(node) for node in walk_components(card) if isinstance(getattr(node, "id", None), str) and node.id.startswith("timeline-description-")}
+    ban = next(button for button in found[ids.TIMELINE_EVENT] if button.id["event"] == "china_formal_ban")
+    assert getattr(ban, "aria-describedby") == description_id("china_formal_ban")
+    assert described[description_id("china_formal_ban")].startswith("The NDRC and other departments issue the notice")
+    # Kazakhstan's filter: its 13 events and the 6 that concern every country.
+    assert len(found[ids.TIMELINE_EVENT]) == 19
+    assert "Events for Kazakhstan and China's ban" in texts(card)
+
+
+@pytest.fixture(scope="module")
+def dash_client():
+    return create_app().server.test_client()
+
+
+def test_a_country_change_redraws_the_body_through_the_server_callback(dash_client):
+    dependencies = dash_client.get("/_dash-dependencies").get_json()
+    scope = next(callback for callback in dependencies if callback["output"].startswith(f"..{ids.TIMELINE_BODY}.children"))
+
+    def body(countries, show_all):
+        answer = dash_client.post("/_dash-update-component", json=callback_body(scope, [countries, show_all], [24, None]))
+        assert answer.status_code == 200
+        return answer.get_json()["response"]
+
+    kazakhstan = body(["KAZ"], [])
+    events = [node for node in walk(kazakhstan) if isinstance(node.get("id"), dict) and node["id"].get("type") == ids.TIMELINE_EVENT]
+    assert len(events) == 19 and kazakhstan[ids.TIMELINE_ALL_BOX]["hidden"] is False
+    every = body(["KAZ"], [ids.SHOW_ALL_EVENTS])
+    assert len([node for node in walk(every) if isinstance(node.get("id"), dict) and node["id"].get("type") == ids.TIMELINE_EVENT]) == 26
+    assert body([], [])[ids.TIMELINE_ALL_BOX]["hidden"] is True

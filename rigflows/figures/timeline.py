@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rigflows.alttext import and_join
+from rigflows.countries import country_name
+from rigflows.select import ORIGIN
+
 
 def month_words(month: str) -> str:
     """'2021-09' → 'Sep 2021' (as the map's and the energy chart's titles write it)."""
@@ -60,3 +64,16 @@ def month_status(groups: list[dict], month: str) -> str:
 def month_statuses(groups: list[dict], months: list[str]) -> dict[str, str]:
     """`month_status` of every month the slider can show: the page looks it up as the month moves."""
     return {month: month_status(groups, month) for month in months}
+
+
+def scope_words(countries: tuple[str, ...], shown: int, total: int, show_all: bool) -> tuple[str, str]:
+    """(heading, detail) saying which events a country filter lists: 'Events for Kazakhstan and
+    China's ban', '19 of 26 events: those in Kazakhstan, and those that concern every country...'."""
+    if not countries:
+        return f"All {total} events", ""
+    names = [country_name(code) for code in countries]
+    places, origin = and_join(names), country_name(ORIGIN)
+    scope = and_join(names + [f"{origin}'s ban"]) if ORIGIN not in countries else places
+    if show_all:
+        return f"All {total} events", f"Every country's, not only the {shown} for {scope}."
+    return f"Events for {scope}", f"{shown} of {total} events: those in {places}, and those that concern every country (in {origin}, where the machines came from, or network-wide)."
