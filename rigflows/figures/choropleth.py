@@ -8,6 +8,8 @@ drawing it as 0 would claim a measurement nobody made. For the same reason a fla
 from __future__ import annotations
 
 import math
+from collections import namedtuple
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,8 +31,9 @@ from rigflows.figures.style import (
     floats,
     legend_key,
     named_rows,
+    figure_from_dicts,
     sources_text,
-    themed_figure,
+    themed_layout,
     wrap,
 )
 from rigflows.state import METRICS, ViewState
@@ -73,6 +76,45 @@ _GEO = {
 }
 
 
+#: A country as the map draws it: its `select.map_rows` row with plain floats, whether its value
+#: is coloured (`valued`) and its hover.
+MapCountry = namedtuple("MapCountry", "iso3 country value low high status valued hover source_ids")
+
+
+def map_countries(map_rows: pd.DataFrame, metric: str) -> list[MapCountry]:
+    """`select.map_rows` as the map draws them: parsed once, so a month of a filter is drawn
+    from plain tuples (rigflows.render keeps them per dataset and month for every filter)."""
+    rows = map_rows.assign(value=floats(map_rows["value"]), low=floats(map_rows["low"]), high=floats(map_rows["high"]))
+    countries = []
+    for row in named_rows(rows):
+        # A flagged zero is CBECI's measurement gap, not a real zero: no colour from the scale.
+        valued = not math.isnan(row.value) and not (row.status == "flagged" and row.value == 0)
+        countries.append(MapCountry(row.iso3, row.country, row.value, row.low, row.high, row.status, valued, _hover(row, metric, valued), row.source_ids))
+    return countries
+
+
+@dataclass(frozen=True)
+class MapOverlay:
+    """What a map draws over its countries in every month of a filter: flow lines, farms, and
+    the geo view. Built once per filter and metric, shared by the figure of each month."""
+
+    traces: list[dict]
+    dashed_lines: bool
+    geo: dict
+
+
+def map_overlay(farms: pd.DataFrame | None, lines: pd.DataFrame | None = None) -> MapOverlay:
+    """`select.flow_lines` (China → country, widths in machines) and `select.farm_markers`
+    (None or empty when the overlay is off) as traces, and the view."""
+    traces = []
+    if lines is not None and not lines.empty:
+        traces += _flow_line_traces(lines)
+    if farms is not None and not farms.empty:
+        traces += _farm_traces(farms)
+    dashed = lines is not None and "layer" in lines and bool((lines["layer"] == "not received").any())
+    return MapOverlay(traces, dashed, _GEO)
+
+
 def build_choropleth_figure(
     map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "", lines: pd.DataFrame | None = None, source_line: str = SOURCE_LINE
 ) -> go.Figure:
@@ -83,30 +125,30 @@ def build_choropleth_figure(
     "machines" metric, which has no month. `lines` (`select.flow_lines`) draws China → country
     lines with widths in machines.
     """
-    rows = map_rows.assign(value=floats(map_rows["value"]), low=floats(map_rows["low"]), high=floats(map_rows["high"]))
-    flagged = rows["status"] == "flagged"
-    # A flagged zero is CBECI's measurement gap, not a real zero: no colour from the scale.
-    valued = rows["value"].notna() & ~(flagged & (rows["value"] == 0))
-    rows = rows.assign(hover=[_hover(row, state.metric, shown) for row, shown in zip(named_rows(rows), valued)])
-    traces = [*_value_traces(rows[valued], state.metric), *_neutral_traces(rows[~valued]), *_flag_traces(rows[flagged])]
-    if lines is not None and not lines.empty:
-        traces += _flow_line_traces(lines)
-    if farms is not None and not farms.empty:
-        traces += _farm_traces(farms)
+    figure = choropleth_dict(map_countries(map_rows, state.metric), map_overlay(farms, lines), state, period=period, source_line=source_line)
+    return figure_from_dicts(figure["data"], figure["layout"])
+
+
+def choropleth_dict(countries: list[MapCountry], overlay: MapOverlay, state: ViewState, *, period: str = "", source_line: str = SOURCE_LINE) -> dict:
+    """The map of `countries` (`map_countries`) under `overlay`, as plain figure JSON: what a
+    month changes is built here, what it shares (the overlay's traces and view) is reused."""
+    valued = [country for country in countries if country.valued]
+    unvalued = [country for country in countries if not country.valued]
+    flagged = [country for country in countries if country.status == "flagged"]
+    traces = [*_value_traces(valued, state.metric), *_neutral_traces(unvalued), *_flag_traces(flagged), *overlay.traces]
 
     when = period if state.metric == "machines" else date_label(state.month) if state.month else ""
-    key = [legend_key([(NO_DATA_GREY, "Light grey: no data (not zero)")] + ([(NEUTRAL_GREY, "Mid grey: reported, no number")] if (~valued).any() else []))]
-    if lines is not None and "layer" in lines and (lines["layer"] == "not received").any():
+    key = [legend_key([(NO_DATA_GREY, "Light grey: no data (not zero)")] + ([(NEUTRAL_GREY, "Mid grey: reported, no number")] if unvalued else []))]
+    if overlay.dashed_lines:
         key.append(legend_key([(OKABE_ITO["orange"], "Dashed: orders of new machines and machines in transit, not received (see hover)")]))
-    if flagged.any():
+    if flagged:
         key.append("<b>⚠</b> and thick outline: flagged value (VPN/proxy distortion or measurement gap; see hover)")
     layout = {
-        "geo": _GEO,
-        "legend": {"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}},
+        "geo": overlay.geo,
+        "legend": _LEGEND,
         "uirevision": "map",  # keep the reader's pan and zoom while the month plays
     }
-    return themed_figure(
-        traces,
+    layout = themed_layout(
         layout,
         escape(", ".join(part for part in (METRICS[state.metric], when) if part)),
         subtitle=filters_text(state),
@@ -115,8 +157,12 @@ def build_choropleth_figure(
         axis_space=_COLOURBAR_PX,
         source_line=source_line,
         medium={"height": MEDIUM_MAP_HEIGHT},
-        narrow={"height": NARROW_MAP_HEIGHT, "data": {index: {"colorbar": {"len": 1}} for index, trace in enumerate(traces) if "colorbar" in trace}},
+        narrow={"height": NARROW_MAP_HEIGHT, "data": {0: {"colorbar": {"len": 1}}} if valued else {}},
     )
+    return {"data": traces, "layout": layout}
+
+
+_LEGEND = {"x": 0.01, "y": 0.02, "xanchor": "left", "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}}
 
 
 #: Widest flow line (px), for the largest destination; the others scale by machines.
@@ -186,12 +232,12 @@ def _hover(row, metric: str, value_shown: bool) -> str:
     return "<br>".join(lines)
 
 
-def _country_trace(rows: pd.DataFrame, **style) -> dict:
-    """A trace drawn at `rows`' countries (by ISO-3 code) with their hovers."""
+def _country_trace(countries: list[MapCountry], **style) -> dict:
+    """A trace drawn at `countries` (by ISO-3 code) with their hovers."""
     return {
         "locationmode": "ISO-3",
-        "locations": rows["iso3"].tolist(),
-        "hovertext": rows["hover"].tolist(),
+        "locations": [country.iso3 for country in countries],
+        "hovertext": [country.hover for country in countries],
         "hovertemplate": "%{hovertext}<extra></extra>",
         "showlegend": False,
         **style,
@@ -204,19 +250,19 @@ _COLOURBAR = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.02, "yancho
 _COLOURBAR_PX = 84
 
 
-def _value_traces(rows: pd.DataFrame, metric: str) -> list[dict]:
-    if rows.empty:
+def _value_traces(countries: list[MapCountry], metric: str) -> list[dict]:
+    if not countries:
         return []
-    values = rows["value"].to_numpy()
+    values = [country.value for country in countries]
     title = _UNITS[metric][0]
     return [
         _country_trace(
-            rows,
+            countries,
             type="choropleth",
             name=title.replace("<br>", " "),
             z=values,
             zmin=0,
-            zmax=max(float(values.max()), 1e-9),
+            zmax=max(max(values), 1e-9),
             colorscale=SEQUENTIAL,
             marker={"line": {"color": "white", "width": 0.5}},
             colorbar=_COLOURBAR | {"title": {"text": title.replace("<br>", " "), "side": "top", "font": {"size": 12}}},
@@ -224,16 +270,16 @@ def _value_traces(rows: pd.DataFrame, metric: str) -> list[dict]:
     ]
 
 
-def _neutral_traces(rows: pd.DataFrame) -> list[dict]:
+def _neutral_traces(countries: list[MapCountry]) -> list[dict]:
     """Countries that are reported (a destination, a flagged zero) but have no number to colour."""
-    if rows.empty:
+    if not countries:
         return []
     return [
         _country_trace(
-            rows,
+            countries,
             type="choropleth",
             name="Reported, no number",
-            z=[0] * len(rows),
+            z=[0] * len(countries),
             colorscale=[[0, NEUTRAL_GREY], [1, NEUTRAL_GREY]],
             showscale=False,
             marker={"line": {"color": "white", "width": 0.5}},
@@ -241,29 +287,29 @@ def _neutral_traces(rows: pd.DataFrame) -> list[dict]:
     ]
 
 
-def _flag_traces(rows: pd.DataFrame) -> list[dict]:
+def _flag_traces(countries: list[MapCountry]) -> list[dict]:
     """Flagged countries: a thick dark outline over their fill, and a ⚠ at the centroid.
 
     Plotly choropleths have no hatch patterns, so the mark is an outline plus a text marker;
     scattergeo places `locations` at each country's centroid from the same topojson.
     """
-    if rows.empty:
+    if not countries:
         return []
     outline = _country_trace(
-        rows,
+        countries,
         type="choropleth",
         name="Flagged value",
-        z=[0] * len(rows),
+        z=[0] * len(countries),
         colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
         showscale=False,
         marker={"line": {"color": FLAG_OUTLINE, "width": 2.5}},
     )
     sign = _country_trace(
-        rows,
+        countries,
         type="scattergeo",
         name="⚠ Flagged value (see hover)",
         mode="text",
-        text=["⚠"] * len(rows),
+        text=["⚠"] * len(countries),
         textfont={"size": 16, "color": FLAG_OUTLINE},
     )
     return [outline, sign]
@@ -281,11 +327,11 @@ def _farm_traces(farms: pd.DataFrame) -> list[dict]:
             {
                 "type": "scattergeo",
                 "name": "Mining farm (area = capacity, MW)",
-                "lat": lat[known],
-                "lon": lon[known],
+                "lat": lat[known].tolist(),
+                "lon": lon[known].tolist(),
                 "mode": "markers",
                 "marker": {
-                    "size": capacity[known],
+                    "size": capacity[known].tolist(),
                     "sizemode": "area",
                     "sizeref": 2.0 * max(float(capacity[known].max()), 1e-9) / _FARM_MAX_PX**2,
                     "sizemin": _FARM_UNKNOWN_PX,
@@ -302,8 +348,8 @@ def _farm_traces(farms: pd.DataFrame) -> list[dict]:
             {
                 "type": "scattergeo",
                 "name": "Mining farm, capacity unknown",
-                "lat": lat[~known],
-                "lon": lon[~known],
+                "lat": lat[~known].tolist(),
+                "lon": lon[~known].tolist(),
                 "mode": "markers",
                 "marker": {"size": _FARM_UNKNOWN_PX, "symbol": "circle-open", "color": _FARM_COLOUR, "line": {"width": 2}},
                 "hovertext": hover[~known].tolist(),

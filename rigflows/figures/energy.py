@@ -64,7 +64,7 @@ def build_energy_figure(
     """
     colours = country_colours(series, reported, events, order=colour_order)
     top = _top(series, reported)
-    dates = [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"], state.month]]
+    dates = [*drawn_dates(series, reported, events), month_date(state.month)]
     heights = _event_heights(events, top, max(dates) - min(dates))
     own = not state.is_default_model
     traces = [
@@ -75,12 +75,7 @@ def build_energy_figure(
         *_event_traces(events, heights),
     ]
 
-    selected = _axis_date(state.month)
-    selected_line = {"type": "line", "xref": "x", "yref": "paper", "x0": selected, "x1": selected, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}}
-    selected_label = {
-        "text": f"Selected: {date_label(state.month)}", "xref": "x", "yref": "paper", "x": selected, "y": 1, "xanchor": "left", "yanchor": "bottom",
-        "xshift": 3, "showarrow": False, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)",
-    }
+    selected_line, selected_label = month_marker(state.month)
     gap_shading, gap_labels = _gap_marks(series)
     layout = {
         "shapes": [*gap_shading, *_event_lines(events, heights, colours), selected_line],
@@ -121,6 +116,23 @@ def build_energy_figure(
             "footer": [line for line in (_symbol_key(reported, events), note) if line],
         },
     )
+
+
+def drawn_dates(series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame) -> list[pd.Timestamp]:
+    """The dates the chart draws besides its selected month: with it, they set the time span."""
+    return [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"]]]
+
+
+def month_marker(month: str) -> tuple[dict, dict]:
+    """The line and label at the selected month: all that a month changes while it lies inside
+    `drawn_dates` (rigflows.render moves them to draw every month without rebuilding the chart)."""
+    selected = _axis_date(month)
+    line = {"type": "line", "xref": "x", "yref": "paper", "x0": selected, "x1": selected, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}}
+    label = {
+        "text": f"Selected: {date_label(month)}", "xref": "x", "yref": "paper", "x": selected, "y": 1, "xanchor": "left", "yanchor": "bottom",
+        "xshift": 3, "showarrow": False, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)",
+    }
+    return line, label
 
 
 #: Rough plot-area heights (figure minus title, axis and footer), wide and narrow, to keep
