@@ -27,7 +27,7 @@ from rigflows.dataset import Dataset
 from rigflows.figures.choropleth import MapCountry, build_choropleth_figure, choropleth_dict, map_countries, map_overlay
 from rigflows.figures.energy import build_energy_figure, drawn_dates, month_date, month_marker
 from rigflows.figures.sankey import build_sankey_figure
-from rigflows.figures.style import empty_figure, period_label
+from rigflows.figures.style import empty_figure, floats, period_label
 from rigflows.select import (
     empty_reason,
     energy_countries,
@@ -114,7 +114,8 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
         return Chart(described(empty_figure(_empty_map_message(dataset, key)).to_plotly_json(), "map", alt))
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
     ids = _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
-    figure = build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines, source_line=source_line(dataset, ids)).to_plotly_json()
+    extent = map_extent(dataset, map_frames_key(key), key.metric)
+    figure = build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines, source_line=source_line(dataset, ids), extent=extent).to_plotly_json()
     return Chart(described(figure, "map", alt), ids)
 
 
@@ -138,6 +139,27 @@ def every_country_rows(dataset: Dataset, metric: str, month: str, model: ViewSta
 def every_country(dataset: Dataset, metric: str, month: str, model: ViewState = ViewState()) -> tuple[MapCountry, ...]:
     """`every_country_rows` as the map draws them (`choropleth.map_countries`, hovers included)."""
     return tuple(map_countries(every_country_rows(dataset, metric, month, model), metric))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def map_extent(dataset: Dataset, key: ViewState, metric: str) -> tuple[float, float, float, float] | None:
+    """What the map of filter `key` (a `map_frames_key`) draws in `metric` in any month: its
+    countries, the ends of its lines from China and its farms (`geo.CountryGeometry.extent`).
+    The same in every month, so the view holds still while the months play."""
+    points: list[tuple[float, float]] = []
+    if metric == "machines":
+        state = map_key(replace(key, metric=metric))
+        codes = set(map_rows(dataset, state)["iso3"])
+        lines = flow_lines(dataset, state)
+        points += [*zip(lines["from_lon"], lines["from_lat"]), *zip(lines["to_lon"], lines["to_lat"])]
+    else:
+        selected = selected_countries(dataset, key)
+        model = keep_model(ViewState(), key)
+        codes = {country.iso3 for month in dataset.months for country in every_country(dataset, metric, month, model) if selected is None or country.iso3 in selected}
+    if key.show_farms:
+        farms = farm_markers(dataset, key)
+        points += list(zip(floats(farms["lon"]), floats(farms["lat"])))
+    return dataset.geometry.extent(sorted(codes), points)
 
 
 def _rows_of(dataset: Dataset, metric: str, month: str, countries: set[str] | None, model: ViewState = ViewState()) -> pd.DataFrame:
@@ -295,17 +317,17 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
     """
     selected = selected_countries(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
-    overlay = map_overlay(farms)
     farm_ids = _ids(farms["source_ids"]) if farms is not None else ()
     lines: dict[tuple[str, ...], str] = {}  # source line by source ids: the same in most months
     groups = {"machines": {ViewState().month: plain(map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure)}}
     for metric in MONTHLY_METRICS:
         figures, empty = {}, None
+        overlay = map_overlay(farms, extent=map_extent(dataset, key, metric))
         for month in dataset.months:
             state = map_key(replace(key, metric=metric, month=month))
             countries = [country for country in every_country(dataset, metric, month, keep_model(ViewState(), key)) if selected is None or country.iso3 in selected]
             alt = map_alt(dataset, state, countries, farms)
-            if not countries and not overlay.traces:
+            if not countries and (farms is None or farms.empty):
                 empty = empty or plain(empty_figure(_empty_map_message(dataset, state)).to_plotly_json())
                 figures[month] = described({"data": empty["data"], "layout": dict(empty["layout"])}, "map", alt)
                 continue

@@ -58,12 +58,9 @@ _FARM_COLOUR = OKABE_ITO["vermillion"]
 _FARM_MAX_PX = 34
 _FARM_UNKNOWN_PX = 7
 _PRECISION = {"site": "at the site", "city_centroid": "city centre, not the site"}
-#: The whole world: plotly's fit to the drawn countries centres the map on the Pacific when
-#: Russia or Alaska is drawn (both cross the date line), which cuts China → US lines in two.
-_GEO = {
+#: How the map draws land: countries in white outline on "no data" grey, nothing else.
+_GEO_STYLE = {
     "fitbounds": False,
-    "projection": {"type": "natural earth"},
-    "lataxis": {"range": [-57, 84]},
     "showcountries": True,
     "countrycolor": "white",
     "countrywidth": 0.5,
@@ -74,6 +71,38 @@ _GEO = {
     "showlakes": False,
     "bgcolor": "white",
 }
+#: The world, for a map with nothing to fit: Antarctica and the far south left out.
+WORLD = (-180.0, 180.0, -57.0, 84.0)
+#: Room around the drawn countries (a share of their span), the least span a view shows
+#: (degrees: a small country is shown with its neighbours), and the latitudes a view keeps to.
+_VIEW_PAD = 0.06
+_MIN_LON_SPAN = 36.0
+_MIN_LAT_SPAN = 20.0
+_LAT_LIMITS = (-60.0, 85.0)
+
+
+def geo_view(extent: tuple[float, float, float, float] | None) -> dict:
+    """The map's geo layout for `extent` (lon0, lon1, lat0, lat1: `geo.CountryGeometry.extent` of
+    what it draws), padded, never narrower than a region, centred on it.
+
+    plotly's own `fitbounds` fits the drawn outlines, which cross the date line for Russia or
+    Alaska and centre the map on the Pacific, cutting the lines from China in two; the extent
+    here never crosses it, so the view spans the Atlantic like the lines.
+    """
+    lon0, lon1, lat0, lat1 = extent or WORLD
+    lon_pad = max((lon1 - lon0) * _VIEW_PAD, (_MIN_LON_SPAN - (lon1 - lon0)) / 2, 0)
+    lat_pad = max((lat1 - lat0) * _VIEW_PAD, (_MIN_LAT_SPAN - (lat1 - lat0)) / 2, 0)
+    lon0, lon1 = max(lon0 - lon_pad, -180.0), min(lon1 + lon_pad, 180.0)
+    lat0, lat1 = max(lat0 - lat_pad, _LAT_LIMITS[0]), min(lat1 + lat_pad, _LAT_LIMITS[1])
+    lon0, lon1, lat0, lat1 = (round(value, 2) for value in (lon0, lon1, lat0, lat1))
+    centre = {"lon": round((lon0 + lon1) / 2, 2), "lat": round((lat0 + lat1) / 2, 2)}
+    return {
+        **_GEO_STYLE,
+        "projection": {"type": "natural earth", "rotation": {"lon": centre["lon"]}},
+        "center": centre,
+        "lonaxis": {"range": [lon0, lon1]},
+        "lataxis": {"range": [lat0, lat1]},
+    }
 
 
 #: A country as the map draws it: its `select.map_rows` row with plain floats, whether its value
@@ -103,29 +132,36 @@ class MapOverlay:
     geo: dict
 
 
-def map_overlay(farms: pd.DataFrame | None, lines: pd.DataFrame | None = None) -> MapOverlay:
+def map_overlay(farms: pd.DataFrame | None, lines: pd.DataFrame | None = None, extent: tuple[float, float, float, float] | None = None) -> MapOverlay:
     """`select.flow_lines` (China → country, widths in machines) and `select.farm_markers`
-    (None or empty when the overlay is off) as traces, and the view."""
+    (None or empty when the overlay is off) as traces, and the view of `extent` (`geo_view`)."""
     traces = []
     if lines is not None and not lines.empty:
         traces += _flow_line_traces(lines)
     if farms is not None and not farms.empty:
         traces += _farm_traces(farms)
     dashed = lines is not None and "layer" in lines and bool((lines["layer"] == "not received").any())
-    return MapOverlay(traces, dashed, _GEO)
+    return MapOverlay(traces, dashed, geo_view(extent))
 
 
 def build_choropleth_figure(
-    map_rows: pd.DataFrame, farms: pd.DataFrame | None, state: ViewState, *, period: str = "", lines: pd.DataFrame | None = None, source_line: str = SOURCE_LINE
+    map_rows: pd.DataFrame,
+    farms: pd.DataFrame | None,
+    state: ViewState,
+    *,
+    period: str = "",
+    lines: pd.DataFrame | None = None,
+    source_line: str = SOURCE_LINE,
+    extent: tuple[float, float, float, float] | None = None,
 ) -> go.Figure:
     """Choropleth of `select.map_rows` for `state.metric`, with `select.farm_markers` on top.
 
     `farms` is None (or empty) when the farm overlay is off. `period` names the span the
     machine counts cover ('to Nov 2021', see `style.period_label`); it is used only for the
     "machines" metric, which has no month. `lines` (`select.flow_lines`) draws China → country
-    lines with widths in machines.
+    lines with widths in machines. `extent` is the view (`geo_view`): the world when None.
     """
-    figure = choropleth_dict(map_countries(map_rows, state.metric), map_overlay(farms, lines), state, period=period, source_line=source_line)
+    figure = choropleth_dict(map_countries(map_rows, state.metric), map_overlay(farms, lines, extent), state, period=period, source_line=source_line)
     return figure_from_dicts(figure["data"], figure["layout"])
 
 
