@@ -38,6 +38,7 @@ from rigflows.select import (
     grid_events,
     map_rows,
     method_text,
+    received_machines,
     model_source_ids,
     reported_loads,
     sankey_links,
@@ -115,7 +116,10 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
     ids = _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
     extent = map_extent(dataset, map_frames_key(key), key.metric)
-    figure = build_choropleth_figure(rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines, source_line=source_line(dataset, ids), extent=extent).to_plotly_json()
+    shown = dict(received_machines(dataset, key)[["iso3", "shown"]].itertuples(index=False)) if key.metric == "machines" else None
+    figure = build_choropleth_figure(
+        rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines, source_line=source_line(dataset, ids), extent=extent, anchors=country_anchors(dataset), shown=shown
+    ).to_plotly_json()
     return Chart(described(figure, "map", alt), ids)
 
 
@@ -139,6 +143,12 @@ def every_country_rows(dataset: Dataset, metric: str, month: str, model: ViewSta
 def every_country(dataset: Dataset, metric: str, month: str, model: ViewState = ViewState()) -> tuple[MapCountry, ...]:
     """`every_country_rows` as the map draws them (`choropleth.map_countries`, hovers included)."""
     return tuple(map_countries(every_country_rows(dataset, metric, month, model), metric))
+
+
+@lru_cache(maxsize=4)
+def country_anchors(dataset: Dataset) -> dict[str, tuple[float, float]]:
+    """Every country's (lon, lat) anchor, where the map labels it (`geo.CountryGeometry.anchor`)."""
+    return {iso3: (float(lon), float(lat)) for iso3, lon, lat in dataset.geometry.anchors[["lon", "lat"]].itertuples()}
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -322,7 +332,7 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
     groups = {"machines": {ViewState().month: plain(map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure)}}
     for metric in MONTHLY_METRICS:
         figures, empty = {}, None
-        overlay = map_overlay(farms, extent=map_extent(dataset, key, metric))
+        overlay = map_overlay(farms, extent=map_extent(dataset, key, metric), anchors=country_anchors(dataset))
         for month in dataset.months:
             state = map_key(replace(key, metric=metric, month=month))
             countries = [country for country in every_country(dataset, metric, month, keep_model(ViewState(), key)) if selected is None or country.iso3 in selected]
