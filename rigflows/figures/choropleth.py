@@ -92,11 +92,13 @@ def geo_view(extent: tuple[float, float, float, float] | None) -> dict:
     Alaska and centre the map on the Pacific, cutting the lines from China in two; the extent
     here never crosses it, so the view spans the Atlantic like the lines.
     """
-    lon0, lon1, lat0, lat1 = extent or WORLD
-    lon_pad = max((lon1 - lon0) * _VIEW_PAD, (_MIN_LON_SPAN - (lon1 - lon0)) / 2, 0)
-    lat_pad = max((lat1 - lat0) * _VIEW_PAD, (_MIN_LAT_SPAN - (lat1 - lat0)) / 2, 0)
-    lon0, lon1 = max(lon0 - lon_pad, -180.0), min(lon1 + lon_pad, 180.0)
-    lat0, lat1 = max(lat0 - lat_pad, _LAT_LIMITS[0]), min(lat1 + lat_pad, _LAT_LIMITS[1])
+    lon0, lon1, lat0, lat1 = WORLD
+    if extent is not None:
+        lon0, lon1, lat0, lat1 = extent
+        lon_pad = max((lon1 - lon0) * _VIEW_PAD, (_MIN_LON_SPAN - (lon1 - lon0)) / 2, 0)
+        lat_pad = max((lat1 - lat0) * _VIEW_PAD, (_MIN_LAT_SPAN - (lat1 - lat0)) / 2, 0)
+        lon0, lon1 = max(lon0 - lon_pad, -180.0), min(lon1 + lon_pad, 180.0)
+        lat0, lat1 = max(lat0 - lat_pad, _LAT_LIMITS[0]), min(lat1 + lat_pad, _LAT_LIMITS[1])
     lon0, lon1, lat0, lat1 = (round(value, 2) for value in (lon0, lon1, lat0, lat1))
     geo = {
         **_GEO_STYLE,
@@ -243,10 +245,14 @@ _LABEL_UNITS = {
     "strain": lambda value: f"{value:.2f}% of demand",
 }
 #: The labels' font sizes (px) wide and on a phone, and their invisible marker, which sets
-#: their distance from the country's anchor (and its ⚠ sign) as plotly places text.
+#: their distance from the country's anchor as plotly places text: further for a flagged
+#: country, whose ⚠ sign sits on the anchor.
 _LABEL_FONT = 12
 _NARROW_LABEL_FONT = 11
-_LABEL_MARKER_PX = 16
+_LABEL_MARKER_PX = 8
+_FLAGGED_LABEL_MARKER_PX = 20
+#: The ⚠ sign's box (px) around its anchor: 16 px text.
+_SIGN_PX = 18
 #: Plot widths (px) at which labels are placed: each width variant's narrowest common chart,
 #: as the page lays it out (wider charts spread the countries further apart).
 _PLACEMENT_WIDTHS = {"wide": 800, "medium": 520, "narrow": 290}
@@ -278,6 +284,7 @@ def _label_trace(labelled: list[MapCountry], metric: str, overlay: MapOverlay, f
     texts = [label_text(country, metric, shown) for country in labelled]
     points = [overlay.anchors[country.iso3] for country in labelled]
     signs = [overlay.anchors[country.iso3] for country in flagged if country.iso3 in overlay.anchors]
+    markers = [_FLAGGED_LABEL_MARKER_PX if country.status == "flagged" else _LABEL_MARKER_PX for country in labelled]
     narrow, medium = layout["meta"]["variants"]
     plot = {
         "wide": (layout["height"], layout["margin"], _LABEL_FONT),
@@ -287,7 +294,7 @@ def _label_trace(labelled: list[MapCountry], metric: str, overlay: MapOverlay, f
     placed = {}
     for width, (height, margin, font) in plot.items():
         size = (_PLACEMENT_WIDTHS[width], height - margin["t"] - margin["b"])
-        placed[width] = _place_labels(points, texts, signs, overlay.geo, size, font)
+        placed[width] = _place_labels(points, texts, markers, signs, overlay.geo, size, font)
     trace = {
         "type": "scattergeo",
         "mode": "markers+text",
@@ -296,7 +303,7 @@ def _label_trace(labelled: list[MapCountry], metric: str, overlay: MapOverlay, f
         "text": [text if position else "" for text, position in zip(texts, placed["wide"])],
         "textposition": [position or "middle center" for position in placed["wide"]],
         "textfont": {"size": _LABEL_FONT, "color": TEXT_COLOUR, "shadow": _HALO},
-        "marker": {"size": _LABEL_MARKER_PX, "color": "rgba(0,0,0,0)"},
+        "marker": {"size": markers, "color": "rgba(0,0,0,0)"},
         "hoverinfo": "skip",
         "showlegend": False,
         "name": "Top destinations",
@@ -314,7 +321,9 @@ def _label_trace(labelled: list[MapCountry], metric: str, overlay: MapOverlay, f
 _HALO = "-1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff"
 
 
-def _place_labels(points: list[tuple[float, float]], texts: list[str], signs: list[tuple[float, float]], geo: dict, size: tuple[float, float], font: int) -> list[str | None]:
+def _place_labels(
+    points: list[tuple[float, float]], texts: list[str], markers: list[int], signs: list[tuple[float, float]], geo: dict, size: tuple[float, float], font: int
+) -> list[str | None]:
     """A position (`_POSITIONS`) for each label, or None where none fits: inside the plot,
     clear of the labels placed before it (larger first) and of the flagged countries' ⚠ signs,
     and inside the map's frame (plotly clips what the map draws to it).
@@ -322,11 +331,11 @@ def _place_labels(points: list[tuple[float, float]], texts: list[str], signs: li
     Pixel positions follow plotly's fit of the view's lon/lat box into the plot area with the
     natural earth projection (`_projected`); box sizes are estimated from the text, generously."""
     project, frame = _projected(geo, size)
-    radius = (_LABEL_MARKER_PX / 2) / 0.8 + 1  # plotly's offset of text from a marker
-    taken = [_box(*project(lon, lat), 10, 10, "middle center", 0) for lon, lat in signs]
+    taken = [_box(*project(lon, lat), _SIGN_PX, _SIGN_PX, "middle center", 0) for lon, lat in signs]
     out = []
-    for (lon, lat), text in zip(points, texts):
+    for (lon, lat), text, marker in zip(points, texts, markers):
         x, y = project(lon, lat)
+        radius = (marker / 2) / 0.8 + 1  # plotly's offset of text from its marker
         lines = text.split("<br>")
         width = max(len(re.sub(r"<[^>]+>", "", line)) for line in lines) * font * 0.62 + 4
         height = (len(lines) - 1) * font * 1.3 + font * 1.25
