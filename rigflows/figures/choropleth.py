@@ -11,6 +11,7 @@ import math
 import re
 from collections import namedtuple
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -378,8 +379,11 @@ def _natural_earth(lon: float, lat: float, centre: float) -> tuple[float, float]
 def _view_box(geo: dict) -> tuple[float, float, float, float]:
     """(x0, x1, y0, y1) of the view's lon/lat box in the unscaled projection (its edges
     sampled along parallels and meridians, y up)."""
-    (lon0, lon1), (lat0, lat1) = geo["lonaxis"]["range"], geo["lataxis"]["range"]
-    centre = geo["projection"]["rotation"]["lon"]
+    return _box_of(*geo["lonaxis"]["range"], *geo["lataxis"]["range"], geo["projection"]["rotation"]["lon"])
+
+
+@lru_cache(maxsize=256)  # every month of a filter has the same view
+def _box_of(lon0: float, lon1: float, lat0: float, lat1: float, centre: float) -> tuple[float, float, float, float]:
     edge = [*((lon0 + (lon1 - lon0) * step / 24, lat) for step in range(25) for lat in (lat0, lat1)), *((lon, lat0 + (lat1 - lat0) * step / 12) for step in range(13) for lon in (lon0, lon1))]
     xs, ys = zip(*(_natural_earth(lon, lat, centre) for lon, lat in edge))
     return min(xs), max(xs), min(ys), max(ys)
