@@ -286,6 +286,7 @@ def _label_trace(labelled: list[MapCountry], metric: str, overlay: MapOverlay, f
     points = [overlay.anchors[country.iso3] for country in labelled]
     signs = [overlay.anchors[country.iso3] for country in flagged if country.iso3 in overlay.anchors]
     markers = [_FLAGGED_LABEL_MARKER_PX if country.status == "flagged" else _LABEL_MARKER_PX for country in labelled]
+    legend = [trace["name"] for trace in overlay.traces if trace.get("showlegend", True) is not False]
     narrow, medium = layout["meta"]["variants"]
     plot = {
         "wide": (layout["height"], layout["margin"], _LABEL_FONT),
@@ -295,7 +296,7 @@ def _label_trace(labelled: list[MapCountry], metric: str, overlay: MapOverlay, f
     placed = {}
     for width, (height, margin, font) in plot.items():
         size = (_PLACEMENT_WIDTHS[width], height - margin["t"] - margin["b"])
-        placed[width] = _place_labels(points, texts, markers, signs, overlay.geo, size, font)
+        placed[width] = _place_labels(points, texts, markers, signs, overlay.geo, size, font, legend)
     trace = {
         "type": "scattergeo",
         "mode": "markers+text",
@@ -323,16 +324,28 @@ _HALO = "-1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0
 
 
 def _place_labels(
-    points: list[tuple[float, float]], texts: list[str], markers: list[int], signs: list[tuple[float, float]], geo: dict, size: tuple[float, float], font: int
+    points: list[tuple[float, float]],
+    texts: list[str],
+    markers: list[int],
+    signs: list[tuple[float, float]],
+    geo: dict,
+    size: tuple[float, float],
+    font: int,
+    legend: list[str] = (),
 ) -> list[str | None]:
     """A position (`_POSITIONS`) for each label, or None where none fits: inside the plot,
-    clear of the labels placed before it (larger first) and of the flagged countries' ⚠ signs,
-    and inside the map's frame (plotly clips what the map draws to it).
+    clear of the labels placed before it (larger first), of the flagged countries' ⚠ signs and
+    of the legend (its entries `legend`), and inside the map's frame (plotly clips what the map
+    draws to it).
 
     Pixel positions follow plotly's fit of the view's lon/lat box into the plot area with the
     natural earth projection (`_projected`); box sizes are estimated from the text, generously."""
     project, frame = _projected(geo, size)
     taken = [_box(*project(lon, lat), _SIGN_PX, _SIGN_PX, "middle center", 0) for lon, lat in signs]
+    if legend:  # the legend's box, at the plot's bottom left (`_LEGEND`)
+        width = 48 + max(len(name) for name in legend) * font * 0.62
+        bottom = size[1] * (1 - _LEGEND["y"])
+        taken.append((size[0] * _LEGEND["x"], bottom - 22 * len(legend) - 8, size[0] * _LEGEND["x"] + width, bottom))
     out = []
     for (lon, lat), text, marker in zip(points, texts, markers):
         x, y = project(lon, lat)

@@ -23,18 +23,26 @@ LABELS = """() => {
   const labels = [...gd.querySelectorAll('.scattergeo text')]
     .filter(t => t.textContent.trim().length > 2)
     .map(t => { const r = t.getBoundingClientRect(); return {kind: 'map label', text: t.textContent, left: r.left, top: r.top, right: r.right, bottom: r.bottom}; });
-  return {labels, frame: {left: svg.left + bounds[0][0], top: svg.top + bounds[0][1], right: svg.left + bounds[1][0], bottom: svg.top + bounds[1][1]}};
+  const legend = [...gd.querySelectorAll('.legend .legendtext')].map(t => { const r = t.getBoundingClientRect(); return {kind: 'legend', text: t.textContent, left: r.left, top: r.top, right: r.right, bottom: r.bottom}; });
+  return {labels, legend, frame: {left: svg.left + bounds[0][0], top: svg.top + bounds[0][1], right: svg.left + bounds[1][0], bottom: svg.top + bounds[1][1]}};
 }"""
 
 UNITS = (" machines", "% of hashrate", " GW", "% of demand")
-#: Views the server draws: the default machines map, each monthly metric, a filter.
-VIEWS = ("/", "/?metric=share&month=2021-09", "/?metric=load&month=2021-10", "/?metric=strain&month=2022-01", "/?metric=share&month=2020-06&country=CHN,KAZ,RUS")
+#: Views the server draws: the default machines map, each monthly metric (one with the farms
+#: and their legend), a filter.
+VIEWS = (
+    "/",
+    "/?metric=share&month=2021-09",
+    "/?metric=load&month=2021-10",
+    "/?metric=strain&month=2022-01&farms=1",
+    "/?metric=share&month=2020-06&country=CHN,KAZ,RUS",
+)
 
 
 def label_problems(page, where: str) -> list[str]:
     drawn = page.evaluate(LABELS)
     labels, frame = drawn["labels"], drawn["frame"]
-    others = [box for box in page.evaluate(TEXT_BOXES, ids.MAP)]
+    others = [*page.evaluate(TEXT_BOXES, ids.MAP), *drawn["legend"]]
     problems = [] if labels else [f"{where}: no label drawn"]
     for index, label in enumerate(labels):
         if not any(unit in label["text"] for unit in UNITS):
