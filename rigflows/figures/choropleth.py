@@ -305,7 +305,7 @@ def _label_trace(labelled: list[MapCountry], metric: str, overlay: MapOverlay, f
         "text": [text if position else "" for text, position in zip(texts, placed["wide"])],
         "textposition": [position or "middle center" for position in placed["wide"]],
         "textfont": {"size": _LABEL_FONT, "color": TEXT_COLOUR, "shadow": _HALO},
-        "marker": {"size": markers, "color": "rgba(0,0,0,0)"},
+        "marker": {"size": markers, "color": "rgba(0,0,0,0)", "line": {"width": 0}},
         "hoverinfo": "skip",
         "showlegend": False,
         "name": "Top destinations",
