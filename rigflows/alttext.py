@@ -11,14 +11,16 @@ is described without selecting its rows twice.
 from __future__ import annotations
 
 import html
+import math
 import re
 
 import pandas as pd
 
 from rigflows.dataset import Dataset
+from rigflows.figures.choropleth import MapCountry, map_countries
 from rigflows.figures.energy import gap_spans, version_note
 from rigflows.figures.sankey import LINK_KINDS
-from rigflows.figures.style import date_label, period_label
+from rigflows.figures.style import date_label, named_rows, period_label
 from rigflows.models import describe_assumptions
 from rigflows.select import (
     NOT_RECEIVED_KINDS,
@@ -86,36 +88,37 @@ _UNCOUNTED = {
 }
 
 
-def map_alt(dataset: Dataset, state: ViewState, rows: pd.DataFrame | None = None, farms: pd.DataFrame | None = None) -> str:
+def map_alt(dataset: Dataset, state: ViewState, rows: pd.DataFrame | list[MapCountry] | None = None, farms: pd.DataFrame | None = None) -> str:
     """'Choropleth map of machines relocated from China (reported) by country, to Nov 2021:
     <country> <count as shown, e.g. "at least N">, ...', from `select.map_rows` (and, for machines, the counts as
     `select.received_machines` shows them and the flow lines of `select.flow_lines`).
 
-    `rows` and `farms`: the map's `select.map_rows` and, when it marks farms,
-    `select.farm_markers`, if the caller has them (selected here when not)."""
+    `rows` and `farms`: the map's `select.map_rows` (or the `MapCountry`s the map draws) and,
+    when it marks farms, `select.farm_markers`, if the caller has them (selected here when not)."""
     state = with_month(dataset, state)
     rows = map_rows(dataset, state) if rows is None else rows
+    countries = map_countries(rows, state.metric) if isinstance(rows, pd.DataFrame) else rows
     when = period_label(flows_period(dataset, state)) if state.metric == "machines" else date_label(state.month)
-    head = f"Choropleth map of {_lower_first(METRICS[state.metric])} by country, {when}"
-    if rows.empty:
+    head = f"Choropleth map of {_lower_first(METRICS[state.metric])} by country" + (f", {when}" if when else "")
+    if not countries:
         return f"{head}: no country has a value for this selection."
-    valued = rows.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable")
+    valued = sorted((country for country in countries if not math.isnan(country.value)), key=lambda country: -country.value)
     if state.metric == "machines":
-        shown = received_machines(dataset, state).set_index("iso3")["shown"]
-        listed = [f"{row.country} {shown.get(row.iso3, f'{row.value:,.0f}')}" for row in valued.head(MAX_LISTED).itertuples()]
+        shown = dict(received_machines(dataset, state)[["iso3", "shown"]].itertuples(index=False))
+        listed = [f"{country.country} {shown.get(country.iso3, f'{country.value:,.0f}')}" for country in valued[:MAX_LISTED]]
     else:
         unit = _MAP_UNITS[state.metric]
         listed = []
-        for row in valued.head(MAX_LISTED).itertuples():
-            text = f"{row.country} {unit(row.value)}"
-            if pd.notna(row.low) and pd.notna(row.high):
-                text += f" (range {unit(row.low)} to {unit(row.high)})"
-            if row.status == "flagged":
+        for country in valued[:MAX_LISTED]:
+            text = f"{country.country} {unit(country.value)}"
+            if not math.isnan(country.low) and not math.isnan(country.high):
+                text += f" (range {unit(country.low)} to {unit(country.high)})"
+            if country.status == "flagged":
                 text += " (flagged: see the note in the chart)"
             listed.append(text)
     sentences = [f"{head}: " + (", ".join(listed) if listed else "no country has a number") + (f", and {len(valued) - MAX_LISTED} more countries" if len(valued) > MAX_LISTED else "") + "."]
     for status, words in _UNCOUNTED.items():
-        names = list(rows.loc[rows["status"] == status, "country"])
+        names = [country.country for country in countries if country.status == status]
         if names:
             sentences.append(f"{words}: {and_join(names)}.")
     if state.metric == "machines":
@@ -245,11 +248,14 @@ def energy_alts(state: ViewState, months: list[str], series: pd.DataFrame, repor
     if not events.empty:
         after.append("Grid events, as dashed lines: " + "; ".join(f"{row.country}, {date_label(row.date_start)}: {row.title}" for row in events.itertuples()) + ".")
 
+    # Each month's values, largest first, from one pass over the rows (not one filter per month).
+    by_month: dict[str, list[str]] = {}
+    for row in named_rows(drawn.sort_values("load_gw", ascending=False, kind="stable")[["month", "country", "load_gw", "load_gw_low", "load_gw_high"]]):
+        by_month.setdefault(row.month, []).append(f"{row.country} {_gw(row.load_gw)}{_range(row.load_gw_low, row.load_gw_high)}")
+
     def selected_month(month: str) -> list[str]:
-        selected = drawn[drawn["month"] == month].sort_values("load_gw", ascending=False, kind="stable")
-        if selected.empty:
+        if month not in by_month:
             return []
-        values = [f"{row.country} {_gw(row.load_gw)}{_range(row.load_gw_low, row.load_gw_high)}" for row in selected.itertuples()]
-        return [f"In {date_label(month)}, the selected month{overstated(month)}: " + ", ".join(values) + "."]
+        return [f"In {date_label(month)}, the selected month{overstated(month)}: " + ", ".join(by_month[month]) + "."]
 
     return {month: " ".join([*before, *selected_month(month), *after]) for month in months}

@@ -24,10 +24,10 @@ import pandas as pd
 
 from rigflows.alttext import NO_ENERGY_ALT, described, energy_alts, map_alt, sankey_alt
 from rigflows.dataset import Dataset
-from rigflows.figures.choropleth import build_choropleth_figure
-from rigflows.figures.energy import build_energy_figure
+from rigflows.figures.choropleth import MapCountry, build_choropleth_figure, choropleth_dict, map_countries, map_overlay
+from rigflows.figures.energy import build_energy_figure, drawn_dates, month_date, month_marker
 from rigflows.figures.sankey import build_sankey_figure
-from rigflows.figures.style import empty_figure, period_label
+from rigflows.figures.style import empty_figure, floats, period_label
 from rigflows.select import (
     empty_reason,
     energy_countries,
@@ -38,6 +38,7 @@ from rigflows.select import (
     grid_events,
     map_rows,
     method_text,
+    received_machines,
     model_source_ids,
     reported_loads,
     sankey_links,
@@ -105,19 +106,26 @@ def sources_key(state: ViewState) -> ViewState:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def map_figure(dataset: Dataset, key: ViewState) -> Chart:
+    """The map of one view, drawn whole through plotly (the frames of `map_frames` draw the
+    same figures month by month from their parts)."""
     key = with_month(dataset, key)
+    rows = map_rows(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
-    return _map_chart(dataset, key, map_rows(dataset, key), farms, period_label(flows_period(dataset, key)))
-
-
-def _map_chart(dataset: Dataset, key: ViewState, rows: pd.DataFrame, farms: pd.DataFrame | None, period: str) -> Chart:
     alt = map_alt(dataset, key, rows, farms)
     if rows.empty and (farms is None or farms.empty):
-        return Chart(described(empty_figure(empty_reason(dataset, key) or f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters.").to_plotly_json(), "map", alt))
+        return Chart(described(empty_figure(_empty_map_message(dataset, key)).to_plotly_json(), "map", alt))
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
     ids = _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
-    figure = build_choropleth_figure(rows, farms, key, period=period, lines=lines, source_line=source_line(dataset, ids)).to_plotly_json()
+    extent = map_extent(dataset, map_frames_key(key), key.metric)
+    shown = dict(received_machines(dataset, key)[["iso3", "shown"]].itertuples(index=False)) if key.metric == "machines" else None
+    figure = build_choropleth_figure(
+        rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines, source_line=source_line(dataset, ids), extent=extent, anchors=country_anchors(dataset), shown=shown
+    ).to_plotly_json()
     return Chart(described(figure, "map", alt), ids)
+
+
+def _empty_map_message(dataset: Dataset, key: ViewState) -> str:
+    return empty_reason(dataset, key) or f"Nothing to map for this selection ({METRICS[key.metric]}). Try another metric or reset the filters."
 
 
 #: The map metrics that have a month; their rows do not depend on the filters, which only pick countries.
@@ -130,6 +138,39 @@ def every_country_rows(dataset: Dataset, metric: str, month: str, model: ViewSta
     `model`: computed once per dataset, so a new filter's map costs what it draws, not a pass
     over the tables."""
     return map_rows(dataset, keep_model(ViewState(metric=metric, month=month), model))
+
+
+@lru_cache(maxsize=len(MONTHLY_METRICS) * 240)
+def every_country(dataset: Dataset, metric: str, month: str, model: ViewState = ViewState()) -> tuple[MapCountry, ...]:
+    """`every_country_rows` as the map draws them (`choropleth.map_countries`, hovers included)."""
+    return tuple(map_countries(every_country_rows(dataset, metric, month, model), metric))
+
+
+@lru_cache(maxsize=4)
+def country_anchors(dataset: Dataset) -> dict[str, tuple[float, float]]:
+    """Every country's (lon, lat) anchor, where the map labels it (`geo.CountryGeometry.anchor`)."""
+    return {iso3: (float(lon), float(lat)) for iso3, lon, lat in dataset.geometry.anchors[["lon", "lat"]].itertuples()}
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def map_extent(dataset: Dataset, key: ViewState, metric: str) -> tuple[float, float, float, float] | None:
+    """What the map of filter `key` (a `map_frames_key`) draws in `metric` in any month: its
+    countries, the ends of its lines from China and its farms (`geo.CountryGeometry.extent`).
+    The same in every month, so the view holds still while the months play."""
+    points: list[tuple[float, float]] = []
+    if metric == "machines":
+        state = map_key(replace(key, metric=metric))
+        codes = set(map_rows(dataset, state)["iso3"])
+        lines = flow_lines(dataset, state)
+        points += [*zip(lines["from_lon"], lines["from_lat"]), *zip(lines["to_lon"], lines["to_lat"])]
+    else:
+        selected = selected_countries(dataset, key)
+        model = keep_model(ViewState(), key)
+        codes = {country.iso3 for month in dataset.months for country in every_country(dataset, metric, month, model) if selected is None or country.iso3 in selected}
+    if key.show_farms:
+        farms = farm_markers(dataset, key)
+        points += list(zip(floats(farms["lon"]), floats(farms["lat"])))
+    return dataset.geometry.extent(sorted(codes), points)
 
 
 def _rows_of(dataset: Dataset, metric: str, month: str, countries: set[str] | None, model: ViewState = ViewState()) -> pd.DataFrame:
@@ -167,20 +208,56 @@ def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
 
 
 def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[str, Chart]:
-    """The energy chart of `key` at each of `months`: the rows are the same in every month,
-    so they are selected once and only drawn per month."""
+    """The energy chart of `key` at each of `months`, as plain JSON: the rows are the same in
+    every month, so they are selected once, and the chart is drawn once; a month inside the
+    span the chart draws anyway only moves its marker (`energy.month_marker`), a month outside
+    it widens the time axis and is drawn whole."""
     series = energy_series(dataset, key)
     if series.empty:
         message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json()
-        return dict.fromkeys(months, Chart(described(message, "energy", NO_ENERGY_ALT)))
+        return dict.fromkeys(months, Chart(described(plain(message), "energy", NO_ENERGY_ALT)))
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
     source_ids = _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
     line, method = source_line(dataset, source_ids), method_text(dataset, key)
     alts = energy_alts(key, months, series, reported, events)
-    return {
-        month: Chart(described(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method).to_plotly_json(), "energy", alts[month]), source_ids)
-        for month in months
-    }
+    dates = drawn_dates(series, reported, events)
+    span = (min(dates), max(dates))
+
+    def drawn(month: str) -> dict:
+        return plain(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method).to_plotly_json())
+
+    charts, inside = {}, None
+    for month in months:
+        if not span[0] <= month_date(month) <= span[1]:
+            figure = drawn(month)
+        elif inside is None:
+            inside = (month, drawn(month))
+            figure = inside[1]
+        else:
+            figure = _moved_marker(inside[1], inside[0], month)
+        charts[month] = Chart(described(figure, "energy", alts[month]), source_ids)
+    return charts
+
+
+def _moved_marker(figure: dict, drawn_month: str, month: str) -> dict:
+    """`figure` (drawn at `drawn_month`) with its month marker at `month`: the marker's line
+    and label replaced wherever they are (the wide layout and each width variant's), each for
+    the time axis of its own layout (the label sits on the side of the line with room)."""
+    layout = figure["layout"]
+
+    def moved(part: dict, x_range: list[str]) -> dict:
+        span = (pd.Timestamp(x_range[0]), pd.Timestamp(x_range[1]))
+        old, new = month_marker(drawn_month, span), month_marker(month, span)
+        swap = {orjson.dumps(before): after for before, after in zip(old, new)}
+        return {name: [swap.get(orjson.dumps(item), item) for item in part[name]] for name in ("shapes", "annotations") if name in part}
+
+    wide_range = layout["xaxis"]["range"]
+    meta = layout["meta"]
+    variants = [
+        {**variant, "layout": {**variant["layout"], **moved(variant["layout"], variant["layout"].get("xaxis", {}).get("range", wide_range))}}
+        for variant in meta.get("variants", [])
+    ]
+    return {**figure, "layout": {**layout, **moved(layout, wide_range), "meta": {**meta, "variants": variants}}}
 
 
 @lru_cache(maxsize=4)
@@ -234,31 +311,47 @@ def apply_diff(base: dict, diff: dict) -> dict:
 
 
 def _frames(key: ViewState, groups: dict[str, dict[str, dict]]) -> Frames:
+    """Frames of plain-JSON figures (per group, by month): the first month of a group is its base."""
     out = {}
     for group, figures in groups.items():
-        figures = {month: plain(figure) for month, figure in figures.items()}
         base = next(iter(figures.values()))
         out[group] = {"base": base, "diffs": {month: figure_diff(base, figure) for month, figure in figures.items()}}
-    return Frames({"key": key.to_query(), "groups": out})
+    return Frames(plain({"key": key.to_query(), "groups": out}))
 
 
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)
 def map_frames(dataset: Dataset, key: ViewState) -> Frames:
     """The map of filter `key` (a `map_frames_key`) for every metric and month.
 
-    The monthly metrics' rows come from `every_country_rows`; the farms and the period are the
-    same in every month. Nothing goes through the per-view cache, so a filter's 88 frames do
-    not push out the views readers asked for.
+    The machines map has no month: it is the per-view figure. A monthly metric's figure is
+    built month by month from its parts, without plotly: the countries of `every_country`
+    (kept per dataset, hovers included) that the filter selects, under an overlay (farms, the
+    view) built once; only the choropleth traces, title, footer key and text alternative are
+    made per month, and the diff against the first month is taken on shared objects. Nothing
+    goes through the per-view cache, so a filter's 88 frames do not push out the views readers
+    asked for.
     """
-    countries = selected_countries(dataset, key)
+    selected = selected_countries(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
-    period = period_label(flows_period(dataset, key))
-    groups = {"machines": {ViewState().month: map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure}}
+    farm_ids = _ids(farms["source_ids"]) if farms is not None else ()
+    lines: dict[tuple[str, ...], str] = {}  # source line by source ids: the same in most months
+    groups = {"machines": {ViewState().month: plain(map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure)}}
     for metric in MONTHLY_METRICS:
-        groups[metric] = {
-            month: _map_chart(dataset, map_key(replace(key, metric=metric, month=month)), _rows_of(dataset, metric, month, countries, key), farms, period).figure
-            for month in dataset.months
-        }
+        figures, empty = {}, None
+        overlay = map_overlay(farms, extent=map_extent(dataset, key, metric), anchors=country_anchors(dataset))
+        for month in dataset.months:
+            state = map_key(replace(key, metric=metric, month=month))
+            countries = [country for country in every_country(dataset, metric, month, keep_model(ViewState(), key)) if selected is None or country.iso3 in selected]
+            alt = map_alt(dataset, state, countries, farms)
+            if not countries and (farms is None or farms.empty):
+                empty = empty or plain(empty_figure(_empty_map_message(dataset, state)).to_plotly_json())
+                figures[month] = described({"data": empty["data"], "layout": dict(empty["layout"])}, "map", alt)
+                continue
+            ids = tuple(sorted({*_ids(*(country.source_ids for country in countries)), *farm_ids}))
+            if ids not in lines:
+                lines[ids] = source_line(dataset, ids)
+            figures[month] = described(choropleth_dict(countries, overlay, state, source_line=lines[ids]), "map", alt)
+        groups[metric] = figures
     return _frames(key, groups)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from rigflows.render import (
     apply_diff,
     canonical,
@@ -24,7 +26,9 @@ from rigflows.render import (
     sources_key,
     view_sources,
 )
+from rigflows.dataset import load_dataset
 from rigflows.state import ViewState
+from tests.conftest import edit_table
 
 
 def test_the_sankey_is_reused_when_only_the_month_or_metric_changes(dataset):
@@ -56,29 +60,82 @@ def test_a_diff_holds_only_what_changed_and_rebuilds_the_figure():
     assert figure_diff(base, base) == {}
 
 
-def test_map_frames_draw_every_metric_and_month_exactly_as_the_server_would(dataset):
-    key = ViewState(countries=("KAZ", "RUS"), show_farms=True)
+#: Filters whose frames must draw what the per-view path draws: a country, two with farms, a
+#: firm, a country with no hashrate data (every monthly map empty), the orders layer, and a
+#: reader's own load model.
+FRAME_FILTERS = (
+    ViewState(countries=("KAZ",)),
+    ViewState(countries=("KAZ", "RUS"), show_farms=True),
+    ViewState(firms=("BitRiver",)),
+    ViewState(countries=("VEN",)),
+    ViewState(show_orders=True, show_farms=True),
+    ViewState(countries=("USA",), efficiency=40.0, pue=1.2),
+)
+
+
+@pytest.mark.parametrize("key", FRAME_FILTERS, ids=lambda key: key.to_query() or "default")
+def test_map_frames_draw_every_metric_and_month_exactly_as_the_server_would(dataset, key):
+    """Each frame, rebuilt as views.js does, equals the figure the per-view path draws whole
+    through plotly for that metric and month (map_figure: its own selection, figure and JSON)."""
     frames = map_frames(dataset, map_frames_key(key)).data
-    assert frames["key"] == "?country=KAZ,RUS&farms=1"
+    assert frames["key"] == map_frames_key(key).to_query()
     assert set(frames["groups"]) == {"machines", "share", "load", "strain"}
     assert set(frames["groups"]["share"]["diffs"]) == set(dataset.months)
-    for metric, month in (("share", "2021-10"), ("strain", "2022-01"), ("load", dataset.months[0]), ("machines", "2021-08")):
+    months = (dataset.months[0], "2021-05", "2021-10", "2022-01", dataset.months[-1])
+    for metric in ("machines", "share", "load", "strain"):
         group = frames["groups"][metric]
-        # The page falls back to the base figure for a month with no diff (views.js), as for
-        # the machines map, which has no month.
-        drawn = apply_diff(group["base"], group["diffs"].get(month, {}))
-        expected = plain(map_figure(dataset, map_key(replace(key, metric=metric, month=month))).figure)
-        assert drawn["data"] == expected["data"] and drawn["layout"] == expected["layout"]
+        for month in months:
+            # The page falls back to the base figure for a month with no diff (views.js), as
+            # for the machines map, which has no month.
+            drawn = apply_diff(group["base"], group["diffs"].get(month, {}))
+            expected = plain(map_figure(dataset, map_key(replace(key, metric=metric, month=month))).figure)
+            assert drawn["data"] == expected["data"], (metric, month)
+            assert drawn["layout"] == expected["layout"], (metric, month)
 
 
-def test_energy_frames_move_only_the_month_marker(dataset):
-    frames = energy_frames(dataset, energy_frames_key(ViewState(countries=("KAZ",)))).data
+def test_a_filter_with_no_monthly_values_says_why_in_every_month(dataset):
+    group = map_frames(dataset, map_frames_key(ViewState(countries=("VEN",)))).data["groups"]["share"]
+    drawn = apply_diff(group["base"], group["diffs"]["2021-10"])
+    assert drawn["data"] == []
+    assert drawn["layout"]["annotations"][0]["text"].replace("<br>", " ") == "Nothing to map for this selection (Share of global Bitcoin hashrate (%)). Try another metric or reset the filters."
+    assert drawn["layout"]["meta"]["alt"] == "Choropleth map of share of global Bitcoin hashrate (%) by country, Oct 2021: no country has a value for this selection."
+
+
+def test_an_empty_map_with_no_period_names_no_period(dataset):
+    """Filters with nothing in common: no flow, so no period to name (it once read 'by country, :')."""
+    alt = map_figure(dataset, map_key(ViewState(countries=("KAZ",), firms=("Bitmain",)))).figure["layout"]["meta"]["alt"]
+    assert alt == "Choropleth map of machines relocated from China (reported) by country: no country has a value for this selection."
+
+
+@pytest.mark.parametrize("key", [ViewState(countries=("KAZ",)), ViewState(), ViewState(countries=("IRN", "RUS"), efficiency=30.0)], ids=lambda key: key.to_query() or "default")
+def test_energy_frames_draw_every_month_exactly_as_the_server_would(dataset, key):
+    frames = energy_frames(dataset, energy_frames_key(key)).data
     group = frames["groups"]["all"]
-    october = group["diffs"]["2021-10"]
-    assert "data" not in october  # the lines are the same in every month
-    drawn = apply_diff(group["base"], october)
-    assert drawn["layout"] == plain(energy_figure(dataset, energy_key(ViewState(countries=("KAZ",), month="2021-10"))).figure)["layout"]
-    assert any("Oct 2021" in note.get("text", "") for note in drawn["layout"]["annotations"])
+    for month in dataset.months:
+        drawn = apply_diff(group["base"], group["diffs"][month])
+        expected = plain(energy_figure(dataset, energy_key(replace(key, month=month))).figure)
+        assert drawn["data"] == expected["data"], month
+        assert drawn["layout"] == expected["layout"], month
+
+
+def test_energy_frames_redraw_a_month_that_widens_the_time_axis(data_copy):
+    """A month before every line starts widens the chart's span, which moves more than the
+    marker (the event marks' heights, the phone's axis range): that month is drawn whole."""
+    def kazakhstan_from_2020_03(frame):
+        early = (frame["iso3"] == "KAZ") & (frame["month"] < "2020-03")
+        for row in frame[early].itertuples():  # its share goes to "other countries", so months still sum to 100%
+            other = (frame["iso3"] == "OTHER") & (frame["month"] == row.month)
+            frame.loc[other, "share_pct"] = str(round(float(frame.loc[other, "share_pct"].iloc[0]) + float(row.share_pct), 2))
+        return frame[~early]
+
+    edit_table(data_copy, "hashrate_share", kazakhstan_from_2020_03)
+    edited = load_dataset(data_copy)
+    key = ViewState(countries=("KAZ",))
+    group = energy_frames(edited, energy_frames_key(key)).data["groups"]["all"]
+    for month in (edited.months[0], "2020-01", "2020-03", "2021-10"):
+        drawn = apply_diff(group["base"], group["diffs"][month])
+        expected = plain(energy_figure(edited, energy_key(replace(key, month=month))).figure)
+        assert drawn == {"data": expected["data"], "layout": expected["layout"]}, month
 
 
 def test_the_sources_panel_lists_what_any_month_or_metric_of_the_filter_draws(dataset):

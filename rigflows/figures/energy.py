@@ -77,7 +77,7 @@ def build_energy_figure(
     """
     colours = country_colours(series, reported, events, order=colour_order)
     top = _top(series, reported)
-    dates = [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"], state.month]]
+    dates = [*drawn_dates(series, reported, events), month_date(state.month)]
     ends = _line_ends(series, colours, top * _AXIS_TOP)
     wide_range = _padded_range(dates)
     narrow_range = _room_for_labels(dates, [month_date(end["month"]) for end in ends])
@@ -94,12 +94,12 @@ def build_energy_figure(
     first_event = len(traces)
     traces += _event_traces(events, wide_rows)
 
-    selected = _axis_date(state.month)
-    selected_line = {"type": "line", "xref": "x", "yref": "paper", "x0": selected, "x1": selected, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}}
+    selected_line, wide_label = month_marker(state.month, wide_range)
+    narrow_label = month_marker(state.month, narrow_range)[1]
     gap_shading, gap_labels = _gap_marks(series)
     layout = {
         "shapes": [*gap_shading, *_event_lines(events, wide_rows, wide_strip, colours), selected_line],
-        "annotations": [*gap_labels, _selected_label(state.month, wide_range)],
+        "annotations": [*gap_labels, wide_label],
         "xaxis": {"title": {"text": "Month"}, "type": "date", "tickformat": "%b %Y", "automargin": True, "range": [wide_range[0].isoformat(), wide_range[1].isoformat()]},
         "yaxis": {"title": {"text": "Power (GW)"}, "range": [0, top * _AXIS_TOP], "tickformat": ",", "automargin": True, "domain": wide_strip["panel"]},
         **({"yaxis2": _strip_axis(wide_strip)} if wide_rows else {}),
@@ -140,10 +140,24 @@ def build_energy_figure(
             "footer_wrap": NARROW_FOOTER_WRAP - 9,  # the footer starts at the plot area, right of the y axis
             "layout": narrow_layout,
             "data": narrow_data,
-            "annotations": [*gap_labels, _selected_label(state.month, narrow_range), *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
+            "annotations": [*gap_labels, narrow_label, *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
             "footer": [line for line in (_symbol_key(reported, events), note) if line],
         },
     )
+
+
+def drawn_dates(series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame) -> list[pd.Timestamp]:
+    """The dates the chart draws besides its selected month: with it, they set the time span."""
+    return [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"]]]
+
+
+def month_marker(month: str, x_range: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[dict, dict]:
+    """The line and label at the selected month on an axis spanning `x_range`: all that a
+    month changes while it lies inside `drawn_dates` (rigflows.render moves them to draw every
+    month without rebuilding the chart)."""
+    selected = _axis_date(month)
+    line = {"type": "line", "xref": "x", "yref": "paper", "x0": selected, "x1": selected, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}}
+    return line, _selected_label(month, x_range)
 
 
 #: Rough plot-area heights (figure minus title, axis and footer), wide and narrow, to keep

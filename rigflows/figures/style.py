@@ -186,8 +186,12 @@ def figure_from_dicts(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 
-def themed_figure(
-    traces: list[dict],
+def themed_figure(traces: list[dict], layout: dict, title: str, **theme) -> go.Figure:
+    """`traces` under `themed_layout(layout, title, ...)`, as a go.Figure."""
+    return figure_from_dicts(traces, themed_layout(layout, title, **theme))
+
+
+def themed_layout(
     layout: dict,
     title: str,
     *,
@@ -199,8 +203,8 @@ def themed_figure(
     narrow: dict | None = None,
     footer_wrap: int = FOOTER_WRAP,
     medium: dict | None = None,
-) -> go.Figure:
-    """The figure with title, font, template, height and the bottom block (footer lines, then the
+) -> dict:
+    """`layout` with title, font, template, height and the bottom block (footer lines, then the
     source line) added to `layout`, after any annotations of its own, and its narrow variant.
 
     A footer line may be (text, hover text) for detail too long to print. `source_line` names
@@ -241,7 +245,7 @@ def themed_figure(
     if medium:
         variants.append({"below": MEDIUM_BELOW, "layout": medium, "data": {}})
     meta = {"variants": variants}
-    return figure_from_dicts(traces, {**layout, **theme, "meta": meta, "annotations": [*layout.get("annotations", ()), *wide["annotations"]]})
+    return {**layout, **theme, "meta": meta, "annotations": [*layout.get("annotations", ()), *wide["annotations"]]}
 
 
 def _frame(title: str, subtitle: str, footer: list, source_line: str, axis_space: int, title_wrap: int, footer_wrap: int, above: int) -> dict:
