@@ -73,6 +73,7 @@ CALC_PRESET = "calc-preset"
 CALC_EFFICIENCY = "calc-efficiency"
 CALC_PUE = "calc-pue"
 CALC_VERSION = "calc-version"
+CALC_SHARES = "calc-shares"
 CALC_MESSAGE = "calc-message"
 CALC_FORMULA = "calc-formula"
 

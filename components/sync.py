@@ -68,6 +68,7 @@ def register_state_callback(app, dataset: Dataset) -> None:
         Output(ids.CALC_EFFICIENCY, "value"),
         Output(ids.CALC_PUE, "value"),
         Output(ids.CALC_VERSION, "value"),
+        Output(ids.CALC_SHARES, "value"),
         Output(ids.CALC_MESSAGE, "children"),
         Output(ids.CALC_FORMULA, "children"),
         Output(ids.COUNTRIES, "options"),
@@ -89,7 +90,7 @@ def register_state_callback(app, dataset: Dataset) -> None:
         *[State(ids.key(part), "data") for part in ids.KEYED],
         prevent_initial_call=True,
     )
-    def on_reader_action(navigate, countries, firms, toggles, _reset, map_click, sankey_click, _clear_firms, _clear_countries, preset, efficiency, pue, version, metric, month_index, *drawn_keys):
+    def on_reader_action(navigate, countries, firms, toggles, _reset, map_click, sankey_click, _clear_firms, _clear_countries, preset, efficiency, pue, version, shares, metric, month_index, *drawn_keys):
         trigger = callback_context.triggered_id
         toggles = toggles if isinstance(toggles, list) else []
         month = months[month_index] if isinstance(month_index, int) and not isinstance(month_index, bool) and 0 <= month_index < len(months) else None
@@ -120,7 +121,7 @@ def register_state_callback(app, dataset: Dataset) -> None:
             label = _clicked(sankey_click, "label")
             event = ClickCountry(country_by_name[label]) if label in country_by_name else ClickFirm(label or "")
         elif trigger in CALCULATOR_INPUTS:
-            event, model_notices = model_event(dataset, vocab, before, trigger, preset, efficiency, pue, version)
+            event, model_notices = model_event(dataset, vocab, before, trigger, preset, efficiency, pue, version, shares)
         state = apply(event, before, vocab) if event else before
 
         def changed(value, sent):
@@ -137,7 +138,7 @@ def register_state_callback(app, dataset: Dataset) -> None:
             notices_list(notices),
             filter_data(state, vocab),
             *[changed(key, drawn) for key, drawn in zip(keys, drawn_keys)],
-            *[changed(value, sent) for value, sent in zip(calculator_values(dataset, state, trigger, preset), (preset, efficiency, pue, version))],
+            *[changed(value, sent) for value, sent in zip(calculator_values(dataset, state, trigger, preset), (preset, efficiency, pue, version, shares))],
             " ".join(model_notices) or None,
             method_text(dataset, state),
             # The options narrowed by the other filter, with counts (select.country_choices).

@@ -76,6 +76,7 @@ def _model_in_words(state: ViewState) -> list[str]:
         parts.append(f"fleet efficiency {state.efficiency:g} J/TH")
     if state.pue != DEFAULT_PUE:
         parts.append(f"overhead {state.pue:g}")
+    parts += [f"hashrate share of {iso3} in {month} set to {percent:g} %" for iso3, month, percent in state.shares]
     return parts
 
 
