@@ -118,10 +118,15 @@ def dataset_label(token, shown: Drawn, dataset: Dataset) -> str:
     return f"upload-{shown.label}-" + hashlib.sha256(str(token).encode()).hexdigest()[:12]
 
 
-def your_unquantified(yours: Dataset, key: ViewState) -> list:
-    """The upload's flows reported without a count, under the bundled ones, marked."""
-    listing = unquantified_listing(yours, key)
-    return [html.H3("Your data (not shared): reported but not drawn"), *listing[1:]] if listing else []
+def your_unquantified(bundled: Dataset, yours: Dataset, key: ViewState) -> list:
+    """The upload's flows reported without a count that the bundled list does not already
+    have, under the bundled ones, marked."""
+    listed = set(unquantified_reports(bundled, key)["what"])
+    mine = unquantified_reports(yours, key)
+    if mine.empty or mine["what"].isin(listed).all():
+        return []
+    items = [html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{row.source_ids}]", className="source-ids")]) for row in mine.itertuples() if row.what not in listed]
+    return [html.H3("Your data (not shared): reported but not drawn"), html.Ul(items)]
 
 
 def register_view_callbacks(app, dataset: Dataset, dataset_for=lambda token: None) -> None:
@@ -153,7 +158,7 @@ def register_view_callbacks(app, dataset: Dataset, dataset_for=lambda token: Non
         data = shown(upload_token, upload_mode)
         key = sankey_key(state_of(query, data))
         if data.yours:
-            return sankey_beside(dataset, data.yours, key).figure, (unquantified_listing(dataset, key) or []) + your_unquantified(data.yours, key) or None
+            return sankey_beside(dataset, data.yours, key).figure, (unquantified_listing(dataset, key) or []) + your_unquantified(dataset, data.yours, key) or None
         return sankey_figure(data.main, key).figure, unquantified_listing(data.main, key)
 
     @app.callback(Output(ids.served(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY), "data"), token, mode, prevent_initial_call=True)

@@ -40,6 +40,7 @@ from rigflows.render import (
     map_figure,
     map_frames,
     plain,
+    sankey_figure,
 )
 from rigflows.schema import TABLE_NAMES
 from rigflows.select import (
@@ -220,7 +221,27 @@ def sankey_beside(bundled: Dataset, yours: Dataset, key: ViewState) -> Chart:
     period = period_label(flows_period(bundled, key) + flows_period(yours, key))
     line = f"{source_line(bundled, ids)}. Marked (your data): the reader's upload, not shared"
     figure = plain(build_sankey_figure(links, key, period=period, source_line=line).to_plotly_json())
+    figure = _bundled_reconciliation(figure, plain(sankey_figure(bundled, key).figure))
     return Chart(described(_recolour_layer_links(figure), "sankey", alt), ids)
+
+
+RECONCILIATION_KEY = "All machines reported leaving China"
+
+
+def _bundled_reconciliation(figure: dict, bundled_figure: dict) -> dict:
+    """The bar under the Sankey (every machine reported leaving China, to scale) as the bundled
+    chart draws it: the upload's flows must not be added into its "traced" part. Its shapes and
+    its key are taken from the bundled figure, in the wide layout and in each width variant."""
+    def layouts(of: dict) -> list[dict]:
+        return [of.get("layout", {}), *(variant.get("layout", {}) for variant in of.get("layout", {}).get("meta", {}).get("variants", []))]
+
+    for mine, bundled in zip(layouts(figure), layouts(bundled_figure)):
+        if "shapes" in mine or "shapes" in bundled:
+            mine["shapes"] = bundled.get("shapes", [])
+        keys = [annotation for annotation in bundled.get("annotations", []) if RECONCILIATION_KEY in str(annotation.get("text", ""))]
+        if "annotations" in mine:
+            mine["annotations"] = [annotation for annotation in mine["annotations"] if RECONCILIATION_KEY not in str(annotation.get("text", ""))] + keys
+    return figure
 
 
 # --- the map: the upload's figures as markers beside the bundled choropleth ---------------

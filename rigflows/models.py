@@ -227,9 +227,11 @@ def grid_strain(load: pd.DataFrame, electricity: pd.DataFrame) -> pd.DataFrame:
 def describe_assumptions(efficiency: float | None, pue: float, shares: tuple[tuple[str, str, float], ...] = ()) -> str:
     """The calculator's formula with the reader's values, e.g. 'Load (GW) = hashrate (EH/s) ×
     34 J/TH × overhead 1.1 ÷ 1000', and the hashrate shares the reader set."""
-    if efficiency is None:
-        if pue == 1.0 and not shares:
+    if efficiency is None and pue == 1.0:
+        if not shares:
             return "Default model: CBECI's own efficiency (its network power ÷ network hashrate), no added overhead."
+        text = "Your assumptions: CBECI's own efficiency (its network power ÷ network hashrate), no added overhead."
+    elif efficiency is None:
         text = f"Your assumptions: load (GW) = CBECI's estimate × overhead {pue:g} (CBECI's efficiency already includes its own overhead, so this adds to it)."
     else:
         text = f"Your assumptions: load (GW) = hashrate (EH/s) × {efficiency:g} J/TH × overhead {pue:g} ÷ {MW_PER_GW}."

@@ -83,7 +83,12 @@ def test_marked_links_are_their_own_nodes_and_drop_the_untraced_remainder():
 
 
 def test_the_sankey_beside_keeps_every_bundled_link_and_adds_the_uploads(dataset, upload):
-    trace = sankey_beside(dataset, upload, sankey_key(ViewState())).figure["data"][0]
+    figure = sankey_beside(dataset, upload, sankey_key(ViewState())).figure
+    trace = figure["data"][0]
+    # The bar of every machine reported leaving China stays the bundled one: Russia 205,000 +
+    # Kazakhstan 87,849 + US 87,200 = 380,049 traced (README "Reconciliation"), not plus the upload's.
+    bar_key = " ".join(annotation["text"] for annotation in figure["layout"]["annotations"] if "All machines reported" in annotation["text"])
+    assert "at least 380,049" in bar_key and "761" not in bar_key
     labels = trace["node"]["label"]
     # FT figures, bundled: Bitfufu 80,000 to Kazakhstan; the reader's 1,234 to Paraguay, marked.
     assert "Bitfufu (BitFuFu)" in labels and "Bitfufu (BitFuFu)" + YOURS in labels
