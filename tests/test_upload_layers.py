@@ -6,6 +6,9 @@ the bundled figure or the hand-typed change, not something the layer code comput
 
 from __future__ import annotations
 
+import base64
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,3 +136,45 @@ def test_the_layered_csv_keeps_the_bundled_rows_as_they_are(dataset, upload):
     # Only the charts an upload of flows draws: no energy rows in its layer.
     assert not mine["view"].str.startswith("energy").any()
     assert layered_export(dataset, drawn(dataset, None, BESIDE), state).equals(bundled)  # no upload: no column
+
+
+@pytest.fixture(scope="module")
+def shares_upload(tmp_path_factory):
+    """CBECI's Aug 2021 shares with Kazakhstan at 20.00 % instead of 18.10 % (and "Other" at
+    6.96 % instead of 8.86 %, so the month still sums to 100 %)."""
+    import shutil
+
+    from tests.conftest import DATA_DIR
+
+    folder = tmp_path_factory.mktemp("shares") / "data"
+    shutil.copytree(DATA_DIR, folder)
+
+    def change(frame):
+        august = frame["month"] == "2021-08"
+        frame.loc[august & (frame["iso3"] == "KAZ"), "share_pct"] = "20.0"
+        frame.loc[august & (frame["iso3"] == "OTHER"), "share_pct"] = "6.96"
+        return frame
+
+    edit_table(folder, "hashrate_share", change)
+    return load_dataset(folder)
+
+
+def test_the_energy_chart_beside_draws_the_uploads_series_dashed_next_to_the_bundled_one(dataset, shares_upload):
+    from rigflows.layers import energy_beside
+    from rigflows.render import energy_figure, energy_key
+
+    key = energy_key(ViewState(countries=("KAZ",), month="2021-08"))
+    figure = energy_beside(dataset, shares_upload, key)
+    assert figure["data"][: len(energy_figure(dataset, key).figure["data"])] == energy_figure(dataset, key).figure["data"]
+
+    def at_august(trace: dict) -> float:
+        x = [str(value)[:7] for value in trace["x"]]
+        y = trace["y"]
+        values = list(np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])) if isinstance(y, dict) else y
+        return values[x.index("2021-08")]
+
+    drawn_before = len(energy_figure(dataset, key).figure["data"])
+    bundled = at_august(next(trace for trace in figure["data"] if trace.get("name") == "Kazakhstan (model estimate)"))
+    mine = next(trace for trace in figure["data"][drawn_before:] if trace.get("line", {}).get("dash") == "dash")
+    assert at_august(mine) == pytest.approx(bundled * 20.0 / 18.1)  # the upload's share × the same network power
+    assert mine["name"].endswith(YOURS) or mine["name"].startswith("Your data")

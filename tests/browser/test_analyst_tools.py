@@ -8,9 +8,12 @@ with CBECI's own efficiency a share of 36.2 % is twice its load.
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
 from components import ids
+from components.presskit import PRESSKIT_BUTTON
 from rigflows.config import PROJECT_ROOT
 from tests.browser.conftest import ARTIFACTS, screenshot_path
 from tests.browser.pages import choose, query, sankey_labels, wait_until_drawn
@@ -51,6 +54,13 @@ def test_my_data_beside_the_bundled_data_is_its_own_marked_layer_and_can_be_filt
     ARTIFACTS.mkdir(parents=True, exist_ok=True)  # to look at; not in the README
     page.locator(f"#{ids.YOUR_DATA}").screenshot(path=str(ARTIFACTS / "your-data-banner.png"))
     page.locator(f"#{ids.MAP}").screenshot(path=str(ARTIFACTS / "your-data-map.png"))
+    # The press kit of this tab carries the layer too (its request sends the tab's key).
+    with page.expect_download(timeout=60_000) as download_info:
+        page.click(f"#{PRESSKIT_BUTTON}")
+    with zipfile.ZipFile(download_info.value.path()) as kit:
+        csv = next(kit.read(name).decode() for name in kit.namelist() if name.endswith(".csv"))
+        assert "your-data.txt" in kit.namelist()
+    assert csv.startswith("layer,") and "your data,sankey,machines,,,,Reader Seller Ltd,Paraguay," in csv
 
 
 def test_a_share_of_my_own_moves_the_energy_chart_and_nonsense_is_refused(page, app_url):
