@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from rigflows.alttext import described, sankey_alt
-from rigflows.countries import country_name
 from rigflows.dataset import Dataset
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, period_label

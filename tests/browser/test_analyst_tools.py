@@ -59,7 +59,7 @@ def test_my_data_beside_the_bundled_data_is_its_own_marked_layer_and_can_be_filt
         page.click(f"#{PRESSKIT_BUTTON}")
     with zipfile.ZipFile(download_info.value.path()) as kit:
         csv = next(kit.read(name).decode() for name in kit.namelist() if name.endswith(".csv"))
-        assert "your-data.txt" in kit.namelist()
+        assert any(name.endswith("/your-data.txt") for name in kit.namelist())
     assert csv.startswith("layer,") and "your data,sankey,machines,,,,Reader Seller Ltd,Paraguay," in csv
 
 
