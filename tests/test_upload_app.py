@@ -270,3 +270,15 @@ def test_the_press_kit_of_a_tab_with_an_upload_carries_its_layer():
     for headers in ({}, {"X-Rigflows-Upload": "A" * 43, "X-Rigflows-Layer": "beside"}):  # no upload, or a forged key
         kit = CLIENT.get("/api/v1/presskit.json", headers=headers).get_json()
         assert "Reader Seller Ltd" not in json.dumps(kit) and "your-data.txt" not in kit["files"]
+
+
+def test_choosing_beside_changes_no_part_of_the_link():
+    token = accepted(BESIDE)
+    state_callback = next(callback for callback in DEPENDENCIES if f"{ids.NOTICES}.children" in callback["output"])
+    given = {ids.UPLOAD_TOKEN: token, ids.UPLOAD_MODE: "beside"}
+    inputs = [given.get(dep["id"], KEYS.get(dep["id"], {}).get(dep["property"])) for dep in state_callback["inputs"]]
+    state = [KEYS.get(dep["id"], {}).get(dep["property"]) for dep in state_callback["state"]]
+    answer = CLIENT.post("/_dash-update-component", json=callback_body(state_callback, inputs, state=state, changed=[f"{ids.UPLOAD_MODE}.value"])).get_json()["response"]
+    assert answer[ids.FILTER]["data"]["tail"] == ""  # the page's URL stays the bundled view's
+    assert token not in json.dumps(answer) and "beside" not in json.dumps(answer[ids.FILTER])
+    assert "Reader Farm SA (1 flow) (your data)" in [option["label"] for option in answer[ids.FIRMS]["options"]]
