@@ -78,14 +78,14 @@ def create_app(data_dir: Path | None = None) -> Dash:
     app.layout = lambda: build_layout(dataset, topojson_url, requested_query(), home)
     warm_default_view(dataset)
     uploads = register_upload(app, dataset)
-    register_state_callback(app, dataset)
+    register_state_callback(app, dataset, uploads.dataset)
     register_view_callbacks(app, dataset, uploads.dataset)
     register_controls_callbacks(app)
     register_timeline_callbacks(app, dataset)
     register_table_callbacks(app, dataset)
     register_sources_callbacks(app, dataset, uploads.dataset)
     register_api(app, dataset)
-    register_presskit(app, dataset)
+    register_presskit(app, dataset, uploads.dataset)
     harden(app, settings.frame_ancestors, settings.debug)
     return app
 

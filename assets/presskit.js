@@ -17,8 +17,18 @@
   const TITLE_ROOM_PX = 44;
   const MODEBAR_DOWNLOAD = '.modebar-btn[data-title="Download plot as a PNG"], .modebar-btn[data-title="Download plot"]';
 
+  // The tab's upload (its key in session storage, never in the URL) and how it is drawn, so the
+  // kit's CSV carries what the page shows (components/presskit.py).
+  function yourData() {
+    let token = null;
+    try { token = JSON.parse(window.sessionStorage.getItem('upload-token')); } catch (error) { token = null; }
+    if (typeof token !== 'string') { return {}; }
+    const mode = document.querySelector('#upload-mode input:checked');
+    return { 'X-Rigflows-Upload': token, 'X-Rigflows-Layer': mode ? mode.value : 'instead' };
+  }
+
   async function fetchKit() {
-    const response = await fetch(new URL(ENDPOINT + window.location.search, document.baseURI), { headers: { Accept: 'application/json' } });
+    const response = await fetch(new URL(ENDPOINT + window.location.search, document.baseURI), { headers: Object.assign({ Accept: 'application/json' }, yourData()) });
     if (!response.ok) { throw new Error('press kit text: HTTP ' + response.status); }
     return response.json();
   }

@@ -73,6 +73,7 @@ CALC_PRESET = "calc-preset"
 CALC_EFFICIENCY = "calc-efficiency"
 CALC_PUE = "calc-pue"
 CALC_VERSION = "calc-version"
+CALC_SHARES = "calc-shares"
 CALC_MESSAGE = "calc-message"
 CALC_FORMULA = "calc-formula"
 
@@ -80,6 +81,8 @@ UPLOAD = "upload"
 UPLOAD_RESULT = "upload-result"
 UPLOAD_TOKEN = "upload-token"
 UPLOAD_FORGET = "upload-forget"
+#: "Instead of" or "beside" the bundled data (`rigflows.layers`): kept in the tab, never in the URL.
+UPLOAD_MODE = "upload-mode"
 YOUR_DATA = "your-data-banner"
 
 #: The event timeline (components.timeline): its card, the line naming the selected month, the

@@ -16,8 +16,8 @@ from dash import Input, Output, html
 from flask import jsonify, request
 
 from rigflows.dataset import Dataset
+from rigflows.layers import drawn, drawn_vocabulary, layered_export
 from rigflows.presskit import CHARTS, press_kit
-from rigflows.select import vocabulary
 from rigflows.state import parse_query
 
 ENDPOINT = "api/v1/presskit.json"
@@ -49,16 +49,29 @@ def presskit_controls() -> html.Div:
     ])
 
 
-def register_presskit(app, dataset: Dataset) -> None:
+#: Headers the page's press kit request carries when its tab draws an upload (assets/presskit.js):
+#: the tab's upload key (never in the URL) and "instead" or "beside".
+UPLOAD_HEADER = "X-Rigflows-Upload"
+LAYER_HEADER = "X-Rigflows-Layer"
+YOUR_DATA_NOTE = (
+    "Your data (not shared): this kit was made in a tab that draws the reader's own upload {how}. "
+    "The CSV's 'layer' column says whose each row is; the link opens the bundled data only.\n"
+)
+
+
+def register_presskit(app, dataset: Dataset, dataset_for=lambda token: None) -> None:
     """The endpoint and the buttons' browser callbacks (assets/presskit.js)."""
-    vocab = vocabulary(dataset)
     server = app.server
     prefix = app.config.requests_pathname_prefix
 
     def presskit_json():
-        state, notices = parse_query(request.query_string.decode("utf-8", "replace"), vocab)
+        data = drawn(dataset, dataset_for(request.headers.get(UPLOAD_HEADER)), request.headers.get(LAYER_HEADER))
+        state, notices = parse_query(request.query_string.decode("utf-8", "replace"), drawn_vocabulary(dataset, data))
         base_url = request.host_url.rstrip("/") + prefix
-        kit = press_kit(dataset, state, base_url, datetime.now(timezone.utc).date())
+        kit = press_kit(data.main, state, base_url, datetime.now(timezone.utc).date(), table=layered_export(dataset, data, state))
+        if data.main is not dataset or data.yours is not None:
+            how = "beside the bundled data, as a marked layer" if data.yours is not None else "instead of the bundled data"
+            kit["files"]["your-data.txt"] = YOUR_DATA_NOTE.format(how=how)
         response = jsonify({**kit, "notices": notices})
         response.headers["Cache-Control"] = "no-store"  # it carries today's date
         return response

@@ -13,7 +13,8 @@ from components.presskit import presskit_controls
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import view_sources
-from rigflows.select import credited_sources, derived_remainders, editorial_notes, export_table, vocabulary
+from rigflows.layers import drawn, drawn_vocabulary, layered_export
+from rigflows.select import credited_sources, derived_remainders, editorial_notes
 from rigflows.state import ViewState, parse_query
 
 CONFIDENCE_MEANINGS = {
@@ -108,12 +109,15 @@ def sources_panel(dataset: Dataset, state: ViewState) -> list:
 
 
 def register_sources_callbacks(app, dataset: Dataset, dataset_for=lambda token: None) -> None:
-    vocab = vocabulary(dataset)
 
-    @app.callback(Output(ids.CSV_FILE, "data"), Input(ids.DOWNLOAD_CSV, "n_clicks"), State(ids.URL, "search"), State(ids.UPLOAD_TOKEN, "data"), prevent_initial_call=True)
-    def download_csv(_clicks, search, upload_token):
-        state = parse_query(search if isinstance(search, str) else "", vocab)[0]
-        return dcc.send_string(csv_text(export_table(dataset_for(upload_token) or dataset, state)), view_filename(state))
+    @app.callback(
+        Output(ids.CSV_FILE, "data"), Input(ids.DOWNLOAD_CSV, "n_clicks"), State(ids.URL, "search"), State(ids.UPLOAD_TOKEN, "data"), State(ids.UPLOAD_MODE, "value"), prevent_initial_call=True
+    )
+    def download_csv(_clicks, search, upload_token, upload_mode):
+        """The rows of the view; with an upload drawn, a `layer` column says whose each row is."""
+        data = drawn(dataset, dataset_for(upload_token), upload_mode)
+        state = parse_query(search if isinstance(search, str) else "", drawn_vocabulary(dataset, data))[0]
+        return dcc.send_string(csv_text(layered_export(dataset, data, state)), view_filename(state))
 
     app.clientside_callback(
         "window.rigflows.downloadAllCharts",

@@ -21,7 +21,8 @@ from components.controls import options
 from components.views import state_keys
 from rigflows.actions import ClickCountry, ClickFirm, OpenLink, Reset, SetFilters, SetToggles, apply
 from rigflows.dataset import Dataset
-from rigflows.select import country_choices, country_options, empty_reason, firm_choices, method_text, vocabulary
+from rigflows.layers import Drawn, choices, clicked_name, drawn, drawn_vocabulary, layer_empty_reason
+from rigflows.select import country_options, method_text
 from rigflows.state import FLAGS, ViewState, Vocabulary, clean_state, keep_model, parse_query
 
 
@@ -50,10 +51,16 @@ def notices_list(notices: list[str]):
     return html.Ul([html.Li(text) for text in notices], className="notices-list") if notices else None
 
 
-def register_state_callback(app, dataset: Dataset) -> None:
-    vocab = vocabulary(dataset)
-    months = list(vocab.months)
-    country_by_name = {name: code for code, name in country_options(dataset).items()}
+def country_codes(data: Drawn) -> dict[str, str]:
+    """{name: ISO-3} of every country of the data drawn: a Sankey node is clicked by name."""
+    layers = [data.main] + ([data.yours] if data.yours is not None else [])
+    return {name: code for layer in layers for code, name in country_options(layer).items()}
+
+
+def register_state_callback(app, dataset: Dataset, dataset_for=lambda token: None) -> None:
+    """`dataset_for(token)`: the tab's upload (see `components.views`): the filters, the
+    Sankey's clicks and the calculator name what the tab draws, the upload's names included."""
+    months = list(drawn_vocabulary(dataset, drawn(dataset, None, None)).months)
 
     @app.callback(
         Output(ids.METRIC, "value"),
@@ -68,6 +75,7 @@ def register_state_callback(app, dataset: Dataset) -> None:
         Output(ids.CALC_EFFICIENCY, "value"),
         Output(ids.CALC_PUE, "value"),
         Output(ids.CALC_VERSION, "value"),
+        Output(ids.CALC_SHARES, "value"),
         Output(ids.CALC_MESSAGE, "children"),
         Output(ids.CALC_FORMULA, "children"),
         Output(ids.COUNTRIES, "options"),
@@ -84,21 +92,25 @@ def register_state_callback(app, dataset: Dataset) -> None:
         Input(ids.CLEAR_FIRMS, "n_clicks"),
         Input(ids.CLEAR_COUNTRIES, "n_clicks"),
         *[Input(control, "value") for control in CALCULATOR_INPUTS],
+        Input(ids.UPLOAD_TOKEN, "data"),
+        Input(ids.UPLOAD_MODE, "value"),
         State(ids.METRIC, "value"),
         State(ids.MONTH, "value"),
         *[State(ids.key(part), "data") for part in ids.KEYED],
         prevent_initial_call=True,
     )
-    def on_reader_action(navigate, countries, firms, toggles, _reset, map_click, sankey_click, _clear_firms, _clear_countries, preset, efficiency, pue, version, metric, month_index, *drawn_keys):
+    def on_reader_action(navigate, countries, firms, toggles, _reset, map_click, sankey_click, _clear_firms, _clear_countries, preset, efficiency, pue, version, shares, upload_token, upload_mode, metric, month_index, *drawn_keys):
         trigger = callback_context.triggered_id
+        data = drawn(dataset, dataset_for(upload_token), upload_mode)
+        vocab = drawn_vocabulary(dataset, data)
         toggles = toggles if isinstance(toggles, list) else []
         month = months[month_index] if isinstance(month_index, int) and not isinstance(month_index, bool) and 0 <= month_index < len(months) else None
         now, notices = clean_state(vocab, metric, month, countries, firms, **{name: param in toggles for name, param in FLAGS.items()})
         # The overlay as it was before this event: the map frames' key remembers it.
         frames_key = drawn_keys[ids.KEYED.index(ids.MAP_FRAMES)]
-        drawn = parse_query(frames_key if isinstance(frames_key, str) else "", vocab)[0]
+        frames_state = parse_query(frames_key if isinstance(frames_key, str) else "", vocab)[0]
         # ...and the load model, which the frames are drawn with.
-        before = keep_model(replace(now, show_farms=drawn.show_farms), drawn)
+        before = keep_model(replace(now, show_farms=frames_state.show_farms), frames_state)
         event, model_notices = None, []
         if trigger == ids.NAVIGATE:
             linked, notices = parse_query(navigate if isinstance(navigate, str) else "", vocab)
@@ -117,17 +129,19 @@ def register_state_callback(app, dataset: Dataset) -> None:
             # A country, or a flow line (whose customdata is its destination's code).
             event = ClickCountry(_clicked(map_click, "location") or _clicked(map_click, "customdata") or "")
         elif trigger == ids.SANKEY:
-            label = _clicked(sankey_click, "label")
-            event = ClickCountry(country_by_name[label]) if label in country_by_name else ClickFirm(label or "")
+            label = clicked_name(_clicked(sankey_click, "label") or "")
+            country_by_name = country_codes(data)
+            event = ClickCountry(country_by_name[label]) if label in country_by_name else ClickFirm(label)
         elif trigger in CALCULATOR_INPUTS:
-            event, model_notices = model_event(dataset, vocab, before, trigger, preset, efficiency, pue, version)
+            event, model_notices = model_event(data.main, vocab, before, trigger, preset, efficiency, pue, version, shares)
         state = apply(event, before, vocab) if event else before
 
         def changed(value, sent):
             return no_update if value == sent else value
 
         keys = [key.to_query() for key in state_keys(state).values()]
-        reason = empty_reason(dataset, state)
+        reason = layer_empty_reason(data, state)
+        country_options_now, firm_options_now = choices(data, state)
         return (
             changed(state.metric, metric),
             changed(months.index(state.month), month_index),
@@ -136,13 +150,13 @@ def register_state_callback(app, dataset: Dataset) -> None:
             changed(toggles_value(state), toggles),
             notices_list(notices),
             filter_data(state, vocab),
-            *[changed(key, drawn) for key, drawn in zip(keys, drawn_keys)],
-            *[changed(value, sent) for value, sent in zip(calculator_values(dataset, state, trigger, preset), (preset, efficiency, pue, version))],
+            *[changed(key, sent) for key, sent in zip(keys, drawn_keys)],
+            *[changed(value, sent) for value, sent in zip(calculator_values(data.main, state, trigger, preset), (preset, efficiency, pue, version, shares))],
             " ".join(model_notices) or None,
-            method_text(dataset, state),
+            method_text(data.main, state),
             # The options narrowed by the other filter, with counts (select.country_choices).
-            options(country_choices(dataset, state)),
-            options(firm_choices(dataset, state)),
+            options(country_options_now),
+            options(firm_options_now),
             reason is None,
             reason,
         )

@@ -10,7 +10,7 @@ from flask import Response, request
 
 from components import ids
 from components.hardening import MAX_REQUEST_BYTES
-from rigflows import upload
+from rigflows import layers, upload
 from rigflows.api import API_PREFIX
 from rigflows.dataset import Dataset
 from rigflows.schema import TABLE_NAMES
@@ -36,6 +36,12 @@ def upload_layout(dataset: Dataset) -> html.Section:
                 f"An accepted upload is kept on this server for {upload.EXPIRY_SECONDS // 3600} hours under a random key that only this browser tab holds (never in the link), and is shown to no one else."
             ),
             dcc.Upload(id=ids.UPLOAD, className="upload-drop", multiple=False, max_size=-1, style=DROP_STYLE, children=html.Div(["Drop a CSV or zip here, or ", html.Button("choose a file", type="button")])),
+            html.Div(className="control upload-mode", children=[
+                html.Label("Draw your data", htmlFor=ids.UPLOAD_MODE),
+                # Kept in this tab (session storage), like the upload's key: never in a shared link.
+                dcc.RadioItems(id=ids.UPLOAD_MODE, options=[{"label": label, "value": mode} for mode, label in layers.MODES.items()], value=layers.DEFAULT_MODE,
+                               persistence=True, persistence_type="session", className="metric-options"),
+            ]),
             html.Div(id=ids.UPLOAD_RESULT, className="upload-result", role="status", **{"aria-live": "polite"}),
             html.Button("Forget my data", id=ids.UPLOAD_FORGET, n_clicks=0, className="upload-forget"),
             dcc.Store(id=ids.UPLOAD_TOKEN, storage_type="session", data=None),  # data=None: no extra callback on load
@@ -104,16 +110,23 @@ def register_upload(app, dataset: Dataset) -> upload.UploadStore:
             return Response(f"404 Not Found: the tables are {', '.join(TABLE_NAMES)}\n", status=404, mimetype="text/plain")
         return Response(upload.template_csv(name), content_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
-    @app.callback(Output(ids.YOUR_DATA, "children"), Input(ids.UPLOAD_TOKEN, "data"))
-    def your_data_banner(token):
+    @app.callback(Output(ids.YOUR_DATA, "children"), Input(ids.UPLOAD_TOKEN, "data"), Input(ids.UPLOAD_MODE, "value"))
+    def your_data_banner(token, mode):
         tables = store.uploaded_tables(token)
         if not tables:
             return None
         names = ", ".join(f"{name}.csv" for name in tables)
+        if layers.mode_of(mode) == layers.BESIDE:
+            how = (
+                f"Your upload ({names}) is drawn beside the bundled data, never added to it: its own Sankey nodes and links and its dashed energy lines are marked "
+                f"\u201c{layers.YOURS.strip()}\u201d, its map figures are the \u25c6 markers, and the CSV's \u201clayer\u201d column says whose each row is. "
+            )
+        else:
+            how = f"The charts, the sources and the CSV download below are drawn from your upload ({names}) instead of the bundled data. "
         return html.P(className="your-data-banner", style=BANNER_STYLE, children=[
             html.Strong("Your data (not shared). "),
-            f"The charts, the sources and the CSV download below are drawn from your upload ({names}) instead of the bundled data; links you share still open the bundled data. ",
-            "Use \u201cForget my data\u201d at the foot of the page to go back.",
+            how,
+            "Links you share still open the bundled data. Use \u201cForget my data\u201d at the foot of the page to go back.",
         ])
 
     @app.callback(

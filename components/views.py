@@ -35,7 +35,8 @@ from rigflows.render import (
     sources_key,
     view_sources,
 )
-from rigflows.select import credited_sources, unquantified_reports, vocabulary
+from rigflows.layers import Drawn, drawn, drawn_vocabulary, energy_beside, energy_frames_beside, map_beside, map_frames_beside, sankey_beside
+from rigflows.select import credited_sources, unquantified_reports
 from rigflows.state import ViewState, parse_query
 
 
@@ -109,59 +110,91 @@ def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
     return [html.H3("Reported but not drawn (no count, plans, and orders while their layer is off)"), html.Ul(items)]
 
 
-def dataset_label(token, shown: Dataset, dataset: Dataset) -> str:
+def dataset_label(token, shown: Drawn, dataset: Dataset) -> str:
     """Which data a Store was filled from: "bundled", or a digest of the upload's token (never
-    the token itself). The page compares it, so the same filter from other data redraws."""
-    return "bundled" if shown is dataset else "upload-" + hashlib.sha256(str(token).encode()).hexdigest()[:12]
+    the token itself) and whether it is drawn beside the bundled data. The page compares it, so
+    the same filter from other data redraws."""
+    if shown.main is dataset and shown.yours is None:
+        return "bundled"
+    return f"upload-{shown.label}-" + hashlib.sha256(str(token).encode()).hexdigest()[:12]
+
+
+def your_unquantified(bundled: Dataset, yours: Dataset, key: ViewState) -> list:
+    """The upload's flows reported without a count that the bundled list does not already
+    have, under the bundled ones, marked."""
+    listed = set(unquantified_reports(bundled, key)["what"])
+    mine = unquantified_reports(yours, key)
+    if mine.empty or mine["what"].isin(listed).all():
+        return []
+    items = [html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{row.source_ids}]", className="source-ids")]) for row in mine.itertuples() if row.what not in listed]
+    return [html.H3("Your data (not shared): reported but not drawn"), html.Ul(items)]
 
 
 def register_view_callbacks(app, dataset: Dataset, dataset_for=lambda token: None) -> None:
     """`dataset_for(token)`: the reader's uploaded Dataset for the upload token in their tab's
-    session storage (`ids.UPLOAD_TOKEN`), drawn instead of `dataset` while it lives (None: the
-    bundled data). Every callback here takes the token as an input, so an upload, a reload with
-    a live upload and "Forget my data" redraw every chart with the right data."""
-    vocab = vocabulary(dataset)
+    session storage (`ids.UPLOAD_TOKEN`), drawn instead of `dataset` or beside it, as the reader
+    chose (`ids.UPLOAD_MODE`, `rigflows.layers`), while it lives (None: the bundled data). Every
+    callback here takes the token and the choice as inputs, so an upload, a reload with a live
+    upload, the choice and "Forget my data" redraw every chart with the right data."""
     token = Input(ids.UPLOAD_TOKEN, "data")
+    mode = Input(ids.UPLOAD_MODE, "value")
 
-    def state_of(query) -> ViewState:
-        """A key Store's query: written by the state callback, parsed like any URL anyway."""
-        return parse_query(query if isinstance(query, str) else "", vocab)[0]
+    def shown(upload_token, upload_mode) -> Drawn:
+        return drawn(dataset, dataset_for(upload_token), upload_mode)
 
-    def shown(upload_token) -> Dataset:
-        return dataset_for(upload_token) or dataset
+    def state_of(query, data: Drawn) -> ViewState:
+        """A key Store's query: written by the state callback, parsed like any URL anyway, with
+        the names of the data drawn (an upload's own countries and firms)."""
+        return parse_query(query if isinstance(query, str) else "", drawn_vocabulary(dataset, data))[0]
 
-    @app.callback(Output(ids.served(ids.MAP), "data"), Input(ids.key(ids.MAP), "data"), token, prevent_initial_call=True)
-    def draw_map(query, upload_token):
-        state = state_of(query)
-        return {"key": map_frames_key(state).to_query(), "figure": map_figure(shown(upload_token), map_key(state)).figure}
+    @app.callback(Output(ids.served(ids.MAP), "data"), Input(ids.key(ids.MAP), "data"), token, mode, prevent_initial_call=True)
+    def draw_map(query, upload_token, upload_mode):
+        data = shown(upload_token, upload_mode)
+        state = state_of(query, data)
+        figure = map_beside(dataset, data.yours, map_key(state)) if data.yours else map_figure(data.main, map_key(state)).figure
+        return {"key": map_frames_key(state).to_query(), "figure": figure}
 
-    @app.callback(Output(ids.SANKEY, "figure"), Output(ids.UNQUANTIFIED, "children"), Input(ids.key(ids.SANKEY), "data"), token, prevent_initial_call=True)
-    def draw_sankey(query, upload_token):
-        key, data = sankey_key(state_of(query)), shown(upload_token)
-        return sankey_figure(data, key).figure, unquantified_listing(data, key)
+    @app.callback(Output(ids.SANKEY, "figure"), Output(ids.UNQUANTIFIED, "children"), Input(ids.key(ids.SANKEY), "data"), token, mode, prevent_initial_call=True)
+    def draw_sankey(query, upload_token, upload_mode):
+        data = shown(upload_token, upload_mode)
+        key = sankey_key(state_of(query, data))
+        if data.yours:
+            return sankey_beside(dataset, data.yours, key).figure, (unquantified_listing(dataset, key) or []) + your_unquantified(dataset, data.yours, key) or None
+        return sankey_figure(data.main, key).figure, unquantified_listing(data.main, key)
 
-    @app.callback(Output(ids.served(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY), "data"), token, prevent_initial_call=True)
-    def draw_energy(query, upload_token):
-        state = state_of(query)
-        return {"key": energy_frames_key(state).to_query(), "figure": energy_figure(shown(upload_token), energy_key(state)).figure}
+    @app.callback(Output(ids.served(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY), "data"), token, mode, prevent_initial_call=True)
+    def draw_energy(query, upload_token, upload_mode):
+        data = shown(upload_token, upload_mode)
+        state = state_of(query, data)
+        figure = energy_beside(dataset, data.yours, energy_key(state)) if data.yours else energy_figure(data.main, energy_key(state)).figure
+        return {"key": energy_frames_key(state).to_query(), "figure": figure}
 
     # Filled on load and after each filter change; the page draws every month and metric from
     # them. Labelled with their data, so frames of the same filter from other data redraw.
-    @app.callback(Output(ids.frames(ids.MAP), "data"), Input(ids.key(ids.MAP_FRAMES), "data"), token)
-    def fill_map_frames(query, upload_token):
-        data = shown(upload_token)
-        return {**map_frames(data, map_frames_key(state_of(query))).data, "dataset": dataset_label(upload_token, data, dataset)}
+    @app.callback(Output(ids.frames(ids.MAP), "data"), Input(ids.key(ids.MAP_FRAMES), "data"), token, mode)
+    def fill_map_frames(query, upload_token, upload_mode):
+        data = shown(upload_token, upload_mode)
+        key = map_frames_key(state_of(query, data))
+        frames = map_frames_beside(dataset, data.yours, key) if data.yours else map_frames(data.main, key).data
+        return {**frames, "dataset": dataset_label(upload_token, data, dataset)}
 
-    @app.callback(Output(ids.frames(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY_FRAMES), "data"), token)
-    def fill_energy_frames(query, upload_token):
-        data = shown(upload_token)
-        return {**energy_frames(data, energy_frames_key(state_of(query))).data, "dataset": dataset_label(upload_token, data, dataset)}
+    @app.callback(Output(ids.frames(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY_FRAMES), "data"), token, mode)
+    def fill_energy_frames(query, upload_token, upload_mode):
+        data = shown(upload_token, upload_mode)
+        key = energy_frames_key(state_of(query, data))
+        frames = energy_frames_beside(dataset, data.yours, key) if data.yours else energy_frames(data.main, key).data
+        return {**frames, "dataset": dataset_label(upload_token, data, dataset)}
 
-    @app.callback(Output(ids.SOURCES, "children"), Output(ids.SOURCES_SHOWN, "data"), Input(ids.key(ids.SOURCES), "data"), token, State(ids.SOURCES_SHOWN, "data"))
-    def list_sources(query, upload_token, listed_now):
+    @app.callback(Output(ids.SOURCES, "children"), Output(ids.SOURCES_SHOWN, "data"), Input(ids.key(ids.SOURCES), "data"), token, mode, State(ids.SOURCES_SHOWN, "data"))
+    def list_sources(query, upload_token, upload_mode, listed_now):
         """The panel is sent only when its data or its list of sources differs from the page's."""
-        key, data = sources_key(state_of(query)), shown(upload_token)
-        listed = "|".join([dataset_label(upload_token, data, dataset), *view_sources(data, key)["source_id"]])
+        data = shown(upload_token, upload_mode)
+        key = sources_key(state_of(query, data))
+        layers = [data.main] + ([data.yours] if data.yours else [])
+        listed = "|".join([dataset_label(upload_token, data, dataset), *(source for layer in layers for source in view_sources(layer, key)["source_id"])])
         if listed == listed_now:
             return no_update, no_update
-        return sources_panel(data, key), listed
+        panel = sources_panel(data.main, key)
+        if data.yours:
+            panel = [*panel, html.H3("Your data (not shared): the sources your upload cites"), *sources_panel(data.yours, key)]
+        return panel, listed

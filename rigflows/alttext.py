@@ -223,7 +223,7 @@ def energy_alts(state: ViewState, months: list[str], series: pd.DataFrame, repor
     overstated = lambda month: " (measurement-gap month: overstated)" if month in gap else ""  # noqa: E731
     before = [
         f"Line chart of estimated Bitcoin mining load in GW, monthly from {date_label(every_month[0])} to {date_label(every_month[-1])}, for {countries}: a model, not measured.",
-        describe_assumptions(state.efficiency, state.pue) + ("" if state.is_default_model else " The default model is drawn dotted for comparison."),
+        describe_assumptions(state.efficiency, state.pue, state.shares) + ("" if state.is_default_model else " The default model is drawn dotted for comparison."),
         f"{version_note(series)}.",
     ]
     if series[["load_gw_low", "load_gw_high"]].notna().all(axis=1).any():

@@ -133,6 +133,7 @@ def country_mining_load(
     version: str = "v1",
     efficiency: float | None = None,
     pue: float = 1.0,
+    shares: tuple[tuple[str, str, float], ...] = (),
 ) -> pd.DataFrame:
     """Estimated mining load per country and month, in GW, with a fleet-efficiency range.
 
@@ -142,9 +143,15 @@ def country_mining_load(
     fleet-efficiency bounds × `pue`. 1 EH/s at 1 J/TH is 1 MW. `cbeci_j_per_th` is CBECI's
     implied efficiency (network power ÷ network hashrate); `default_gw` is the default model,
     kept for comparison.
+
+    `shares`: the reader's (ISO-3, month, percent), each replacing the country's CBECI share that
+    month (or adding it): its hashrate is then that share of the month's network hashrate (the
+    sum of CBECI's country hashrates), and `share_set_by_reader` is True. `default_gw` stays
+    CBECI's share × network power (unknown for a country CBECI does not list that month).
     """
     power = monthly_network_power(cbeci_power, cbeci_annual, version)
     network_ehs = hashrate_share.groupby("month")["hashrate_ehs"].sum().rename("network_ehs").reset_index()
+    hashrate_share = with_readers_shares(hashrate_share, network_ehs, shares)
     merged = hashrate_share.merge(power, on="month", how="inner").merge(network_ehs, on="month", how="left")
     hardware = miner_efficiency if miner_efficiency is not None else pd.DataFrame({"model": [], "released": [], "j_per_th": [], "fleet_class": []})
     bounds = efficiency_bounds(power["month"], hardware)
@@ -152,14 +159,16 @@ def country_mining_load(
     gaps = measurement_gap_months(hashrate_share)
     fraction = merged["share_pct"] / 100
     ehs = merged["hashrate_ehs"].astype("float64")
-    default_gw = fraction * merged["network_gw"]
-    load_gw = default_gw * pue if efficiency is None else ehs * efficiency * pue / MW_PER_GW
+    default_gw = merged["cbeci_share_pct"].astype("float64") / 100 * merged["network_gw"]
+    load_gw = fraction * merged["network_gw"] * pue if efficiency is None else ehs * efficiency * pue / MW_PER_GW
     cbeci_j_per_th = merged["network_gw"] * MW_PER_GW / merged["network_ehs"]
     return pd.DataFrame(
         {
             "month": merged["month"],
             "iso3": merged["iso3"],
             "share_pct": merged["share_pct"],
+            "share_set_by_reader": merged["share_set_by_reader"],
+            "cbeci_share_pct": merged["cbeci_share_pct"],
             "hashrate_ehs": merged["hashrate_ehs"],
             "flag": merged["flag"],
             "gap_month": merged["month"].isin(gaps),
@@ -175,6 +184,22 @@ def country_mining_load(
             "default_gw": default_gw,
         }
     )
+
+
+def with_readers_shares(hashrate_share: pd.DataFrame, network_ehs: pd.DataFrame, shares: tuple[tuple[str, str, float], ...]) -> pd.DataFrame:
+    """`hashrate_share` with the reader's shares in place of CBECI's (a row added where CBECI lists
+    none), hashrate = share × the month's network hashrate; `cbeci_share_pct` keeps CBECI's."""
+    table = hashrate_share.assign(cbeci_share_pct=hashrate_share["share_pct"], share_set_by_reader=False)
+    if not shares:
+        return table
+    network = network_ehs.set_index("month")["network_ehs"]
+    readers = pd.DataFrame(list(shares), columns=["iso3", "month", "share_pct"])
+    readers = readers[readers["month"].isin(network.index)]
+    readers = readers.assign(hashrate_ehs=readers["share_pct"] / 100 * readers["month"].map(network), share_set_by_reader=True)
+    kept = table.merge(readers[["iso3", "month"]], on=["iso3", "month"], how="left", indicator=True)
+    replaced = kept["_merge"] == "both"
+    readers = readers.merge(table.loc[replaced.to_numpy(), ["iso3", "month", "cbeci_share_pct", "flag"]], on=["iso3", "month"], how="left")
+    return pd.concat([table.loc[~replaced.to_numpy()], readers], ignore_index=True).sort_values(["month", "iso3"]).reset_index(drop=True)
 
 
 def grid_strain(load: pd.DataFrame, electricity: pd.DataFrame) -> pd.DataFrame:
@@ -199,21 +224,28 @@ def grid_strain(load: pd.DataFrame, electricity: pd.DataFrame) -> pd.DataFrame:
     return merged.drop(columns="year").sort_values(["month", "iso3"]).reset_index(drop=True)
 
 
-def describe_assumptions(efficiency: float | None, pue: float) -> str:
+def describe_assumptions(efficiency: float | None, pue: float, shares: tuple[tuple[str, str, float], ...] = ()) -> str:
     """The calculator's formula with the reader's values, e.g. 'Load (GW) = hashrate (EH/s) ×
-    34 J/TH × overhead 1.1 ÷ 1000'."""
-    if efficiency is None:
-        if pue == 1.0:
+    34 J/TH × overhead 1.1 ÷ 1000', and the hashrate shares the reader set."""
+    if efficiency is None and pue == 1.0:
+        if not shares:
             return "Default model: CBECI's own efficiency (its network power ÷ network hashrate), no added overhead."
-        return f"Your assumptions: load (GW) = CBECI's estimate × overhead {pue:g} (CBECI's efficiency already includes its own overhead, so this adds to it)."
-    return f"Your assumptions: load (GW) = hashrate (EH/s) × {efficiency:g} J/TH × overhead {pue:g} ÷ {MW_PER_GW}."
+        text = "Your assumptions: CBECI's own efficiency (its network power ÷ network hashrate), no added overhead."
+    elif efficiency is None:
+        text = f"Your assumptions: load (GW) = CBECI's estimate × overhead {pue:g} (CBECI's efficiency already includes its own overhead, so this adds to it)."
+    else:
+        text = f"Your assumptions: load (GW) = hashrate (EH/s) × {efficiency:g} J/TH × overhead {pue:g} ÷ {MW_PER_GW}."
+    if shares:
+        listed = "; ".join(f"{iso3} in {month}: {percent:g} %" for iso3, month, percent in shares)
+        text += f" Your hashrate shares, in place of CBECI's ({listed}): the country's hashrate = your share × the month's network hashrate."
+    return text
 
 
-def describe_model(cbeci_power: pd.DataFrame, cbeci_annual: pd.DataFrame, miner_efficiency: pd.DataFrame, version: str, efficiency: float | None = None, pue: float = 1.0) -> str:
+def describe_model(cbeci_power: pd.DataFrame, cbeci_annual: pd.DataFrame, miner_efficiency: pd.DataFrame, version: str, efficiency: float | None = None, pue: float = 1.0, shares: tuple[tuple[str, str, float], ...] = ()) -> str:
     """The method in words with the figures of this dataset and the reader's assumptions: the
     version's annual totals and the range's machines, all read from the tables, none typed here."""
     parts = [
-        describe_assumptions(efficiency, pue),
+        describe_assumptions(efficiency, pue, shares),
         "The default model: the country's share of Bitcoin hashrate (CBECI mining map) × CBECI's "
         f"network power that month (mean of its daily annualised TWh ÷ {TWH_PER_GW_YEAR:g}).",
     ]

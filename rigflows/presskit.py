@@ -15,6 +15,8 @@ import re
 from datetime import date
 from functools import lru_cache
 
+import pandas as pd
+
 from rigflows.alttext import and_join
 from rigflows.api import csv_text
 from rigflows.countries import country_name
@@ -77,6 +79,7 @@ def _model_in_words(state: ViewState) -> list[str]:
         parts.append(f"fleet efficiency {state.efficiency:g} J/TH")
     if state.pue != DEFAULT_PUE:
         parts.append(f"overhead {state.pue:g}")
+    parts += [f"hashrate share of {iso3} in {month} set to {percent:g} %" for iso3, month, percent in state.shares]
     return parts
 
 
@@ -204,9 +207,10 @@ def licence_notes(dataset: Dataset, state: ViewState) -> str:
     return "\n".join(lines) + "\n"
 
 
-def press_kit(dataset: Dataset, state: ViewState, base_url: str, today: date) -> dict:
+def press_kit(dataset: Dataset, state: ViewState, base_url: str, today: date, table: pd.DataFrame | None = None) -> dict:
     """Everything the press kit zip holds except the images (the browser draws those), plus the
-    captions the images carry. `files` maps a file name in the zip to its text."""
+    captions the images carry. `files` maps a file name in the zip to its text. `table`: the
+    CSV's rows when they are not `export_table`'s (a reader's upload drawn beside the data)."""
     state = with_month(dataset, state)
     month = default_month(dataset)
     link = view_link(base_url, state, month)
@@ -215,7 +219,7 @@ def press_kit(dataset: Dataset, state: ViewState, base_url: str, today: date) ->
     files = {
         "README.txt": _readme(state, link, today, charts),
         "link.txt": link + "\n",
-        f"rigflows_{slug}.csv": csv_text(export_table(dataset, state)),
+        f"rigflows_{slug}.csv": csv_text(export_table(dataset, state) if table is None else table),
         "citation.txt": citation_text(dataset, state, link, today),
         "citation.json": json.dumps(citation_csl(dataset, state, link, today), ensure_ascii=False, indent=2) + "\n",
         "citation.bib": citation_bibtex(dataset, state, link, today),

@@ -462,19 +462,19 @@ def _share_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=16)
-def mining_load(dataset: Dataset, version: str = DEFAULT_VERSION, efficiency: float | None = None, pue: float = 1.0) -> pd.DataFrame:
+def mining_load(dataset: Dataset, version: str = DEFAULT_VERSION, efficiency: float | None = None, pue: float = 1.0, shares: tuple = ()) -> pd.DataFrame:
     """Model: mining load and strain for every country and month (see rigflows.models).
 
     Depends on the dataset and the model's assumptions alone, so it is computed once per
     dataset and assumptions; treat it as read-only.
     """
-    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, version, efficiency, pue)
+    load = country_mining_load(dataset.hashrate_share, dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, version, efficiency, pue, shares)
     return grid_strain(load, dataset.electricity)
 
 
 def model_load(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """`mining_load` under the reader's assumptions (the state's model fields)."""
-    return mining_load(dataset, state.cbeci, state.efficiency, state.pue)
+    return mining_load(dataset, state.cbeci, state.efficiency, state.pue, state.shares)
 
 
 def efficiency_presets(dataset: Dataset) -> list[dict]:
@@ -492,7 +492,7 @@ def efficiency_presets(dataset: Dataset) -> list[dict]:
 
 def method_text(dataset: Dataset, state: ViewState) -> str:
     """The load model's method with this dataset's figures and the reader's assumptions."""
-    return describe_model(dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, state.cbeci, state.efficiency, state.pue)
+    return describe_model(dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, state.cbeci, state.efficiency, state.pue, state.shares)
 
 
 def version_text(version_drawn: str, chosen: str) -> str:
@@ -528,9 +528,9 @@ def _load_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         high=rows["load_gw_high"],
         status=_flag_status(rows["flag"], rows["gap_month"], "estimate"),
         details=[
-            [f"Share of hashrate: {share:.2f}%", _formula_text(ehs, j, pue, load, state), version_text(version, state.cbeci), *_flag_details(flag, gap)]
-            for share, ehs, j, pue, load, version, flag, gap in zip(
-                rows["share_pct"], rows["hashrate_ehs"], rows["j_per_th"], rows["pue"], rows["load_gw"], rows["version_drawn"], rows["flag"], rows["gap_month"]
+            [f"Share of hashrate: {share:.2f}%" + (" (your value)" if yours else ""), _formula_text(ehs, j, pue, load, state), version_text(version, state.cbeci), *_flag_details(flag, gap)]
+            for share, yours, ehs, j, pue, load, version, flag, gap in zip(
+                rows["share_pct"], rows["share_set_by_reader"], rows["hashrate_ehs"], rows["j_per_th"], rows["pue"], rows["load_gw"], rows["version_drawn"], rows["flag"], rows["gap_month"]
             )
         ],
         source_ids=_each_row(model_source_ids(dataset, with_demand=False), rows),
@@ -806,7 +806,7 @@ def _energy_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFram
 def energy_model_note(version_drawn: str, state: ViewState) -> str:
     """The model behind one energy row as drawn: the reader's efficiency and overhead (or
     CBECI's own) and the CBECI version of that month's network power."""
-    return f"GW, model estimate, not measured. {describe_assumptions(state.efficiency, state.pue)} {version_text(version_drawn, state.cbeci)}."
+    return f"GW, model estimate, not measured. {describe_assumptions(state.efficiency, state.pue, state.shares)} {version_text(version_drawn, state.cbeci)}."
 
 
 def _listing_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFrame]:

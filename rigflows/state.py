@@ -59,11 +59,14 @@ class ViewState:
     efficiency: float | None = None
     #: Overhead multiplier on the machines' power (PUE), within PUE_RANGE.
     pue: float = DEFAULT_PUE
+    #: The reader's hashrate shares: (ISO-3, month, percent) each replacing CBECI's share of that
+    #: country in that month, sorted by month then country (`parse_shares` checks them).
+    shares: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def is_default_model(self) -> bool:
         """True when the load is CBECI's own estimate, with no assumption of the reader's."""
-        return self.efficiency is None and self.pue == DEFAULT_PUE
+        return self.efficiency is None and self.pue == DEFAULT_PUE and not self.shares
 
     def to_query(self, default_month: str = DEFAULT_MONTH) -> str:
         """The query string (with leading '?', or '' for the default view), defaults omitted.
@@ -89,7 +92,9 @@ class ViewState:
             params["eff"] = f"{self.efficiency:g}"
         if self.pue != default.pue:
             params["pue"] = f"{self.pue:g}"
-        return "?" + urlencode(params, safe=",|") if params else ""
+        if self.shares:
+            params["share"] = shares_text(self.shares)
+        return "?" + urlencode(params, safe=",|:") if params else ""
 
     def slug(self) -> str:
         """A filename fragment that says what the view shows, e.g. 'share_2021-08_KAZ-RUS'."""
@@ -111,6 +116,8 @@ class ViewState:
             parts.append(f"eff{self.efficiency:g}")
         if self.pue != DEFAULT_PUE:
             parts.append(f"pue{self.pue:g}")
+        for iso3, month, percent in self.shares:
+            parts.append(f"share-{iso3}-{month}-{percent:g}")
         return "".join(f"_{part}" for part in parts)
 
 
@@ -209,7 +216,7 @@ def parse_query(query: str, vocabulary: Vocabulary) -> tuple[ViewState, list[str
     if len(query) > 4000:
         return ViewState(month=vocabulary.default_month), ["Ignored the link's settings: the address is too long."]
     params = parse_qs(query, keep_blank_values=True)
-    known = {"metric", "month", "country", "firm", *FLAGS.values(), "cbeci", "eff", "pue", "embed"}
+    known = {"metric", "month", "country", "firm", *FLAGS.values(), "cbeci", "eff", "pue", "share", "embed"}
     for name in sorted(set(params) - known):
         notices.append(f"Ignored unknown setting {_quote(name)}.")
     last = {name: values[-1] for name, values in params.items()}
@@ -260,7 +267,54 @@ def model_assumptions(params: dict, notices: list[str], vocabulary: Vocabulary) 
         value = _number(params["pue"], PUE_RANGE, "pue", "overhead (PUE)", f"overhead {DEFAULT_PUE:g}", notices)
         if value is not None:
             fields["pue"] = value
+    if params.get("share") is not None:
+        shares = parse_shares(params["share"], vocabulary, notices)
+        if shares:
+            fields["shares"] = shares
     return fields
+
+
+SHARE_FORMAT = "COUNTRY:YYYY-MM:PERCENT, e.g. KAZ:2021-08:18"
+
+
+def shares_text(shares: tuple[tuple[str, str, float], ...]) -> str:
+    """The URL form of the reader's shares: 'KAZ:2021-08:18,RUS:2021-08:9.5'."""
+    return ",".join(f"{iso3}:{month}:{percent:g}" for iso3, month, percent in shares)
+
+
+def parse_shares(raw: object, vocabulary: Vocabulary, notices: list[str]) -> tuple[tuple[str, str, float], ...]:
+    """The reader's hashrate shares from 'KAZ:2021-08:18,RUS:2021-08:9.5' (the URL's `share`).
+
+    Each names a country of the data, a month of the data and a percentage from 0 to 100; a
+    malformed, unknown or out-of-range item, a country-month given twice, and every share of a
+    month whose shares add up to more than 100 % are refused with a notice (CBECI's share stays).
+    """
+    if not isinstance(raw, str) or len(raw) > MAX_ITEMS * 24:
+        notices.append(f"Ignored share: use {SHARE_FORMAT}, at most {MAX_ITEMS} of them; showing CBECI's shares.")
+        return ()
+    chosen: dict[tuple[str, str], float] = {}
+    for item in _split(raw, ",")[:MAX_ITEMS]:
+        parts = [part.strip() for part in item.split(":")]
+        if len(parts) != 3:
+            notices.append(f"Ignored share {_quote(item)}: use {SHARE_FORMAT}.")
+            continue
+        iso3, month, text = parts[0].upper(), parts[1], parts[2]
+        if iso3 not in vocabulary.countries:
+            notices.append(f"Ignored share {_quote(item)}: no country {_quote(iso3)} in this data.")
+        elif month not in vocabulary.months:
+            notices.append(f"Ignored share {_quote(item)}: no hashrate data for month {_quote(month)} (the data covers {vocabulary.months[0]} to {vocabulary.months[-1]}).")
+        elif (iso3, month) in chosen:
+            notices.append(f"Ignored share {_quote(item)}: {iso3} in {month} was already given.")
+        else:
+            percent = _number(text, (0.0, 100.0), "share", f"share of {iso3} in {month} (%)", "CBECI's share", notices)
+            if percent is not None:
+                chosen[(iso3, month)] = percent
+    for month in sorted({month for _, month in chosen}):
+        total = sum(percent for (_, when), percent in chosen.items() if when == month)
+        if total > 100:
+            notices.append(f"Ignored the shares for {month}: together they make {total:g} %, more than the whole network; showing CBECI's shares.")
+            chosen = {key: value for key, value in chosen.items() if key[1] != month}
+    return tuple(sorted(((iso3, month, percent) for (iso3, month), percent in chosen.items()), key=lambda share: (share[1], share[0])))
 
 
 def _number(raw: object, bounds: tuple[float, float], name: str, what: str, fallback: str, notices: list[str]) -> float | None:
@@ -276,18 +330,19 @@ def _number(raw: object, bounds: tuple[float, float], name: str, what: str, fall
     return value
 
 
-def set_model(state: ViewState, vocabulary: Vocabulary, cbeci: object = None, efficiency: object = None, pue: object = None) -> tuple[ViewState, list[str]]:
+def set_model(state: ViewState, vocabulary: Vocabulary, cbeci: object = None, efficiency: object = None, pue: object = None, shares: object = None) -> tuple[ViewState, list[str]]:
     """`state` with the calculator's values (None or '' = the default); a bad value falls back
     to the default with a notice."""
     notices: list[str] = []
-    given = {name: value for name, value in (("cbeci", cbeci), ("eff", efficiency), ("pue", pue)) if value not in (None, "")}
+    given = {name: value for name, value in (("cbeci", cbeci), ("eff", efficiency), ("pue", pue), ("share", shares)) if value not in (None, "")}
     fields = model_assumptions(given, notices, vocabulary)
-    return replace(state, cbeci=fields.get("cbeci", DEFAULT_VERSION), efficiency=fields.get("efficiency"), pue=fields.get("pue", DEFAULT_PUE)), notices
+    model = replace(state, cbeci=fields.get("cbeci", DEFAULT_VERSION), efficiency=fields.get("efficiency"), pue=fields.get("pue", DEFAULT_PUE), shares=fields.get("shares", ()))
+    return model, notices
 
 
 def keep_model(state: ViewState, previous: ViewState) -> ViewState:
     """`state` with the load model of `previous`: controls that do not set the model keep it."""
-    return replace(state, cbeci=previous.cbeci, efficiency=previous.efficiency, pue=previous.pue)
+    return replace(state, cbeci=previous.cbeci, efficiency=previous.efficiency, pue=previous.pue, shares=previous.shares)
 
 
 def _split(raw: str, separator: str) -> list[str]:

@@ -65,3 +65,14 @@ def test_turning_the_energy_overlay_on_switches_the_map_to_strain_once():
     assert (kept.metric, kept.show_farms, kept.show_remainders) == ("share", True, False)
     off = apply(SetToggles(frozenset({"show_remainders"})), on, VOCAB)
     assert (off.metric, off.show_farms, off.show_remainders) == ("strain", False, True)
+
+
+def test_the_calculator_sets_the_model_and_keeps_the_filters():
+    from rigflows.actions import SetModel
+
+    model = ViewState(efficiency=34.0, pue=1.1, shares=(("KAZ", "2021-08", 18.0),))
+    after = apply(SetModel(model), BUSY, VOCAB)
+    assert (after.efficiency, after.pue, after.shares) == (34.0, 1.1, (("KAZ", "2021-08", 18.0),))
+    assert (after.countries, after.firms, after.metric) == (BUSY.countries, BUSY.firms, BUSY.metric)
+    # Reset drops the reader's assumptions with the filters.
+    assert apply(Reset(), after, VOCAB).is_default_model

@@ -41,7 +41,7 @@ def callback_for(output: str) -> dict:
 def page_csv(search: str) -> dict:
     """What the page's "Download data (CSV)" button sends the browser for a URL."""
     callback = callback_for(f"{ids.CSV_FILE}.data")
-    response = CLIENT.post("/_dash-update-component", json=callback_body(callback, [1], state=[search, None]))
+    response = CLIENT.post("/_dash-update-component", json=callback_body(callback, [1], state=[search, None, None]))
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["response"][ids.CSV_FILE]["data"]
 
@@ -171,7 +171,7 @@ def test_a_formula_in_the_data_is_neutralised_in_the_api_and_in_the_pages_csv(da
     notes = pd.read_csv(io.StringIO(view), keep_default_na=False)["notes"]
     assert "'" + formula in set(notes) and not notes.str.startswith("=").any()
     callback = next(c for c in client.get("/_dash-dependencies").get_json() if c["output"] == f"{ids.CSV_FILE}.data")
-    download = client.post("/_dash-update-component", json=callback_body(callback, [1], state=["?country=KAZ", None])).get_json()
+    download = client.post("/_dash-update-component", json=callback_body(callback, [1], state=["?country=KAZ", None, None])).get_json()
     assert download["response"][ids.CSV_FILE]["data"]["content"] == view
     # JSON is data, not a spreadsheet: served as written.
     rows = client.get("/api/v1/tables/flows.json").get_json()["rows"]

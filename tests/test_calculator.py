@@ -109,3 +109,87 @@ def test_the_energy_chart_keeps_the_default_model_beside_the_readers(dataset):
     plain = _energy(dataset, ViewState(countries=("KAZ",), month="2021-08"))
     assert not [trace for trace in plain.data if trace.name and "default model" in trace.name]
     assert not math.isnan(mine.y[at["2021-10"]])
+
+
+# --- the reader's hashrate share of a country in a month ------------------------------------
+# hashrate_share.csv, Aug 2021: USA 42.74, KAZ 21.85, RUS 13.56, CAN 11.54, OTHER 10.69,
+# IRL 5.65, MYS 5.54, DEU 5.40, IRN 3.75, CHN 0.00 EH/s: the network is 120.72 EH/s.
+
+
+def test_a_readers_share_of_kazakhstan_in_august_2021_at_two_efficiencies(dataset):
+    # 18 % × 120.72 EH/s = 21.7296 EH/s; × 34 J/TH = 738.8064 MW; × 1.1 = 812.687 MW.
+    shares = (("KAZ", "2021-08", 18.0),)
+    row = _kazakhstan_august(mining_load(dataset, "revised_2023", 34.0, 1.1, shares))
+    assert row["hashrate_ehs"] == pytest.approx(21.7296, abs=1e-6)
+    assert row["load_gw"] == pytest.approx(0.812687, abs=1e-6)
+    assert row["share_set_by_reader"] and row["cbeci_share_pct"] == 18.1
+    # 30 % × 120.72 = 36.216 EH/s; × 98 J/TH = 3,549.168 MW; no overhead.
+    row = _kazakhstan_august(mining_load(dataset, "revised_2023", 98.0, 1.0, (("KAZ", "2021-08", 30.0),)))
+    assert row["load_gw"] == pytest.approx(3.549168, abs=1e-6)
+    # The range follows the reader's hashrate: 36.216 EH/s × the best machine then (29.55 J/TH).
+    assert row["load_gw_low"] == pytest.approx(36.216 * 29.55 / 1000, abs=1e-6)
+
+
+def test_a_readers_share_against_the_default_model(dataset):
+    """With CBECI's own efficiency, load = share × network power; the default stays CBECI's share."""
+    default = _kazakhstan_august(mining_load(dataset))
+    network_gw = default["load_gw"] / 0.181  # CBECI's 18.10 % of the network power
+    row = _kazakhstan_august(mining_load(dataset, "revised_2023", None, 1.0, (("KAZ", "2021-08", 36.2),)))
+    assert row["load_gw"] == pytest.approx(0.362 * network_gw)
+    assert row["default_gw"] == pytest.approx(default["load_gw"])
+    # Every other country and month is untouched.
+    other = mining_load(dataset, "revised_2023", None, 1.0, (("KAZ", "2021-08", 36.2),))
+    untouched = ~((other["iso3"] == "KAZ") & (other["month"] == "2021-08"))
+    assert (other.loc[untouched, "load_gw"].to_numpy() == mining_load(dataset).loc[untouched.to_numpy(), "load_gw"].to_numpy()).all()
+
+
+def test_a_share_for_a_country_cbeci_does_not_list_that_month_adds_it(dataset):
+    # Paraguay has no CBECI row; 2 % of Aug 2021's 120.72 EH/s = 2.4144 EH/s × 30 J/TH = 72.432 MW.
+    vocab = vocabulary(dataset)
+    assert "PRY" in vocab.countries
+    load = mining_load(dataset, "revised_2023", 30.0, 1.0, (("PRY", "2021-08", 2.0),)).set_index(["iso3", "month"])
+    assert load.loc[("PRY", "2021-08"), "load_gw"] == pytest.approx(0.072432, abs=1e-6)
+    assert pd.isna(load.loc[("PRY", "2021-08"), "default_gw"])  # no CBECI share: no default to compare
+
+
+def test_shares_round_trip_through_the_url_and_change_the_model(dataset):
+    vocab = vocabulary(dataset)
+    state, notices = parse_query("?metric=load&share=RUS:2021-08:9.5,KAZ:2021-08:18", vocab)
+    assert notices == [] and state.shares == (("KAZ", "2021-08", 18.0), ("RUS", "2021-08", 9.5))
+    assert not state.is_default_model
+    assert state.to_query(vocab.default_month) == "?metric=load&share=KAZ:2021-08:18,RUS:2021-08:9.5"
+    assert state.filter_slug() == "_share-KAZ-2021-08-18_share-RUS-2021-08-9.5"
+
+
+@pytest.mark.parametrize(
+    ("share", "why"),
+    [
+        ("XXX:2021-08:18", "no country 'XXX'"),
+        ("KAZ:2030-01:18", "no hashrate data for month '2030-01'"),
+        ("KAZ:2021-08:101", "from 0 to 100"),
+        ("KAZ:2021-08:-1", "from 0 to 100"),
+        ("KAZ:2021-08:abc", "from 0 to 100"),
+        ("KAZ:2021-08:nan", "from 0 to 100"),
+        ("KAZ:2021-08", "use COUNTRY:YYYY-MM:PERCENT"),
+        ("KAZ:2021-08:60,RUS:2021-08:41", "together they make 101 %"),
+        ("KAZ:2021-08:10,KAZ:2021-08:12", "already given"),
+    ],
+)
+def test_nonsense_shares_are_refused_with_a_notice(dataset, share, why):
+    state, notices = parse_query(f"?metric=load&share={share}", vocabulary(dataset))
+    assert why in " ".join(notices)
+    # A refused share leaves CBECI's: only the first of a repeated pair stays.
+    assert state.shares == ((("KAZ", "2021-08", 10.0),) if "already" in why else ())
+
+
+def test_the_methods_text_and_the_csv_carry_the_readers_shares(dataset):
+    from rigflows.select import export_table
+
+    state = ViewState(metric="load", month="2021-08", countries=("KAZ",), efficiency=34.0, pue=1.1, shares=(("KAZ", "2021-08", 18.0),))
+    assert "KAZ in 2021-08: 18 %" in method_text(dataset, state)
+    table = export_table(dataset, state)
+    map_row = table[(table["view"] == "map") & (table["iso3"] == "KAZ")].iloc[0]
+    assert map_row["value"] == pytest.approx(0.812687, abs=1e-6)
+    assert "18.00% (your value)" in map_row["notes"]
+    energy = table[(table["view"] == "energy model") & (table["month"] == "2021-08")]
+    assert energy["notes"].str.contains("KAZ in 2021-08: 18 %").all()

@@ -58,3 +58,22 @@ def test_a_nonsense_efficiency_is_refused_with_a_message_and_the_default_kept(ty
     out = change("?metric=load&eff=34", ids.CALC_EFFICIENCY, typed)
     assert out[ids.FILTER]["data"]["tail"] == ""
     assert "29.55 to 765.69" in out[ids.CALC_MESSAGE]["children"]
+
+
+def test_a_typed_share_goes_into_the_view_and_the_formula():
+    out = change("?metric=load&country=KAZ", ids.CALC_SHARES, "kaz:2021-08:18")
+    assert out[ids.FILTER]["data"]["tail"] == "country=KAZ&share=KAZ:2021-08:18"
+    assert out[ids.CALC_SHARES]["value"] == "KAZ:2021-08:18"  # written back as the URL writes it
+    assert "KAZ in 2021-08: 18 %" in out[ids.CALC_FORMULA]["children"]
+    assert "share=KAZ:2021-08:18" in out[ids.key(ids.ENERGY)]["data"]
+
+
+def test_shares_over_100_percent_are_refused_with_a_message():
+    out = change("?metric=load&share=KAZ:2021-08:18", ids.CALC_SHARES, "KAZ:2021-08:70,USA:2021-08:40")
+    assert out[ids.FILTER]["data"]["tail"] == ""
+    assert "together they make 110 %" in out[ids.CALC_MESSAGE]["children"]
+    assert out[ids.CALC_SHARES]["value"] == ""
+
+
+def test_a_link_with_a_share_fills_the_share_field():
+    assert page("?metric=load&share=KAZ:2021-08:18")[ids.CALC_SHARES]["value"] == "KAZ:2021-08:18"

@@ -195,7 +195,7 @@ def keyed_callbacks(dependencies: list) -> list[dict]:
     stores = {ids.key(part) for part in ids.KEYED}
     return [
         callback for callback in dependencies
-        if callback["inputs"] and callback["inputs"][0]["id"] in stores and all(dep["id"] in stores | {ids.UPLOAD_TOKEN} for dep in callback["inputs"])
+        if callback["inputs"] and callback["inputs"][0]["id"] in stores and all(dep["id"] in stores | {ids.UPLOAD_TOKEN, ids.UPLOAD_MODE} for dep in callback["inputs"])
     ]
 
 

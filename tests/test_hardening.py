@@ -689,7 +689,7 @@ def test_the_map_outlines_and_the_callback_answers_are_compressed():
     outlines = CLIENT.get("/assets/topojson/world_110m.json", headers={"Accept-Encoding": BROWSER_ENCODINGS})
     assert outlines.headers.get("Content-Encoding") in {"br", "gzip"}
     draw_map = callback_writing(f"{ids.served(ids.MAP)}.data")
-    answer = post(callback_body(draw_map, ["?metric=share", None]), headers={"Accept-Encoding": "gzip"})
+    answer = post(callback_body(draw_map, ["?metric=share", None, None]), headers={"Accept-Encoding": "gzip"})
     assert answer.headers.get("Content-Encoding") == "gzip"
     assert json.loads(gzip.decompress(answer.get_data()))["response"][ids.served(ids.MAP)]["data"]["figure"]["data"]
 

@@ -435,7 +435,7 @@ def test_two_instances_serve_the_same_view_byte_for_byte(served, tmp_path):
             page.sync_body(busy, f"{ids.MAP}.clickData", **{f"{ids.MAP}.clickData": {"points": [{"location": countries[2]}]}}),
             page.sync_body("?metric=bogus&country=<script>&colour=red"),
             page.sync_body(""),
-            callback_body(csv, [1], [busy, None], [f"{ids.DOWNLOAD_CSV}.n_clicks"]),
+            callback_body(csv, [1], [busy, None, None], [f"{ids.DOWNLOAD_CSV}.n_clicks"]),
             *(callback_body(chart, [busy]) for chart in page.chart_callbacks().values()),
         ]
         for path in ("/", "/_dash-layout", "/_dash-dependencies"):

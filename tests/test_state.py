@@ -77,3 +77,12 @@ def test_any_query_string_parses_to_a_valid_state(query):
     assert state.month in VOCAB.months
     assert set(state.countries) <= VOCAB.countries
     assert set(state.firms) <= VOCAB.firms
+
+
+def test_shares_round_trip_and_nonsense_is_refused():
+    state, notices = parse_query("?share=KAZ:2021-08:18", VOCAB)
+    assert notices == [] and state.shares == (("KAZ", "2021-08", 18.0),)
+    assert parse_query(state.to_query(VOCAB.default_month), VOCAB)[0] == state
+    for bad in ("KAZ:2021-08:100.5", "ATA:2021-08:5", "KAZ:2019-01:5", "KAZ;2021-08;5", "KAZ:2021-08:60,RUS:2021-08:60"):
+        state, notices = parse_query(f"?share={bad}", VOCAB)
+        assert state.shares == () and len(notices) == 1, bad

@@ -100,19 +100,29 @@ def accepted(raw: bytes, filename: str = "flows.csv") -> str:
     return token
 
 
-def drawn(output: str, part: str, token) -> dict:
-    """What the keyed callback writing `output` answers for the page's first view when the
-    tab's upload token becomes `token` (an upload, a reload with one, or Forget)."""
+def drawn(output: str, part: str, token, mode: str = "instead", query: str | None = None) -> dict:
+    """What the keyed callback writing `output` answers for the page's first view (or the key
+    `query`) when the tab's upload token becomes `token` (an upload, a reload with one, or
+    Forget), drawn `mode` ("instead" of the bundled data or "beside" it)."""
     callback = next(callback for callback in DEPENDENCIES if output in callback["output"])
-    inputs = [token if dep["id"] == ids.UPLOAD_TOKEN else KEYS[dep["id"]]["data"] for dep in callback["inputs"]]
+    given = {ids.UPLOAD_TOKEN: token, ids.UPLOAD_MODE: mode}
+    inputs = [given[dep["id"]] if dep["id"] in given else (query if query is not None else KEYS[dep["id"]]["data"]) for dep in callback["inputs"]]
     body = callback_body(callback, inputs, state=[None] * len(callback["state"]), changed=[f"{ids.UPLOAD_TOKEN}.data"])
     response = CLIENT.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["response"]
 
 
-def sankey_labels(token) -> list[str]:
-    return drawn(f"{ids.SANKEY}.figure", ids.SANKEY, token)[ids.SANKEY]["figure"]["data"][0]["node"]["label"]
+def sankey_labels(token, mode: str = "instead") -> list[str]:
+    return drawn(f"{ids.SANKEY}.figure", ids.SANKEY, token, mode)[ids.SANKEY]["figure"]["data"][0]["node"]["label"]
+
+
+def banner(token, mode: str = "instead"):
+    return CLIENT.post("/_dash-update-component", json=callback_body(BANNER, [token, mode])).get_json()["response"][ids.YOUR_DATA]["children"]
+
+
+def csv_download(token, mode: str = "instead", search: str = "") -> str:
+    return CLIENT.post("/_dash-update-component", json=callback_body(CSV, [1], state=[search, token, mode])).get_json()["response"][ids.CSV_FILE]["data"]["content"]
 
 
 def values(trace: dict) -> list[float]:
@@ -134,10 +144,11 @@ def sources_text(token) -> str:
 def test_a_valid_upload_is_drawn_instead_of_the_bundled_data_with_a_banner():
     token = accepted(MINE)
     assert "My Farm Co" in sankey_labels(token) and "BitRiver" in sankey_labels(None)
-    banner = CLIENT.post("/_dash-update-component", json=callback_body(BANNER, [token])).get_json()["response"][ids.YOUR_DATA]["children"]
-    assert "Your data (not shared)" in json.dumps(banner) and "flows.csv" in json.dumps(banner)
-    csv = CLIENT.post("/_dash-update-component", json=callback_body(CSV, [1], state=["", token])).get_json()["response"][ids.CSV_FILE]["data"]["content"]
+    text = json.dumps(banner(token))
+    assert "Your data (not shared)" in text and "flows.csv" in text and "instead of the bundled data" in text
+    csv = csv_download(token)
     assert "My Farm Co" in csv
+    assert csv.startswith("layer,") and "\nbundled," not in csv  # every row is the upload's
     # The API serves the bundled data only: an upload never leaves its tab.
     assert "My Farm Co" not in CLIENT.get("/api/v1/view.csv").get_data(as_text=True)
 
@@ -170,4 +181,104 @@ def test_a_forgotten_or_forged_token_draws_the_bundled_data_without_a_banner():
     CLIENT.post("/_dash-update-component", json=callback_body(UPLOAD, [None, 1], state=["flows.csv", token], changed=[f"{ids.UPLOAD_FORGET}.n_clicks"]))
     for stale in (token, "A" * 43, "../../data"):
         assert "BitRiver" in sankey_labels(stale) and "My Farm Co" not in sankey_labels(stale)
-        assert CLIENT.post("/_dash-update-component", json=callback_body(BANNER, [stale])).get_json()["response"][ids.YOUR_DATA]["children"] is None
+        assert banner(stale) is None and banner(stale, "beside") is None
+
+
+# --- "your data" beside the bundled data: a marked layer, never added in --------------------
+
+#: The bundled flows plus one of the reader's own: 1,234 machines from a seller and to a farm
+#: the bundled data does not name, to Paraguay (where the FT reported no count).
+BESIDE = FLOWS.rstrip(b"\n") + b"\nreader_pry,Reader Seller Ltd,mining_firm,PRY,Reader Farm SA,,1234,,,exact,2021-06,2021-09,,,relocation,single_report,,ft_exiled_machines,A reader's row.\n"
+
+
+def test_beside_the_bundled_data_the_uploads_flows_are_their_own_marked_sankey_nodes():
+    token = accepted(BESIDE)
+    labels = sankey_labels(token, "beside")
+    # The bundled nodes unchanged, and the upload's as their own nodes, marked.
+    assert {"BitRiver", "Russia", "Kazakhstan"} <= set(labels)
+    assert {"Reader Seller Ltd (your data)", "Paraguay (your data)", "Reader Farm SA (your data)", "BitRiver (your data)"} <= set(labels)
+    assert "Reader Farm SA" not in labels and "Paraguay" not in labels  # never unmarked
+    # Instead of the bundled data: the same upload, unmarked, alone.
+    assert "Reader Farm SA" in sankey_labels(token) and "Reader Farm SA (your data)" not in sankey_labels(token)
+    assert "beside the bundled data" in json.dumps(banner(token, "beside"))
+
+
+def test_beside_the_bundled_data_the_map_keeps_the_bundled_values_and_marks_the_uploads():
+    token = accepted(FEWER_TO_USA, "flow_totals.csv")
+    frames = drawn(f"{ids.frames(ids.MAP)}.data", ids.MAP_FRAMES, token, "beside")[ids.frames(ids.MAP)]["data"]
+    machines = frames["groups"]["machines"]["base"]
+    assert machines_to("USA", machines) == 87_200  # the bundled figure, not the reader's, not a sum
+    layer = next(trace for trace in machines["data"] if trace.get("name") == "Your data")
+    hover = dict(zip(layer["customdata"], layer["hovertext"]))
+    assert "12,345 machines" in hover["USA"] and "(your data)" in hover["USA"]
+    assert frames["dataset"].startswith("upload-beside-") and token not in json.dumps(frames)
+    # The share map draws no table of this upload: no markers there.
+    share = frames["groups"]["share"]["base"]
+    assert not [trace for trace in share["data"] if trace.get("name") == "Your data"]
+
+
+def test_beside_the_bundled_data_the_csv_says_which_layer_each_row_comes_from():
+    import io
+
+    import pandas as pd
+
+    token = accepted(BESIDE)
+    table = pd.read_csv(io.StringIO(csv_download(token, "beside")), keep_default_na=False)
+    assert list(table.columns[:2]) == ["layer", "view"]
+    assert set(table["layer"]) == {"bundled", "your data"}
+    mine = table[(table["layer"] == "your data") & (table["view"] == "sankey")]
+    assert ((mine["from"] == "Reader Seller Ltd") & (mine["to"] == "Paraguay") & (mine["value"] == "1234")).any()
+    bundled = table[table["layer"] == "bundled"]
+    assert not bundled["from"].eq("Reader Seller Ltd").any()
+    # The bundled map's Russia is the FT's figure; the reader's flows of this upload change no map value.
+    assert set(table.loc[table["layer"] == "your data", "view"]) <= {"map", "sankey", "reported without a count"}
+
+
+def test_filters_offer_the_names_only_the_upload_has_and_keep_them():
+    token = accepted(BESIDE)
+    state_callback = next(callback for callback in DEPENDENCIES if f"{ids.NOTICES}.children" in callback["output"])
+    props = dict(KEYS)
+    for mode in ("instead", "beside"):
+        given = {ids.UPLOAD_TOKEN: token, ids.UPLOAD_MODE: mode, ids.FIRMS: ["Reader Farm SA"]}
+        inputs = [given.get(dep["id"], props.get(dep["id"], {}).get(dep["property"])) for dep in state_callback["inputs"]]
+        state = [props.get(dep["id"], {}).get(dep["property"]) for dep in state_callback["state"]]
+        answer = CLIENT.post("/_dash-update-component", json=callback_body(state_callback, inputs, state=state, changed=[f"{ids.FIRMS}.value"])).get_json()["response"]
+        assert answer[ids.FILTER]["data"]["tail"] == "firm=Reader+Farm+SA", mode
+        firms = [option["value"] for option in answer[ids.FIRMS]["options"]]
+        assert "Reader Farm SA" in firms and not answer[ids.NOTICES]["children"]
+    # Without the upload the same name is refused, as any unknown name.
+    given = {ids.UPLOAD_TOKEN: None, ids.UPLOAD_MODE: "beside", ids.FIRMS: ["Reader Farm SA"]}
+    inputs = [given.get(dep["id"], props.get(dep["id"], {}).get(dep["property"])) for dep in state_callback["inputs"]]
+    state = [props.get(dep["id"], {}).get(dep["property"]) for dep in state_callback["state"]]
+    answer = CLIENT.post("/_dash-update-component", json=callback_body(state_callback, inputs, state=state, changed=[f"{ids.FIRMS}.value"])).get_json()["response"]
+    assert "Reader Farm SA" in json.dumps(answer[ids.NOTICES]["children"])
+
+
+def test_a_filter_on_an_upload_only_firm_draws_the_uploads_flows():
+    token = accepted(BESIDE)
+    for mode, label in (("instead", "Reader Farm SA"), ("beside", "Reader Farm SA (your data)")):
+        figure = drawn(f"{ids.SANKEY}.figure", ids.SANKEY, token, mode, query="?firm=Reader Farm SA")[ids.SANKEY]["figure"]
+        assert label in figure["data"][0]["node"]["label"], mode
+
+
+def test_the_press_kit_of_a_tab_with_an_upload_carries_its_layer():
+    token = accepted(BESIDE)
+    kit = CLIENT.get("/api/v1/presskit.json", headers={"X-Rigflows-Upload": token, "X-Rigflows-Layer": "beside"}).get_json()
+    csv = next(text for name, text in kit["files"].items() if name.endswith(".csv"))
+    assert csv.startswith("layer,") and "\nbundled," in csv and "\nyour data,sankey,machines,,,,Reader Seller Ltd,Paraguay," in csv
+    assert "beside the bundled data" in kit["files"]["your-data.txt"]
+    for headers in ({}, {"X-Rigflows-Upload": "A" * 43, "X-Rigflows-Layer": "beside"}):  # no upload, or a forged key
+        kit = CLIENT.get("/api/v1/presskit.json", headers=headers).get_json()
+        assert "Reader Seller Ltd" not in json.dumps(kit) and "your-data.txt" not in kit["files"]
+
+
+def test_choosing_beside_changes_no_part_of_the_link():
+    token = accepted(BESIDE)
+    state_callback = next(callback for callback in DEPENDENCIES if f"{ids.NOTICES}.children" in callback["output"])
+    given = {ids.UPLOAD_TOKEN: token, ids.UPLOAD_MODE: "beside"}
+    inputs = [given.get(dep["id"], KEYS.get(dep["id"], {}).get(dep["property"])) for dep in state_callback["inputs"]]
+    state = [KEYS.get(dep["id"], {}).get(dep["property"]) for dep in state_callback["state"]]
+    answer = CLIENT.post("/_dash-update-component", json=callback_body(state_callback, inputs, state=state, changed=[f"{ids.UPLOAD_MODE}.value"])).get_json()["response"]
+    assert answer[ids.FILTER]["data"]["tail"] == ""  # the page's URL stays the bundled view's
+    assert token not in json.dumps(answer) and "beside" not in json.dumps(answer[ids.FILTER])
+    assert "Reader Farm SA (1 flow) (your data)" in [option["label"] for option in answer[ids.FIRMS]["options"]]

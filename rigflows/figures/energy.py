@@ -108,7 +108,7 @@ def build_energy_figure(
     }
     clipped = bool(np.nanmax(floats(series["load_gw_high"]), initial=0) > top * _AXIS_TOP)
     band = "Band: fleet efficiency from the best machine CCAF lists by then to a fleet of S9-era machines" + (" (wider than shown; see hover)" if clipped else "")
-    assumptions = f"{escape(describe_assumptions(state.efficiency, state.pue))} Dotted: the default model.<br>" if own else ""
+    assumptions = f"{escape(describe_assumptions(state.efficiency, state.pue, state.shares))} Dotted: the default model.<br>" if own else ""
     note = (
         f"Model: share of hashrate × CBECI network power; not measured. {band}.<br>"
         f"{escape(version_note(series))}.<br>{assumptions}"

@@ -198,7 +198,7 @@ def test_each_filter_offers_what_the_other_leaves_with_counts(page, app_url):
     page.wait_for_function("() => window.location.search === '?country=KAZ'")
     page.click(f"#{ids.FIRMS}")
     # The open dropdown's options (radio groups are listboxes too: left out).
-    offered_js = "() => Array.from(document.querySelectorAll('[role=option]')).filter(o => !o.closest('#metric, #toggles, #calc-preset, #calc-version, #timeline-all')).map(o => o.textContent.trim())"
+    offered_js = "() => Array.from(document.querySelectorAll('[role=option]')).filter(o => !o.closest('#metric, #toggles, #calc-preset, #calc-version, #timeline-all, #upload-mode')).map(o => o.textContent.trim())"
     page.wait_for_function(f"() => ({offered_js})().length > 0 && !({offered_js})().some(text => text.includes('BitRiver'))")
     offered = page.evaluate(offered_js)
     assert offered == ["BIT Mining (NYSE: BTCM) (1 flow)", "Bitfufu (BitFuFu) (1 flow)", "Enegix (1 farm)", "Xive (1 farm)"]

@@ -1,0 +1,180 @@
+"""The reader's upload beside the bundled data (`rigflows.layers`): its own marks, never added in.
+
+The upload here is the bundled data with one table changed by hand, so every expectation is
+the bundled figure or the hand-typed change, not something the layer code computed.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rigflows.dataset import load_dataset
+from rigflows.layers import (
+    BESIDE,
+    INSTEAD,
+    YOURS,
+    choices,
+    clicked_name,
+    drawn,
+    drawn_vocabulary,
+    energy_layer_traces,
+    layered_export,
+    map_beside,
+    marked_links,
+    sankey_beside,
+    uploaded_tables,
+)
+from rigflows.render import map_key, sankey_key
+from rigflows.select import NOT_ITEMISED
+from rigflows.state import ViewState
+from tests.conftest import edit_table
+
+#: 1,234 machines from a seller and to a farm the bundled data does not name, to Paraguay.
+READERS_ROW = {
+    "flow_id": "reader_pry", "seller": "Reader Seller Ltd", "seller_type": "mining_firm", "destination_iso3": "PRY", "receiver": "Reader Farm SA",
+    "machines": "1234", "qualifier": "exact", "period_start": "2021-06", "period_end": "2021-09", "kind": "relocation",
+    "confidence": "single_report", "source_ids": "ft_exiled_machines", "note": "A reader's row.",
+}
+
+
+@pytest.fixture(scope="module")
+def upload(tmp_path_factory):
+    import shutil
+
+    from tests.conftest import DATA_DIR
+
+    folder = tmp_path_factory.mktemp("upload") / "data"
+    shutil.copytree(DATA_DIR, folder)
+    edit_table(folder, "flows", lambda frame: pd.concat([frame, pd.DataFrame([READERS_ROW])], ignore_index=True).fillna(""))
+    return load_dataset(folder)
+
+
+def test_the_mode_picks_the_data_and_nonsense_is_instead(dataset, upload):
+    assert drawn(dataset, upload, BESIDE).main is dataset and drawn(dataset, upload, BESIDE).yours is upload
+    for mode in (INSTEAD, None, "beside ", ["beside"], 3):
+        assert drawn(dataset, upload, mode).main is upload and drawn(dataset, upload, mode).yours is None
+    assert drawn(dataset, None, BESIDE).main is dataset and drawn(dataset, None, BESIDE).yours is None
+    assert uploaded_tables(dataset, upload) == {"flows"}
+
+
+def test_the_vocabulary_and_the_filters_include_the_uploads_names(dataset, upload):
+    for mode in (INSTEAD, BESIDE):
+        vocab = drawn_vocabulary(dataset, drawn(dataset, upload, mode))
+        assert {"Reader Seller Ltd", "Reader Farm SA"} <= vocab.firms
+        assert vocab.months == tuple(dataset.months)  # the month slider's
+    bundled = drawn_vocabulary(dataset, drawn(dataset, None, BESIDE))
+    assert "Reader Farm SA" not in bundled.firms
+    firms = dict(choices(drawn(dataset, upload, BESIDE), ViewState())[1])
+    assert firms["Reader Farm SA"] == "Reader Farm SA (1 flow)" + YOURS and firms["BitRiver"].startswith("BitRiver (")
+    assert clicked_name("Paraguay" + YOURS) == "Paraguay" and clicked_name("Paraguay") == "Paraguay"
+
+
+def test_marked_links_are_their_own_nodes_and_drop_the_untraced_remainder():
+    links = pd.DataFrame({
+        "source": ["Seller A", NOT_ITEMISED, NOT_ITEMISED, "Kazakhstan"], "target": ["Kazakhstan", "Left China, destination not tracked", "Kazakhstan", "Farm B"],
+        "kind": ["relocation", "remainder", "remainder", "relocation"], "note": ["n", "", None, "m"], "machines": [10, 1_000_000, 5, 10],
+    })
+    marked = marked_links(links)
+    assert list(marked["source"]) == ["Seller A" + YOURS, NOT_ITEMISED + YOURS, "Kazakhstan" + YOURS]
+    assert list(marked["target"]) == ["Kazakhstan" + YOURS, "Kazakhstan" + YOURS, "Farm B" + YOURS]
+    assert list(marked["machines"]) == [10, 5, 10]  # the million that leads nowhere is left out
+    assert marked["note"].str.startswith("Your data (not shared).").all()
+
+
+def test_the_sankey_beside_keeps_every_bundled_link_and_adds_the_uploads(dataset, upload):
+    figure = sankey_beside(dataset, upload, sankey_key(ViewState())).figure
+    trace = figure["data"][0]
+    # The bar of every machine reported leaving China stays the bundled one: Russia 205,000 +
+    # Kazakhstan 87,849 + US 87,200 = 380,049 traced (README "Reconciliation"), not plus the upload's.
+    bar_key = " ".join(annotation["text"] for annotation in figure["layout"]["annotations"] if "All machines reported" in annotation["text"])
+    assert "at least 380,049" in bar_key and "761" not in bar_key
+    labels = trace["node"]["label"]
+    # FT figures, bundled: Bitfufu 80,000 to Kazakhstan; the reader's 1,234 to Paraguay, marked.
+    assert "Bitfufu (BitFuFu)" in labels and "Bitfufu (BitFuFu)" + YOURS in labels
+    assert "Paraguay" + YOURS in labels and "Reader Farm SA" + YOURS in labels and "Paraguay" not in labels
+    assert "rgba(213,94,0,0.55)" in trace["link"]["color"]
+
+
+def test_the_map_beside_keeps_the_bundled_choropleth(dataset, upload):
+    from rigflows.render import map_figure
+
+    key = map_key(ViewState())
+    bundled = map_figure(dataset, key).figure
+    beside = map_beside(dataset, upload, key)
+    assert beside["data"][: len(bundled["data"])] == bundled["data"]  # untouched, not summed
+    layer = beside["data"][-1]
+    hover = dict(zip(layer["customdata"], layer["hovertext"]))
+    assert "1,234 machines" in hover["PRY"] and "Paraguay (your data)" in hover["PRY"]
+
+
+def test_energy_layer_traces_are_dashed_marked_and_leave_out_the_bands():
+    figure = {"data": [
+        {"type": "scatter", "name": "Kazakhstan range, low", "line": {"width": 0}},
+        {"type": "scatter", "name": "Kazakhstan range, high", "fill": "tonexty"},
+        {"type": "scatter", "name": "Kazakhstan (model estimate)", "line": {"color": "#E69F00"}, "hovertemplate": "%{customdata}"},
+        {"type": "scatter", "name": "Kazakhstan (reported)", "marker": {"symbol": "circle"}, "mode": "markers"},
+    ]}
+    traces = energy_layer_traces(figure)
+    assert [trace["line"]["dash"] for trace in traces if "line" in trace] == ["dash"]
+    assert traces[1]["name"] == "Kazakhstan (reported)" + YOURS and traces[1]["marker"]["line"]["width"] == 2
+    assert traces[0]["showlegend"] and traces[0]["hovertemplate"].startswith("<b>Your data")
+
+
+def test_the_layered_csv_keeps_the_bundled_rows_as_they_are(dataset, upload):
+    from rigflows.select import export_table
+
+    state = ViewState()
+    bundled = export_table(dataset, state)
+    beside = layered_export(dataset, drawn(dataset, upload, BESIDE), state)
+    assert beside[beside["layer"] == "bundled"].drop(columns="layer").reset_index(drop=True).equals(bundled)
+    mine = beside[beside["layer"] == "your data"]
+    assert ((mine["from"] == "Reader Seller Ltd") & (mine["to"] == "Paraguay") & (mine["value"] == 1234)).any()
+    # Only the charts an upload of flows draws: no energy rows in its layer.
+    assert not mine["view"].str.startswith("energy").any()
+    assert layered_export(dataset, drawn(dataset, None, BESIDE), state).equals(bundled)  # no upload: no column
+
+
+@pytest.fixture(scope="module")
+def shares_upload(tmp_path_factory):
+    """CBECI's Aug 2021 shares with Kazakhstan at 20.00 % instead of 18.10 % (and "Other" at
+    6.96 % instead of 8.86 %, so the month still sums to 100 %)."""
+    import shutil
+
+    from tests.conftest import DATA_DIR
+
+    folder = tmp_path_factory.mktemp("shares") / "data"
+    shutil.copytree(DATA_DIR, folder)
+
+    def change(frame):
+        august = frame["month"] == "2021-08"
+        frame.loc[august & (frame["iso3"] == "KAZ"), "share_pct"] = "20.0"
+        frame.loc[august & (frame["iso3"] == "OTHER"), "share_pct"] = "6.96"
+        return frame
+
+    edit_table(folder, "hashrate_share", change)
+    return load_dataset(folder)
+
+
+def test_the_energy_chart_beside_draws_the_uploads_series_dashed_next_to_the_bundled_one(dataset, shares_upload):
+    from rigflows.layers import energy_beside
+    from rigflows.render import energy_figure, energy_key
+
+    key = energy_key(ViewState(countries=("KAZ",), month="2021-08"))
+    figure = energy_beside(dataset, shares_upload, key)
+    assert figure["data"][: len(energy_figure(dataset, key).figure["data"])] == energy_figure(dataset, key).figure["data"]
+
+    def at_august(trace: dict) -> float:
+        x = [str(value)[:7] for value in trace["x"]]
+        y = trace["y"]
+        values = list(np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])) if isinstance(y, dict) else y
+        return values[x.index("2021-08")]
+
+    drawn_before = len(energy_figure(dataset, key).figure["data"])
+    bundled = at_august(next(trace for trace in figure["data"] if trace.get("name") == "Kazakhstan (model estimate)"))
+    mine = next(trace for trace in figure["data"][drawn_before:] if trace.get("line", {}).get("dash") == "dash")
+    assert at_august(mine) == pytest.approx(bundled * 20.0 / 18.1)  # the upload's share × the same network power
+    assert mine["name"].endswith(YOURS) or mine["name"].startswith("Your data")
