@@ -821,7 +821,7 @@ def _listing_export_parts(dataset: Dataset, state: ViewState) -> list[pd.DataFra
         }))
     unquantified = unquantified_reports(dataset, state)
     parts.append(pd.DataFrame({
-        "view": "reported without a count", "label": unquantified["what"], "notes": unquantified["note"].fillna(""), "source_ids": unquantified["source_ids"],
+        "view": "reported without a count", "label": unquantified["what"], "notes": unquantified["note"].astype(object).fillna(""), "source_ids": unquantified["source_ids"],
     }))
     return parts
 

@@ -189,7 +189,7 @@ def build_choropleth_figure(
     "machines" metric, which has no month. `lines` (`select.flow_lines`) draws China → country
     lines with widths in machines. `extent` is the view (`geo_view`): the world when None.
     The top destinations carry a label at their `anchors` (`geo.CountryGeometry.anchor`), with
-    their machines as `shown` (`select.received_machines`, "at least 205,000") for "machines".
+    their machines as `shown` (`select.received_machines`, "at least N") for "machines".
     """
     overlay = map_overlay(farms, lines, extent, anchors)
     figure = choropleth_dict(map_countries(map_rows, state.metric), overlay, state, period=period, source_line=source_line, shown=shown)
@@ -237,7 +237,7 @@ def choropleth_dict(
 
 #: The top destinations that carry their value on the map, largest first.
 LABELLED = 3
-#: How the map's labels word a bound ("at least 205,000" → "≥205,000"): short enough for a phone.
+#: How the map's labels word a bound ("at least N" → "≥N"): short enough for a phone.
 _BOUND_SIGNS = {"at_least": "≥", "at_most": "≤", "about": "~"}
 #: Per metric, a label's value with its unit.
 _LABEL_UNITS = {
@@ -262,7 +262,7 @@ _POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top
 
 
 def label_text(country: MapCountry, metric: str, shown: dict[str, str]) -> str:
-    """'<b>Russia</b><br>≥205,000 machines': the country and its value as the data words it."""
+    """'<b>Russia</b><br>≥N machines': the country and its value as the data words it."""
     if metric == "machines":
         value = shown.get(country.iso3, f"{country.value:,.0f}")
         for qualifier, sign in _BOUND_SIGNS.items():
