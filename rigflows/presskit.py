@@ -22,11 +22,10 @@ from rigflows.api import csv_text
 from rigflows.countries import country_name
 from rigflows.dataset import Dataset
 from rigflows.figures.style import date_label
-from rigflows.models import DEFAULT_VERSION, VERSION_LABELS
 from rigflows.render import energy_figure, energy_key, map_figure, map_key, sankey_figure, sankey_key, sources_key, view_sources
 from rigflows.select import citation as source_citation
 from rigflows.select import default_month, export_table, sources_with_originals, with_month
-from rigflows.state import DEFAULT_PUE, METRICS, ViewState
+from rigflows.state import METRICS, ViewState
 
 #: The cited work: the dashboard itself (its page title is app.TITLE).
 WORK_NAME = "Rig Flows"
@@ -60,7 +59,7 @@ def filters_in_words(state: ViewState, chart: str | None = None) -> str:
     if chart in (None, "map"):
         parts.append(f"metric {METRICS[state.metric]}")
     if chart in (None, "energy") or (chart == "map" and state.metric in ("load", "strain")):
-        parts += _model_in_words(state)
+        parts += [words for _, words in state.model_changes()]
     if chart in (None, "map") and state.show_farms:
         parts.append("farms marked")
     if chart in (None, "map", "sankey") and state.show_orders:
@@ -68,19 +67,6 @@ def filters_in_words(state: ViewState, chart: str | None = None) -> str:
     if chart in (None, "sankey") and not state.show_remainders:
         parts.append("remainders hidden")
     return "; ".join(parts)
-
-
-def _model_in_words(state: ViewState) -> list[str]:
-    """The reader's load-model settings that differ from the default, e.g. ['fleet efficiency 34 J/TH']."""
-    parts = []
-    if state.cbeci != DEFAULT_VERSION:
-        parts.append(f"network power {VERSION_LABELS.get(state.cbeci, state.cbeci)}")
-    if state.efficiency is not None:
-        parts.append(f"fleet efficiency {state.efficiency:g} J/TH")
-    if state.pue != DEFAULT_PUE:
-        parts.append(f"overhead {state.pue:g}")
-    parts += [f"hashrate share of {iso3} in {month} set to {percent:g} %" for iso3, month, percent in state.shares]
-    return parts
 
 
 def view_link(base_url: str, state: ViewState, default_month: str) -> str:

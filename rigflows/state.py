@@ -110,15 +110,22 @@ class ViewState:
         if self.firms:
             parts.append("-".join(_slugify(firm) for firm in self.firms))
         # The load model's assumptions, when not the default, so an export says what it drew.
-        if self.cbeci != DEFAULT_VERSION:
-            parts.append(f"cbeci-{self.cbeci}")
-        if self.efficiency is not None:
-            parts.append(f"eff{self.efficiency:g}")
-        if self.pue != DEFAULT_PUE:
-            parts.append(f"pue{self.pue:g}")
-        for iso3, month, percent in self.shares:
-            parts.append(f"share-{iso3}-{month}-{percent:g}")
+        parts += [fragment for fragment, _ in self.model_changes()]
         return "".join(f"_{part}" for part in parts)
+
+    def model_changes(self) -> list[tuple[str, str]]:
+        """The load model's settings that differ from the default, each as (filename fragment,
+        words): ('eff34', 'fleet efficiency 34 J/TH'). One description for the file names and
+        for the exports' text, so the two cannot disagree."""
+        changes = []
+        if self.cbeci != DEFAULT_VERSION:
+            changes.append((f"cbeci-{self.cbeci}", f"network power {VERSION_LABELS.get(self.cbeci, self.cbeci)}"))
+        if self.efficiency is not None:
+            changes.append((f"eff{self.efficiency:g}", f"fleet efficiency {self.efficiency:g} J/TH"))
+        if self.pue != DEFAULT_PUE:
+            changes.append((f"pue{self.pue:g}", f"overhead {self.pue:g}"))
+        changes += [(f"share-{iso3}-{month}-{percent:g}", f"hashrate share of {iso3} in {month} set to {percent:g} %") for iso3, month, percent in self.shares]
+        return changes
 
 
 @dataclass(frozen=True)

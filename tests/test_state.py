@@ -86,3 +86,14 @@ def test_shares_round_trip_and_nonsense_is_refused():
     for bad in ("KAZ:2021-08:100.5", "ATA:2021-08:5", "KAZ:2019-01:5", "KAZ;2021-08;5", "KAZ:2021-08:60,RUS:2021-08:60"):
         state, notices = parse_query(f"?share={bad}", VOCAB)
         assert state.shares == () and len(notices) == 1, bad
+
+
+def test_the_model_settings_are_described_once_for_file_names_and_for_words():
+    state = ViewState(efficiency=34.0, pue=1.25, cbeci="v1")
+    assert state.model_changes() == [
+        ("cbeci-v1", "network power CBECI v1 (pre-2023 model)"),
+        ("eff34", "fleet efficiency 34 J/TH"),
+        ("pue1.25", "overhead 1.25"),
+    ]
+    assert state.filter_slug() == "_cbeci-v1_eff34_pue1.25"
+    assert ViewState().model_changes() == []
