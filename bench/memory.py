@@ -64,15 +64,16 @@ def view_requests(captured: list[dict], before: ViewState | None, after: ViewSta
 
 
 def _status_mb(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM (peak RSS) from /proc/PID/status, and Pss from smaps_rollup, in MB."""
+    """VmRSS and VmHWM (peak RSS) from /proc/PID/status, and Pss from smaps_rollup, in MB of
+    10^6 bytes (the kernel counts kB of 1,024 bytes)."""
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
         if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
+            fields[name] = int(value.split()[0]) * 1024 / 1e6
     try:
         rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
-        fields["Pss"] = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
+        fields["Pss"] = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) * 1024 / 1e6
     except (OSError, StopIteration):
         fields["Pss"] = None
     return {name: round(value, 1) if value is not None else None for name, value in fields.items()}
