@@ -103,7 +103,7 @@ def main(argv=None) -> int:
                     vocab = vocabulary(load_dataset(synthetic_dir.resolve()))
                     result["latency"][synthetic_name] = latency(served.url, result["captured"][synthetic_name], vocab, settings)
 
-        with server.dashboard(temp / "memory.log", workers=1) as served:
+        with server.dashboard(temp / "memory.log", workers=1, options=memory.SERVER_OPTIONS) as served:
             with phase(result, f"bundled data: memory of one worker over up to {args.memory_views:,} distinct views ({settings['memory_seconds']:g} s at most)"):
                 result["memory"] = memory.measure(served.url, served.pid, captured, list(bundled.months), bundled.default_month, sorted(bundled.countries), args.memory_views, settings["memory_seconds"])
 

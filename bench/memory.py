@@ -23,6 +23,10 @@ from bench.load import children
 from rigflows.state import ViewState
 
 TARGET_VIEWS = 10_000
+#: gunicorn.conf.py recycles a worker after about 5,000 requests (`max_requests`), fewer than
+#: 10,000 views send: the memory step turns that off, so one worker lives through every view
+#: and its caches' bounds, not the recycling, decide its memory.
+SERVER_OPTIONS = ("--max-requests", "0")
 #: The map's metrics drawn per month (the machines map has no month).
 MONTHLY_METRICS = ("share", "load", "strain")
 SAMPLE_EVERY_S = 1.0
@@ -60,15 +64,16 @@ def view_requests(captured: list[dict], before: ViewState | None, after: ViewSta
 
 
 def _status_mb(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM (peak RSS) from /proc/PID/status, and Pss from smaps_rollup, in MB."""
+    """VmRSS and VmHWM (peak RSS) from /proc/PID/status, and Pss from smaps_rollup, in MB of
+    10^6 bytes (the kernel counts kB of 1,024 bytes)."""
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
         if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
+            fields[name] = int(value.split()[0]) * 1024 / 1e6
     try:
         rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
-        fields["Pss"] = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
+        fields["Pss"] = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) * 1024 / 1e6
     except (OSError, StopIteration):
         fields["Pss"] = None
     return {name: round(value, 1) if value is not None else None for name, value in fields.items()}
@@ -76,11 +81,11 @@ def _status_mb(pid: int) -> dict[str, float]:
 
 def measure(url: str, master_pid: int, captured: list[dict], months: list[str], default_month: str, countries: list[str], target: int, seconds: float, clients: int = 2) -> dict:
     """Drive up to `target` distinct views at the one worker of `master_pid` for at most
-    `seconds`; its RSS before, every second, at the end and at its peak."""
+    `seconds`; its RSS before, every second, at the end and at its peak. Should the worker be
+    replaced (killed by gunicorn's timeout), the peak is the highest any worker reached."""
     workers = children(master_pid)
     if len(workers) != 1:
         raise RuntimeError(f"the memory step needs one worker, found {workers}")
-    worker = workers[0]
     handed = [0]  # views handed to the clients so far
 
     def interactions():
@@ -90,28 +95,38 @@ def measure(url: str, master_pid: int, captured: list[dict], months: list[str], 
             yield view_requests(captured, before, view, months)
             before = view
 
-    start = _status_mb(worker)
-    samples, stop = [], threading.Event()
+    start = _status_mb(workers[0])
+    samples, peaks, stop = [], {}, threading.Event()
     began = time.monotonic()
 
-    def sample():
-        while not stop.wait(SAMPLE_EVERY_S):
+    def sample() -> list[dict]:
+        """Each live worker's figures; their peaks kept by pid."""
+        live = []
+        for pid in children(master_pid):
             try:
-                samples.append({"s": round(time.monotonic() - began, 1), "views": handed[0], "rss_mb": _status_mb(worker)["VmRSS"]})
-            except FileNotFoundError:
-                return
+                figures = _status_mb(pid)
+            except OSError:  # it has just exited
+                continue
+            peaks[pid] = figures["VmHWM"]
+            live.append(figures)
+        return live
 
-    sampler = threading.Thread(target=sample, daemon=True)
+    def sample_every_second():
+        while not stop.wait(SAMPLE_EVERY_S):
+            live = sample()
+            samples.append({"s": round(time.monotonic() - began, 1), "views": handed[0], "rss_mb": max((figures["VmRSS"] for figures in live), default=None)})
+
+    sampler = threading.Thread(target=sample_every_second, daemon=True)
     sampler.start()
     try:
         run = replay.run(url, interactions(), clients, target, seconds)
     finally:
         stop.set()
         sampler.join()
-    alive = worker in children(master_pid)
-    end = _status_mb(worker) if alive else {"VmRSS": None, "VmHWM": None, "Pss": None}
+    end = sample()
     return {
         "workers": 1,
+        "server_options": list(SERVER_OPTIONS),
         "target_views": target,
         "time_limit_s": seconds,
         "views": run["interactions"],
@@ -120,11 +135,12 @@ def measure(url: str, master_pid: int, captured: list[dict], months: list[str], 
         "requests": sum(stats["n"] for stats in run["callbacks"].values()),
         "errors": run["errors"],
         "callbacks_ms": {name: {key: stats[key] for key in ("n", "p50", "p95")} for name, stats in run["callbacks"].items()},
-        "worker_restarted": not alive,
+        "worker_pids": sorted(peaks),
+        "worker_replaced": len(peaks) > 1,
         "rss_start_mb": start["VmRSS"],
-        "rss_final_mb": end["VmRSS"],
-        "rss_peak_mb": end["VmHWM"],
-        "pss_final_mb": end["Pss"],
+        "rss_final_mb": max((figures["VmRSS"] for figures in end), default=None),
+        "rss_peak_mb": max(peaks.values(), default=None),
+        "pss_final_mb": max((figures["Pss"] or 0 for figures in end), default=None),
         "master_rss_mb": _status_mb(master_pid)["VmRSS"],
         "samples": samples,
     }
@@ -152,7 +168,7 @@ def main(argv=None) -> int:
         with server.dashboard(Path(temp) / "dashboard.log") as served, browser.chromium() as chromium:
             captured = browser.capture(chromium, served.url)
         print(f"one worker, up to {args.views:,} distinct views ({args.seconds:g} s at most) ...", flush=True)
-        with server.dashboard(Path(temp) / "memory.log", workers=1) as served:
+        with server.dashboard(Path(temp) / "memory.log", workers=1, options=SERVER_OPTIONS) as served:
             result = measure(served.url, served.pid, captured, list(vocab.months), vocab.default_month, sorted(vocab.countries), args.views, args.seconds)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}
     result["budget"] = report.memory_row(result)

@@ -114,11 +114,13 @@ def memory_row(memory: dict) -> dict:
     peak, reached = memory["rss_peak_mb"], memory["views"] >= memory["target_views"]
     budget = f"memory per worker after {memory['target_views']:,} distinct views ≤ {MEMORY_LIMIT_MB:g} MB"
     if peak is None:
-        return _row(budget, None, "not measured: the worker restarted during the run")
+        return _row(budget, None, "not measured: no worker could be read")
     holds = False if peak > MEMORY_LIMIT_MB else True if reached else None
     measured = f"peak RSS {peak:.0f} MB, final {memory['rss_final_mb']:.0f} MB (PSS {memory['pss_final_mb']:.0f} MB; {memory['rss_start_mb']:.0f} MB before) after {memory['views']:,} views in {memory['seconds']:.0f} s"
     if not reached:
         measured += f" (its {memory['time_limit_s']:g} s time limit came first)"
+    if memory.get("worker_replaced"):
+        measured += f"; the worker was replaced during the run ({len(memory['worker_pids'])} workers): the peak is the highest"
     return _row(budget, holds, measured, peak, MEMORY_LIMIT_MB)
 
 

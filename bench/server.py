@@ -71,16 +71,17 @@ class Served:
 
 
 @contextmanager
-def gunicorn(app_module: str, workdir: Path, log: Path, data_dir: Path | None = None, workers: int | None = None):
+def gunicorn(app_module: str, workdir: Path, log: Path, data_dir: Path | None = None, workers: int | None = None, options: tuple[str, ...] = ()):
     """Serve `app_module` (e.g. 'app:server') from `workdir` with gunicorn.conf.py (`workers`:
-    its WEB_CONCURRENCY); yields a `Served`."""
+    its WEB_CONCURRENCY; `options`: gunicorn command-line options over the file's); yields a
+    `Served`."""
     port = free_port()
     env = {**os.environ, "HOST": HOST, "PORT": str(port)}
     if data_dir is not None:
         env["RIGFLOWS_DATA_DIR"] = str(data_dir)
     if workers is not None:
         env["WEB_CONCURRENCY"] = str(workers)
-    command = [str(Path(sys.executable).with_name("gunicorn")), "--config", str(GUNICORN_CONF), "--chdir", str(workdir), app_module]
+    command = [str(Path(sys.executable).with_name("gunicorn")), "--config", str(GUNICORN_CONF), "--chdir", str(workdir), *options, app_module]
     url = f"http://{HOST}:{port}"
     with open(log, "w") as log_file:
         process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log_file, stderr=subprocess.STDOUT)
@@ -96,9 +97,9 @@ def gunicorn(app_module: str, workdir: Path, log: Path, data_dir: Path | None = 
                 process.wait()
 
 
-def dashboard(log: Path, data_dir: Path | None = None, workers: int | None = None):
+def dashboard(log: Path, data_dir: Path | None = None, workers: int | None = None, options: tuple[str, ...] = ()):
     """The Rig Flows app (app:server), on the bundled data or on `data_dir`."""
-    return gunicorn("app:server", PROJECT_ROOT, log, data_dir, workers)
+    return gunicorn("app:server", PROJECT_ROOT, log, data_dir, workers, options)
 
 
 def floor(workdir: Path, log: Path):
