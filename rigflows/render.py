@@ -63,10 +63,13 @@ def _ids(*columns: pd.Series | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({source_id for cell in cells for source_id in cell}))
 
 
-#: Views kept per chart and process: 29 months × 4 metrics fit, with room for filters.
-CACHE_SIZE = 512
-#: Filters whose every-month frames are kept per process (each is about 1 MB of figure JSON).
-FRAMES_CACHE_SIZE = 32
+#: Views kept per chart and process. Month and metric are drawn in the browser from the frames,
+#: so the server draws a chart once per filter (and load model): 192 filters per worker, about
+#: 0.4 MB for the three charts of one (measured with tracemalloc), so about 75 MB.
+CACHE_SIZE = 192
+#: Filters whose every-month frames are kept per process: about 3.7 MB each (map and energy
+#: chart), so about 60 MB; with the views above a worker stays under issue 8's 300 MB.
+FRAMES_CACHE_SIZE = 16
 
 
 def canonical(state: ViewState) -> ViewState:
