@@ -30,17 +30,22 @@ from rigflows.state import ViewState
 
 TITLE = "Rig Flows: where China's crypto-mining machines went after the 2021 ban"
 
+#: The icon as a data: address, not Dash's /_favicon.ico: Chromium asks for a linked icon again
+#: each time the page replaces its address (every month, metric and Play step), a request to the
+#: server per step (`make bench` counts them).
+FAVICON = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%230072B2'/%3E%3C/svg%3E"
+
 #: Dash's default page plus a preload of the map's topojson, so the browser fetches it while
 #: plotly.js loads instead of when the map first draws. crossorigin="anonymous" gives it the
 #: credentials mode of plotly.js's own request, so that request reuses it. plotly.js itself
 #: comes from assets/plotly-rigflows.min.js (tools/build_plotly_bundle.sh): dcc.Graph uses the
-#: window.Plotly it defines and never fetches the full bundle.
+#: window.Plotly it defines and never fetches the full bundle. The icon is inline (`FAVICON`).
 INDEX_STRING = """<!DOCTYPE html>
 <html>
     <head>
         {%metas%}
         <title>{%title%}</title>
-        {%favicon%}
+        <link rel="icon" href="{%icon%}">
         <link rel="preload" href="{%topojson%}" as="fetch" type="application/json" crossorigin="anonymous">
         {%css%}
     </head>
@@ -73,7 +78,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}, {"name": "description", "content": TITLE}],
     )
     topojson_url = app.get_asset_url("topojson/")
-    app.index_string = INDEX_STRING.replace("{%topojson%}", app.get_asset_url(TOPOJSON_PATH.relative_to(ASSETS_DIR).as_posix()))
+    app.index_string = INDEX_STRING.replace("{%topojson%}", app.get_asset_url(TOPOJSON_PATH.relative_to(ASSETS_DIR).as_posix())).replace("{%icon%}", FAVICON)
     home = app.get_relative_path("/")
     app.layout = lambda: build_layout(dataset, topojson_url, requested_query(), home)
     warm_default_view(dataset)

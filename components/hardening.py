@@ -14,8 +14,6 @@ log = logging.getLogger("rigflows")
 
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 HSTS_MAX_AGE_S = 365 * 24 * 3600
-#: The favicon never changes while the app runs: a day in the browser cache.
-FAVICON_MAX_AGE_S = 24 * 3600
 #: The page uses none of these; a framed or injected script cannot ask for them either.
 PERMISSIONS_POLICY = {feature: "()" for feature in ("camera", "microphone", "geolocation", "payment", "usb", "browsing-topics")}
 
@@ -98,10 +96,6 @@ def add_security_headers(app: Dash, frame_ancestors: str) -> None:
     def isolate_the_window(response: Response) -> Response:
         # Talisman has no setting for it: a page opened from here cannot reach back into ours.
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        # Chromium asks for the favicon again each time the page replaces its address (every
-        # month, metric or Play step); Dash sends it uncached, so each step cost a request.
-        if request.path.endswith("/_favicon.ico") and response.status_code == 200:
-            response.headers["Cache-Control"] = f"public, max-age={FAVICON_MAX_AGE_S}"
         return response
 
 

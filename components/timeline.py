@@ -115,9 +115,11 @@ def _details(dataset: Dataset, groups: list[dict], month: str, picked: str | Non
     )
 
 
+@lru_cache(maxsize=256)
 def timeline_body(dataset: Dataset, countries: tuple[str, ...], month: str, show_all: bool = False, picked: str | None = None) -> list:
     """What a country filter changes: the line saying which events are listed, the month's
-    status, the month blocks and the panel, with `month` marked and `picked` highlighted."""
+    status, the month blocks and the panel, with `month` marked and `picked` highlighted.
+    Cached like the charts: a filter a worker has answered before costs only its sending."""
     def count(scope: tuple[str, ...]) -> int:
         return sum(len(group["events"]) for group in _months(dataset, scope))
 

@@ -717,11 +717,3 @@ def test_assets_are_linked_with_a_fingerprint_so_caching_is_safe():
 def test_callback_answers_are_not_cached():
     assert max_age(post(sync_body(""))) == 0
 
-
-def test_the_favicon_is_cached_so_a_month_step_sends_no_request():
-    # Chromium asks for the favicon again whenever the page replaces its address (each month,
-    # metric or Play step); cached for an hour or more, it is answered from the browser's cache.
-    answer = CLIENT.get("/_favicon.ico")
-    assert answer.status_code == 200
-    max_age = re.search(r"max-age=(\d+)", answer.headers.get("Cache-Control", ""))
-    assert max_age and int(max_age.group(1)) >= 3600

@@ -38,6 +38,14 @@ def choose(page, dropdown_id: str, search: str, option: str) -> None:
     page.keyboard.press("Escape")
 
 
+def count_server_requests(page, app_url: str) -> list[str]:
+    """A list that grows by one for every request the page sends to the app (callbacks, the
+    icon, anything): a step drawn in the browser must add none."""
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.url.startswith(app_url) else None)
+    return sent
+
+
 def count_callback_requests(page) -> list[str]:
     """A list that grows by one for every callback request the page sends to the server."""
     sent: list[str] = []

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from components import ids
 from tests.browser.conftest import screenshot_path
-from tests.browser.pages import choose, count_callback_requests, map_locations, query, sankey_labels, wait_until_drawn
+from tests.browser.pages import choose, count_server_requests, map_locations, query, sankey_labels, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -304,7 +304,7 @@ def wait_for_frames(page) -> None:
 def test_metric_month_and_play_redraw_without_asking_the_server(page, app_url):
     page.goto(app_url + "/?country=KAZ,RUS,USA&month=2021-08")
     wait_until_drawn(page)
-    requests = count_callback_requests(page)
+    requests = count_server_requests(page, app_url)
     page.wait_for_timeout(4000)  # the frames of this filter arrive after the first paint
     before = len(requests)
     machines = map_state(page)
