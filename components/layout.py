@@ -8,6 +8,7 @@ path prefix (`app.get_relative_path("/")`), for links back to the full view.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import flask
@@ -42,9 +43,12 @@ def requested_query() -> str:
     return "?" + urlsplit(flask.request.referrer or "").query
 
 
+@lru_cache(maxsize=256)
 def build_layout(dataset: Dataset, topojson_url: str, query: str = "", home: str = "/") -> html.Div:
     """The page for URL query `query`, with every chart and control already showing its view:
-    the first paint needs no callback. A bad value falls back with a visible notice."""
+    the first paint needs no callback. A bad value falls back with a visible notice. Cached per
+    query (bounded): a story's link brings many readers to the same page, and building it for
+    each cost a worker a CPU-bound request per page view (`python -m bench.cluster`)."""
     vocab = vocabulary(dataset)
     state, notices = parse_query(query, vocab)
     embed, embed_notices = parse_embed(query)
