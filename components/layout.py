@@ -43,7 +43,9 @@ def requested_query() -> str:
     return "?" + urlsplit(flask.request.referrer or "").query
 
 
-@lru_cache(maxsize=256)
+#: Pages kept per process: a story's link brings most readers to a few queries; each page holds
+#: its first view's figures (about 0.5 MB), so few are kept.
+@lru_cache(maxsize=16)
 def build_layout(dataset: Dataset, topojson_url: str, query: str = "", home: str = "/") -> html.Div:
     """The page for URL query `query`, with every chart and control already showing its view:
     the first paint needs no callback. A bad value falls back with a visible notice. Cached per

@@ -64,12 +64,13 @@ def _ids(*columns: pd.Series | tuple[str, ...]) -> tuple[str, ...]:
 
 
 #: Views kept per chart and process. Month and metric are drawn in the browser from the frames,
-#: so the server draws a chart once per filter (and load model): 192 filters per worker, about
-#: 0.4 MB for the three charts of one (measured with tracemalloc), so about 75 MB.
-CACHE_SIZE = 192
+#: so the server draws a chart once per filter (and load model): 128 filters per worker, about
+#: 0.4 MB for the three charts of one (measured with tracemalloc), so about 50 MB.
+CACHE_SIZE = 128
 #: Filters whose every-month frames are kept per process: about 3.7 MB each (map and energy
-#: chart), so about 60 MB; with the views above a worker stays under issue 8's 300 MB.
-FRAMES_CACHE_SIZE = 16
+#: chart), so about 45 MB. With the views above and the page layouts (components/layout.py)
+#: a worker stays under issue 8's 300 MB after 10,000 distinct views (`python -m bench.memory`).
+FRAMES_CACHE_SIZE = 12
 
 
 def canonical(state: ViewState) -> ViewState:
