@@ -351,7 +351,7 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
                 empty = empty or plain(empty_figure(_empty_map_message(dataset, state)).to_plotly_json())
                 figures[month] = described({"data": empty["data"], "layout": dict(empty["layout"])}, "map", alt)
                 continue
-            ids = tuple(sorted({*_ids(*(country.source_ids for country in countries)), *farm_ids}))
+            ids = _ids(*(country.source_ids for country in countries), farm_ids)
             if ids not in lines:
                 lines[ids] = source_line(dataset, ids)
             figures[month] = described(choropleth_dict(countries, overlay, state, source_line=lines[ids]), "map", alt)
