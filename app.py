@@ -11,14 +11,16 @@ from pathlib import Path
 
 from dash import Dash
 
+from components import ids
 from components.api import register_api
 from components.controls import register_controls_callbacks
 from components.hardening import harden
-from components.layout import build_layout, requested_query
+from components.layout import build_layout, requested_query, validation_skeleton
 from components.presskit import register_presskit
+from components.response_cache import cache_callback_responses, pure_outputs
 from components.sources import register_sources_callbacks
 from components.sync import register_state_callback
-from components.tables import register_table_callbacks
+from components.tables import CHARTS, register_table_callbacks, table_id
 from components.timeline import register_timeline_callbacks
 from components.upload import register_upload
 from components.views import register_view_callbacks
@@ -60,6 +62,16 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
+#: The callbacks whose answers are a function of their request alone (the data is read-only):
+#: the state, each chart, the frames, the sources, the timeline and the tables. Never the
+#: upload, the downloads or the press kit.
+PURE_OUTPUTS = {
+    f"{ids.FILTER}.data", f"{ids.SANKEY}.figure", f"{ids.SOURCES}.children", f"{ids.TIMELINE_BODY}.children",
+    *(f"{store}.data" for chart in (ids.MAP, ids.ENERGY) for store in (ids.served(chart), ids.frames(chart))),
+    *(f"{table_id(chart)}.children" for chart in CHARTS),
+}
+
+
 def warm_default_view(dataset: Dataset) -> None:
     """Build the default view's frames and sources before gunicorn forks (preload_app), so every
     worker starts with them in memory instead of each building them on its first request."""
@@ -80,6 +92,9 @@ def create_app(data_dir: Path | None = None) -> Dash:
     topojson_url = app.get_asset_url("topojson/")
     app.index_string = INDEX_STRING.replace("{%topojson%}", app.get_asset_url(TOPOJSON_PATH.relative_to(ASSETS_DIR).as_posix())).replace("{%icon%}", FAVICON)
     home = app.get_relative_path("/")
+    # The bare page is built now, before gunicorn forks (preload_app): every worker starts with
+    # it cached, and Dash's callback validation gets its skeleton.
+    app.validation_layout = validation_skeleton(build_layout(dataset, topojson_url, "", home))
     app.layout = lambda: build_layout(dataset, topojson_url, requested_query(), home)
     warm_default_view(dataset)
     uploads = register_upload(app, dataset)
@@ -92,6 +107,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_api(app, dataset)
     register_presskit(app, dataset, uploads.dataset)
     harden(app, settings.frame_ancestors, settings.debug)
+    cache_callback_responses(app, pure_outputs(app, PURE_OUTPUTS))
     return app
 
 

@@ -3,7 +3,8 @@
 // The server fills, per filter, Stores with every month and metric of the map and the energy
 // chart (rigflows/render.py, Frames: a base figure per group plus what each month changes).
 // `view` draws from them, or from the figure the server just drew for a new filter, and writes
-// the URL: the filter part comes from the server (the FILTER Store), metric and month from here.
+// the address (`writeAddress`) and the QUERY Store the tables read: the filter part comes from
+// the server (the FILTER Store), metric and month from here.
 // Component ids ('filter', 'play', 'navigate') are those of components/ids.py.
 (function () {
   const clientside = (window.dash_clientside = window.dash_clientside || {});
@@ -35,7 +36,17 @@
     }
     if (!figure) { return noUpdate(); }
     drawn[chart] = token;
-    return figure;
+    return drawDirectly(chart, figure) ? noUpdate() : figure;
+  }
+
+  // A frame is drawn with Plotly.react on the chart dcc.Graph already drew, not through the
+  // Graph's `figure`: a prop change makes dash-renderer re-check every component of the page,
+  // which cost most of a month step. Before the Graph's first draw, the prop draws it.
+  function drawDirectly(chart, figure) {
+    const gd = document.querySelector('#' + chart + ' .js-plotly-plot');
+    if (!gd || !gd.rigflowsFigure) { return false; }
+    window.Plotly.react(gd, Object.assign({}, figure, {config: gd.rigflowsFigure.config}));
+    return true;
   }
 
   // The query string, in ViewState.to_query's order: metric, month, then the filter part.
@@ -45,6 +56,19 @@
     if (month !== settings.month) { parts.push('month=' + encodeURIComponent(month)); }
     if (filter.tail) { parts.push(filter.tail); }
     return parts.length ? '?' + parts.join('&') : '';
+  }
+
+  // The address bar, written here alone: a new filter is a history entry (Back returns to the
+  // last filter); metric, month or a cleaned-up link replace the address (no entry per month).
+  // Back and forward already show their address, so the filter they bring pushes nothing.
+  function writeAddress(query, newFilter) {
+    if (query === window.location.search) { return; }
+    const address = window.location.pathname + query + window.location.hash;
+    if (newFilter) {
+      window.history.pushState(null, '', address);
+    } else {
+      window.history.replaceState(window.history.state, '', address);
+    }
   }
 
   const current = {metric: null, month: null, slug: ''};
@@ -61,11 +85,7 @@
       current.slug = filter.slug;
       const query = search(metric, month, filter, settings);
       const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
-      if (query !== window.location.search && !triggered.includes('filter.data')) {
-        // Metric, month, or a cleaned-up link: replace the address, keep no history entry per
-        // month; a new filter is pushed by dcc.Location, so Back returns to the last filter.
-        window.history.replaceState(window.history.state, '', window.location.pathname + query + window.location.hash);
-      }
+      writeAddress(query, triggered.includes('filter.data'));
       return [
         query,
         choose('map', mapFrames, mapServed, filter.map, metric, month),

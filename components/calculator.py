@@ -69,7 +69,7 @@ def calculator_layout(dataset: Dataset, state: ViewState) -> html.Section:
     )
 
 
-def preset_for(efficiency: float | None, presets: list[dict]) -> str:
+def preset_for(efficiency: float | None, presets: tuple[dict, ...]) -> str:
     """The dropdown value that matches an efficiency: CBECI's own, a preset, or custom."""
     if efficiency is None:
         return CBECI_OWN

@@ -130,7 +130,7 @@ def register_controls_callbacks(app) -> None:
     )
     app.clientside_callback(
         ClientsideFunction("rigflows", "view"),
-        Output(ids.URL, "search"),
+        Output(ids.QUERY, "data"),
         Output(ids.MAP, "figure"),
         Output(ids.ENERGY, "figure"),
         Output(ids.MONTH_LABEL, "children"),

@@ -1,6 +1,7 @@
 """Every component id in one place, so layout, callbacks and browser tests agree."""
 
-URL = "url"
+#: The query string of what the page shows (what the address bar says), for the tables and the CSV.
+QUERY = "page-query"
 #: Set by assets/views.js when the reader goes back or forward: the query to show.
 NAVIGATE = "navigate"
 #: The filter part of the state, as the page's clientside code needs it (see components.sync).

@@ -8,6 +8,7 @@ path prefix (`app.get_relative_path("/")`), for links back to the full view.
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -38,9 +39,31 @@ def requested_query() -> str:
     request, that of the page that asked (its Referer: same origin, so the browser sends it)."""
     if not flask.has_request_context():
         return ""
-    if flask.request.query_string:
-        return "?" + flask.request.query_string.decode("utf-8", errors="replace")
-    return "?" + urlsplit(flask.request.referrer or "").query
+    query = flask.request.query_string.decode("utf-8", errors="replace") or urlsplit(flask.request.referrer or "").query
+    # "" for the bare page, the key the page built before the workers fork is cached under.
+    return "?" + query if query else ""
+
+
+def validation_skeleton(component):
+    """The layout's components that carry an id, nested as in the page, and nothing else: what
+    Dash's callback validation needs (which component types carry which ids).
+
+    With a layout function, Dash otherwise embeds the whole default page (its figures, tables
+    and texts, about 370 KB) in every page's HTML as `validation_layout`, serialised again for
+    each page view. Returns None for a subtree without ids."""
+    if isinstance(component, (list, tuple)):
+        kept = [skeleton for skeleton in map(validation_skeleton, component) if skeleton is not None]
+        return kept or None
+    if not hasattr(component, "_prop_names"):
+        return None
+    children = validation_skeleton(getattr(component, "children", None))
+    if children is None and getattr(component, "id", None) is None:
+        return None
+    skeleton = copy.copy(component)
+    skeleton.__dict__ = {key: value for key, value in component.__dict__.items() if key.startswith("_") or key == "id"}
+    if children is not None:
+        skeleton.children = children
+    return skeleton
 
 
 #: Pages kept per process: a story's link brings most readers to a few queries; each page holds
@@ -61,7 +84,7 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "", home: str
     return html.Div(
         className="page",
         children=[
-            dcc.Location(id=ids.URL, search=state.to_query(vocab.default_month), refresh=False),
+            dcc.Store(id=ids.QUERY, data=state.to_query(vocab.default_month)),
             dcc.Store(id=ids.NAVIGATE),
             dcc.Store(id=ids.SETTINGS, data={"months": list(vocab.months), "metric": ViewState().metric, "month": vocab.default_month}),
             dcc.Store(id=ids.FILTER, data=filter_data(state, vocab)),
@@ -80,7 +103,7 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "", home: str
                 with_table(energy_card(energy_figure(dataset, energy_key(state)).figure), table_details(dataset, state, ids.ENERGY)),
                 calculator_layout(dataset, state),
                 sources_layout(dataset),
-                upload_layout(dataset),
+                upload_layout(),
             ]),
             html.Footer([*(f"{text} " for text in editorial_notes(dataset, "credit")["text"]), MAP_CREDIT], className="page-footer"),
         ],

@@ -111,7 +111,7 @@ def sources_panel(dataset: Dataset, state: ViewState) -> list:
 def register_sources_callbacks(app, dataset: Dataset, dataset_for=lambda token: None) -> None:
 
     @app.callback(
-        Output(ids.CSV_FILE, "data"), Input(ids.DOWNLOAD_CSV, "n_clicks"), State(ids.URL, "search"), State(ids.UPLOAD_TOKEN, "data"), State(ids.UPLOAD_MODE, "value"), prevent_initial_call=True
+        Output(ids.CSV_FILE, "data"), Input(ids.DOWNLOAD_CSV, "n_clicks"), State(ids.QUERY, "data"), State(ids.UPLOAD_TOKEN, "data"), State(ids.UPLOAD_MODE, "value"), prevent_initial_call=True
     )
     def download_csv(_clicks, search, upload_token, upload_mode):
         """The rows of the view; with an upload drawn, a `layer` column says whose each row is."""

@@ -85,7 +85,7 @@ def register_table_callbacks(app, dataset: Dataset) -> None:
             # Open (an odd number of clicks on the summary): pass the address on; closed: nothing.
             "function (search, clicks) { return clicks % 2 === 1 ? (search || '?') : window.dash_clientside.no_update; }",
             Output(f"{table_id(chart)}-query", "data"),
-            Input(ids.URL, "search"),
+            Input(ids.QUERY, "data"),
             Input(f"{table_id(chart)}-summary", "n_clicks"),
         )
 

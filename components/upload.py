@@ -4,6 +4,7 @@ size the upload needs (for the upload callback only)."""
 from __future__ import annotations
 
 import json
+from html import escape
 
 from dash import Input, Output, State, callback_context, dcc, html, no_update
 from flask import Response, request
@@ -23,9 +24,8 @@ BANNER_STYLE = {"border": "2px solid #b45309", "background": "#fff7ed", "borderR
 DROP_STYLE = {"border": "2px dashed var(--line)", "borderRadius": "8px", "padding": "16px", "textAlign": "center", "margin": "8px 0"}
 
 
-def upload_layout(dataset: Dataset) -> html.Section:
+def upload_layout() -> html.Section:
     limit_mb = upload.MAX_UPLOAD_BYTES // (1024 * 1024)
-    readme = dataset.data_dir / "README.md"
     return html.Section(
         className="card upload-card",
         children=[
@@ -45,22 +45,42 @@ def upload_layout(dataset: Dataset) -> html.Section:
             html.Div(id=ids.UPLOAD_RESULT, className="upload-result", role="status", **{"aria-live": "polite"}),
             html.Button("Forget my data", id=ids.UPLOAD_FORGET, n_clicks=0, className="upload-forget"),
             dcc.Store(id=ids.UPLOAD_TOKEN, storage_type="session", data=None),  # data=None: no extra callback on load
-            html.Details(className="templates", children=[
-                html.Summary("Templates and column documentation"),
-                *[_template_section(name, readme) for name in TABLE_NAMES],
+            # A link, not the tables themselves: every component in the page costs each redraw
+            # (dash-renderer checks them all on each change), and these were 900 of them.
+            html.P(className="templates", children=[
+                html.A("Every table's columns, types and rules", href=TEMPLATES_PAGE, target="_blank", rel="noopener"),
+                ". Templates: ",
+                *[item for name in TABLE_NAMES for item in (html.A(f"{name}.csv", href=f"{API_PREFIX}templates/{name}.csv", download=f"{name}.csv"), " ")],
             ]),
         ],
     )
 
 
-def _template_section(name: str, readme) -> html.Div:
-    docs = upload.column_docs(name, readme)
-    header = html.Tr([html.Th(label) for label in ("column", "type", "required", "rule", "meaning")])
-    rows = [html.Tr([html.Td(html.Code(doc["column"])), html.Td(doc["type"]), html.Td(doc["required"]), html.Td(doc["rule"]), html.Td(doc["meaning"])]) for doc in docs]
-    return html.Div(className="template", children=[
-        html.H3([f"{name}.csv ", html.A("template", href=f"{API_PREFIX}templates/{name}.csv", download=f"{name}.csv")]),
-        html.Div(className="table-scroll", style={"overflowX": "auto"}, children=html.Table([html.Thead(header), html.Tbody(rows)])),
-    ])
+#: The column documentation and the templates, a page of its own.
+TEMPLATES_PAGE = f"{API_PREFIX}templates/"
+
+
+def templates_page(readme, stylesheet: str) -> str:
+    """The column documentation of every table (`upload.column_docs`) as one HTML page."""
+    heads = "".join(f"<th>{label}</th>" for label in ("column", "type", "required", "rule", "meaning"))
+    sections = []
+    for name in TABLE_NAMES:
+        rows = "".join(
+            f"<tr><td><code>{escape(doc['column'])}</code></td><td>{escape(doc['type'])}</td><td>{escape(doc['required'])}</td><td>{escape(doc['rule'])}</td><td>{escape(doc['meaning'])}</td></tr>"
+            for doc in upload.column_docs(name, readme)
+        )
+        sections.append(
+            f'<section class="template"><h2>{name}.csv <a href="{name}.csv" download="{name}.csv">template</a></h2>'
+            f'<div class="table-scroll"><table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table></div></section>'
+        )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>Rig Flows: templates and column documentation</title><link rel="stylesheet" href="{escape(stylesheet)}"></head>'
+        '<body><main class="page templates-page"><h1>Templates and column documentation</h1>'
+        "<p>Each table of a data directory, with a template (the header row) and, per column, its type, whether it may be empty, "
+        "the rule the check applies and what it means. An upload is checked with the same rules as the bundled data.</p>"
+        f'{"".join(sections)}</main></body></html>'
+    )
 
 
 def _refused(problems) -> html.Div:
@@ -103,6 +123,12 @@ def register_upload(app, dataset: Dataset) -> upload.UploadStore:
             if output != upload_output:
                 return Response("413 Request Entity Too Large", status=413, mimetype="text/plain")
         return None
+
+    page = templates_page(dataset.data_dir / "README.md", app.get_asset_url("style.css"))
+
+    @server.get(TEMPLATES_PAGE)
+    def templates_index():
+        return Response(page, mimetype="text/html")
 
     @server.get(f"{API_PREFIX}templates/<name>.csv")
     def template(name: str):

@@ -477,9 +477,11 @@ def model_load(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     return mining_load(dataset, state.cbeci, state.efficiency, state.pue, state.shares)
 
 
-def efficiency_presets(dataset: Dataset) -> list[dict]:
+@lru_cache(maxsize=4)
+def efficiency_presets(dataset: Dataset) -> tuple[dict, ...]:
     """The calculator's fleet presets from CCAF's list: one per machine generation, each with
-    its median efficiency (J/TH) and the range of its models, for a dropdown."""
+    its median efficiency (J/TH) and the range of its models, for a dropdown. Once per dataset
+    (the state callback asks on every filter change); treat it as read-only."""
     names = {"s9_era": "S9-era fleet", "s19_era": "S19-era fleet"}
     presets = []
     for row in fleet_presets(dataset.miner_efficiency).itertuples():
@@ -487,12 +489,18 @@ def efficiency_presets(dataset: Dataset) -> list[dict]:
         median = round(float(row.j_per_th), 3)
         span = f"median {median:g} J/TH of models at {row.j_per_th_min:g}–{row.j_per_th_max:g}"
         presets.append({"value": row.fleet_class, "label": f"{names.get(row.fleet_class, row.fleet_class)} ({span})", "j_per_th": median})
-    return sorted(presets, key=lambda preset: -preset["j_per_th"])
+    return tuple(sorted(presets, key=lambda preset: -preset["j_per_th"]))
 
 
 def method_text(dataset: Dataset, state: ViewState) -> str:
     """The load model's method with this dataset's figures and the reader's assumptions."""
-    return describe_model(dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, state.cbeci, state.efficiency, state.pue, state.shares)
+    return _method_text(dataset, state.cbeci, state.efficiency, state.pue, state.shares)
+
+
+@lru_cache(maxsize=64)
+def _method_text(dataset: Dataset, version: str, efficiency: float | None, pue: float, shares: tuple) -> str:
+    """Once per dataset and model: the state callback sends it on every filter change."""
+    return describe_model(dataset.cbeci_power, dataset.cbeci_annual, dataset.miner_efficiency, version, efficiency, pue, shares)
 
 
 def version_text(version_drawn: str, chosen: str) -> str:

@@ -295,7 +295,7 @@ def test_every_input_named_in_the_brief_is_fuzzed():
     expected = {
         (ids.NAVIGATE, "data"), (ids.METRIC, "value"), (ids.MONTH, "value"), (ids.COUNTRIES, "value"), (ids.FIRMS, "value"),
         (ids.TOGGLES, "value"), (ids.RESET, "n_clicks"), (ids.MAP, "clickData"), (ids.SANKEY, "clickData"),
-        (ids.DOWNLOAD_CSV, "n_clicks"), (ids.URL, "search"), *((ids.key(part), "data") for part in ids.KEYED),
+        (ids.DOWNLOAD_CSV, "n_clicks"), (ids.QUERY, "data"), *((ids.key(part), "data") for part in ids.KEYED),
     }
     assert expected <= fuzzed
     assert set(REALISTIC) <= fuzzed  # the baseline names only real inputs
@@ -371,7 +371,7 @@ def test_the_page_for_a_hostile_link_shows_notices_and_the_default_view():
     notices = " ".join(texts(props[ids.NOTICES]["children"]))
     assert "ZZZ" in notices and "metric" in notices
     assert props[ids.METRIC]["value"] == "machines" and props[ids.COUNTRIES]["value"] == ["RUS"]
-    assert props[ids.URL]["search"] == "?country=RUS"
+    assert props[ids.QUERY]["data"] == "?country=RUS"
 
 
 NAMED_LINKS = {

@@ -82,6 +82,16 @@ def test_templates_download_with_the_tables_header(name):
     assert CLIENT.get("/api/v1/templates/nope.csv").status_code == 404
 
 
+def test_the_templates_page_documents_every_column_and_links_each_template():
+    page = CLIENT.get("/api/v1/templates/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    # data/README.md's meaning of a column, escaped, and each table's template link.
+    assert "<code>source_ids</code>" in text and 'href="flows.csv"' in text and 'href="farms.csv"' in text
+    assert "<script" not in text
+    assert CLIENT.get("/api/v1/templates/flows.csv").status_code == 200
+
+
 # --- "your data": the views drawn from the upload instead of the bundled data -----------------
 
 MINE = FLOWS.replace(b",RUS,BitRiver,", b",RUS,My Farm Co,", 1)
