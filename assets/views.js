@@ -105,8 +105,9 @@
       }
       if (disabled) { return [noUpdate(), noUpdate(), noUpdate()]; }
       const next = (monthIndex + 1) % settings.months.length;
-      const playing = next !== last;
-      return [next, !playing, playing ? '❚❚ Pause' : '▶ Play'];
+      // Only the month moves while playing: an unchanged prop still costs dash-renderer a pass
+      // over every component, so the ticker and the button are left alone until the last month.
+      return next === last ? [next, true, '▶ Play'] : [next, noUpdate(), noUpdate()];
     },
 
     copyLink: async function () {

@@ -97,10 +97,10 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "", home: str
             html.Div(id=ids.YOUR_DATA, role="status"),
             controls_layout(dataset, state, toggles_value(state)),
             html.Main(className="views", children=[
-                with_table(map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)), table_details(dataset, state, ids.MAP)),
+                with_table(map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)), table_details(ids.MAP)),
                 timeline_card(dataset, state.countries, state.month),
-                with_table(sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)), table_details(dataset, state, ids.SANKEY)),
-                with_table(energy_card(energy_figure(dataset, energy_key(state)).figure), table_details(dataset, state, ids.ENERGY)),
+                with_table(sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)), table_details(ids.SANKEY)),
+                with_table(energy_card(energy_figure(dataset, energy_key(state)).figure), table_details(ids.ENERGY)),
                 calculator_layout(dataset, state),
                 sources_layout(dataset),
                 upload_layout(),

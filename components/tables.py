@@ -1,9 +1,10 @@
 """A table of each chart's data, in a <details> under the chart: the rows behind what it draws
 (from rigflows.select), for readers who cannot see the chart or want the numbers.
 
-A table is drawn with the page and redrawn from the address only while it is open: the
-summary's clicks tell the page (a clientside callback), so month, metric and Play cost no
-request while every table is closed.
+A table is drawn when it is first opened and redrawn from the address only while it is open:
+the summary's clicks tell the page (a clientside callback), so month, metric and Play cost no
+request while every table is closed, and the page carries no rows nobody asked for (on large
+data, thousands of components that dash-renderer would check on every redraw).
 """
 
 from __future__ import annotations
@@ -64,11 +65,12 @@ def chart_tables(dataset: Dataset, state: ViewState, chart: str) -> list:
     ]
 
 
-def table_details(dataset: Dataset, state: ViewState, chart: str) -> html.Details:
+def table_details(chart: str) -> html.Details:
+    """The closed <details> of `chart`'s table, filled when opened (`register_table_callbacks`)."""
     return html.Details(className="chart-table", children=[
         html.Summary("Show the data as a table", id=f"{table_id(chart)}-summary", n_clicks=0),
         dcc.Store(id=f"{table_id(chart)}-query"),
-        html.Div(chart_tables(dataset, state, chart), id=table_id(chart)),
+        html.Div(id=table_id(chart)),
     ])
 
 

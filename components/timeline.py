@@ -23,14 +23,27 @@ from rigflows.state import clean_state
 from rigflows.timeline import events_for, source_credits, timeline_events
 
 
+#: Events listed per month, in the timeline and in the panel; the rest are counted ("…and 12
+#: more"). The bundled data has at most 4 in a month; a page of thousands of events would be
+#: slow to draw and to use (every component costs each redraw).
+MAX_LISTED_PER_MONTH = 5
+
+
 @lru_cache(maxsize=64)
 def _months(dataset: Dataset, countries: tuple[str, ...]) -> list[dict]:
     """The month blocks a country filter lists, each event with its sources by name."""
     groups = timeline_months(events_for(timeline_events(dataset), countries), dataset.months)
     for group in groups:
-        for event in group["events"]:
+        group["listed"] = group["events"][:MAX_LISTED_PER_MONTH]
+        for event in group["listed"]:
             event["credits"] = source_credits(dataset, event["source_ids"])
     return groups
+
+
+def _more(group: dict) -> list[html.Li]:
+    """The line that counts a month's events past MAX_LISTED_PER_MONTH, if any."""
+    more = len(group["events"]) - len(group["listed"])
+    return [html.Li(f"…and {more:,} more event{'s' if more != 1 else ''} this month, not listed here (the data API has them all).", className="timeline-more")] if more else []
 
 
 def month_class(month: str, selected: str) -> str:
@@ -71,7 +84,7 @@ def _block(dataset: Dataset, group: dict, month: str) -> html.Section:
         children=[
             html.H3([group["label"], html.Span(f"{count}", className="timeline-count", title=f"{count} event{'s' if count != 1 else ''}")], className="timeline-month-label"),
             *([] if group["index"] is not None else [html.P(_beyond(dataset), className="timeline-beyond")]),
-            html.Ul([html.Li(_event_button(event, group)) for event in group["events"]]),
+            html.Ul([*(html.Li(_event_button(event, group)) for event in group["listed"]), *_more(group)]),
         ],
     )
 
@@ -106,7 +119,7 @@ def _details(dataset: Dataset, groups: list[dict], month: str, picked: str | Non
                     children=[
                         html.H3(f"{group['label']}: what was reported"),
                         *([] if group["index"] is not None else [html.P(_beyond(dataset), className="timeline-beyond")]),
-                        html.Ul([_detail(event, picked) for event in group["events"]], className="timeline-details-list"),
+                        html.Ul([*(_detail(event, picked) for event in group["listed"]), *_more(group)], className="timeline-details-list"),
                     ],
                 )
                 for group in groups

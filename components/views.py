@@ -96,6 +96,10 @@ def state_keys(state: ViewState) -> dict[str, ViewState]:
     return {part: keys[part] for part in ids.KEYED}
 
 
+#: Reports listed under the Sankey (the bundled data has 10); the rest are counted.
+MAX_UNQUANTIFIED_LISTED = 12
+
+
 @lru_cache(maxsize=256)
 def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
     """The flows and totals reported without a machine count, under the Sankey, each with its
@@ -105,8 +109,11 @@ def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
         return None
     items = [
         html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", " ", sources_credit(credited_sources(dataset, row.source_ids))])
-        for row in unquantified.itertuples()
+        for row in unquantified.head(MAX_UNQUANTIFIED_LISTED).itertuples()
     ]
+    more = len(unquantified) - len(items)
+    if more > 0:
+        items.append(html.Li(f"…and {more:,} more, not listed here: the CSV download has them all.", className="unquantified-more"))
     return [html.H3("Reported but not drawn (no count, plans, and orders while their layer is off)"), html.Ul(items)]
 
 

@@ -29,6 +29,7 @@ from rigflows.figures.energy import build_energy_figure, drawn_dates, month_date
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, floats, period_label
 from rigflows.select import (
+    drawn_links,
     empty_reason,
     energy_countries,
     energy_series,
@@ -201,7 +202,7 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     if links.empty:
         return Chart(described(empty_figure(empty_reason(dataset, key) or "No reported flows with a machine count match this selection.").to_plotly_json(), "sankey", alt))
     ids = _ids(links["source_ids"])
-    figure = build_sankey_figure(links, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json()
+    figure = build_sankey_figure(drawn_links(dataset, links), key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json()
     return Chart(described(figure, "sankey", alt), ids)
 
 

@@ -289,21 +289,60 @@ def sankey_links(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             country = country_name(remainder.iso3)
             links.append({"source": NOT_ITEMISED, "target": country, "source_column": 0, "target_column": 1, **common})
             links.append({"source": country, "target": _receiver_label(NOT_IDENTIFIED, remainder.iso3), "source_column": 1, "target_column": 2, **common})
-    columns = ["source", "target", "source_column", "target_column", "machines", "shown", "kind", "confidence", "source_ids", "note"]
-    frame = pd.DataFrame(links, columns=columns)
+    return _merged_links(dataset, pd.DataFrame(links, columns=_LINK_COLUMNS))
+
+
+_LINK_COLUMNS = ["source", "target", "source_column", "target_column", "machines", "shown", "kind", "confidence", "source_ids", "note"]
+
+
+def _merged_links(dataset: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
+    """Links with the same ends, kind and confidence as one, largest first in each column."""
     if frame.empty:
         return frame.assign(source_names=pd.Series(dtype=object))
     grouped = (
         frame.groupby(["source", "target", "source_column", "target_column", "kind", "confidence"], as_index=False, sort=False)
         .agg(machines=("machines", "sum"), shown=("shown", _join_shown), source_ids=("source_ids", _join_ids), note=("note", _join_text))
     )
-    grouped = grouped[columns].assign(source_names=source_names(dataset, grouped["source_ids"]))
+    grouped = grouped[_LINK_COLUMNS].assign(source_names=source_names(dataset, grouped["source_ids"]))
     return grouped.sort_values(["source_column", "machines"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+#: Quoted counts joined in a merged link before the rest are counted ('12,000 + 345 + 2 more').
+_SHOWN_JOINED = 3
 
 
 def _join_shown(values: pd.Series) -> str:
     """Links merged into one: their quoted counts, joined ('12,000 + 345')."""
-    return " + ".join(values)
+    shown = list(values)
+    more = len(shown) - _SHOWN_JOINED
+    return " + ".join(shown[:_SHOWN_JOINED]) + (f" + {more:,} more" if more > 0 else "")
+
+
+#: Sellers, and receivers, the Sankey draws as nodes of their own. The smaller ones are drawn as
+#: one node per column that says how many it holds (the table and the CSV keep every link). The
+#: bundled data has at most 7 in a column; thousands of nodes would be unreadable and slow.
+MAX_NODES_PER_COLUMN = 20
+
+
+def drawn_links(dataset: Dataset, links: pd.DataFrame, most: int = MAX_NODES_PER_COLUMN) -> pd.DataFrame:
+    """`links` (`sankey_links`) as the Sankey draws them: in each column the `most` largest
+    nodes, and the others merged into one ("37 other sellers", "12 other countries", "412
+    other receivers"), whose links keep every source. Remainders are never merged: each is its
+    own count. A node's size is what leaves it (sellers) or what reaches it (the others)."""
+    frame = links[_LINK_COLUMNS].copy()
+    merged = False
+    for column, words in enumerate(("other sellers", "other countries", "other receivers")):
+        end = "source" if column == 0 else "target"
+        at_column = frame[frame[f"{end}_column"] == column]
+        totals = at_column.groupby(end, sort=False)["machines"].sum().sort_values(ascending=False, kind="stable")
+        remainders = set(at_column.loc[at_column["kind"] == "remainder", end])
+        others = [label for label in totals.index[most:] if label not in remainders]
+        if len(others) > 1:
+            label = f"{len(others):,} {words}"
+            for side in ("source", "target"):
+                frame.loc[(frame[f"{side}_column"] == column) & frame[side].isin(others), side] = label
+            merged = True
+    return _merged_links(dataset, frame) if merged else links
 
 
 def delivery_text(flow) -> str:

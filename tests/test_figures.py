@@ -451,6 +451,22 @@ def test_flow_lines_are_drawn_from_china_with_widths_in_machines():
     assert {(tuple(trace.customdata)[0], tuple(trace.lon)[0]) for trace in ends} == {("RUS", 99.0), ("CAN", -100.0)}
 
 
+def test_flow_lines_go_to_the_largest_destinations_only():
+    """Twenty destinations of 1..20 machines: lines to the 15 largest (6..20), none to 1..5."""
+    from rigflows.figures.choropleth import MAX_FLOW_LINES, build_choropleth_figure
+
+    assert MAX_FLOW_LINES == 15
+    codes = [f"X{number:02d}" for number in range(1, 21)]
+    rows = with_names(pd.DataFrame([{"iso3": "RUS", "country": "Russia", "value": 1.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": ("s",)}]))
+    lines = pd.DataFrame([
+        {"iso3": code, "country": code, "machines": number, "layer": "received", "from_lon": 100.0, "from_lat": 35.0, "to_lon": float(number), "to_lat": 10.0}
+        for number, code in enumerate(codes, start=1)
+    ])
+    figure = build_choropleth_figure(rows, None, ViewState(), lines=lines)
+    ends = {tuple(trace.customdata)[0] for trace in figure.data if trace.type == "scattergeo" and trace.mode == "markers" and trace.customdata}
+    assert ends == set(codes[5:])
+
+
 def test_energy_colours_follow_the_given_order_and_never_repeat_in_a_view():
     from rigflows.figures.energy import country_colours
 

@@ -10,6 +10,7 @@ import pytest
 from rigflows.select import (
     NOT_ITEMISED,
     derived_remainders,
+    drawn_links,
     energy_countries,
     export_table,
     farm_markers,
@@ -193,3 +194,52 @@ def test_hover_rows_name_their_sources_as_the_source_line_credits_them(dataset):
     assert all(isinstance(names, tuple) and names for names in farms["source_names"])
     loads = reported_loads(dataset, ViewState(countries=("USA",)))
     assert all(isinstance(names, tuple) and names for names in loads["source_names"])
+
+
+def _link(source, target, column, machines, kind="relocation", ids=("ft_exiled_machines",)):
+    return {"source": source, "target": target, "source_column": column, "target_column": column + 1, "machines": machines,
+            "shown": f"{machines:,}", "kind": kind, "confidence": "high", "source_ids": ids, "note": ""}
+
+
+def test_the_sankey_draws_the_largest_sellers_and_counts_the_others_in_one_node(dataset):
+    """Four sellers into Russia, two drawn: the two smallest (300 and 200 machines) become one
+    node of 500, whose link keeps both sources; the remainder is never merged."""
+    links = pd.DataFrame([
+        _link("A", "Russia", 0, 5000), _link("B", "Russia", 0, 4000),
+        _link("C", "Russia", 0, 300, ids=("hut8_update_2021_06_28",)), _link("D", "Russia", 0, 200),
+        _link(NOT_ITEMISED, "Russia", 0, 100, kind="remainder"),
+        _link("Russia", "Farm", 1, 9500),
+    ])
+    drawn = drawn_links(dataset, links, most=2)
+    sellers = drawn[drawn["source_column"] == 0].set_index("source")
+    assert list(sellers.index) == ["A", "B", "2 other sellers", NOT_ITEMISED]
+    assert sellers.loc["2 other sellers", "machines"] == 500
+    assert sellers.loc["2 other sellers", "shown"] == "300 + 200"
+    assert sellers.loc["2 other sellers", "source_ids"] == ("hut8_update_2021_06_28", "ft_exiled_machines")
+    # One receiver: nothing to merge on that side; and with room for every seller, nothing at all.
+    assert list(drawn.loc[drawn["source_column"] == 1, "target"]) == ["Farm"]
+    assert drawn_links(dataset, links, most=4) is links
+    # Past three merged counts, the rest are counted: the quote stays short.
+    every = drawn_links(dataset, links, most=0).set_index("source")
+    assert every.loc["4 other sellers", "shown"] == "5,000 + 4,000 + 300 + 1 more" and every.loc["4 other sellers", "machines"] == 9500
+
+
+def test_small_countries_merge_at_both_ends_of_their_links(dataset):
+    """Three countries, one drawn: Kazakhstan (300) and Canada (200) become "2 other
+    countries", the end of the seller's links and the start of the receivers'."""
+    links = pd.DataFrame([
+        _link("A", "Russia", 0, 5000), _link("A", "Kazakhstan", 0, 300), _link("A", "Canada", 0, 200),
+        _link("Russia", "R1", 1, 5000), _link("Kazakhstan", "K1", 1, 300), _link("Canada", "C1", 1, 200),
+    ])
+    drawn = drawn_links(dataset, links, most=1)
+    assert set(drawn.loc[drawn["source_column"] == 0, "target"]) == {"Russia", "2 other countries"}
+    into_others = drawn[(drawn["source_column"] == 0) & (drawn["target"] == "2 other countries")]
+    assert into_others["machines"].tolist() == [500]
+    # Their receivers, merged too (K1 and C1 are the smallest): one link of 500 between the two.
+    assert drawn.loc[drawn["source"] == "2 other countries", ["target", "machines"]].values.tolist() == [["2 other receivers", 500]]
+
+
+def test_the_bundled_sankey_is_drawn_whole(dataset):
+    for state in (ViewState(), ViewState(show_orders=True)):
+        links = sankey_links(dataset, state)
+        assert drawn_links(dataset, links) is links

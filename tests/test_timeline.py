@@ -12,9 +12,10 @@ from app import create_app
 
 from components import ids
 from components.timeline import description_id, month_class, timeline_card
-from rigflows.dataset import Dataset
+from rigflows.dataset import Dataset, load_dataset
 from rigflows.figures.timeline import month_status, month_statuses, scope_words, timeline_months
 from rigflows.timeline import events_for, source_credits, timeline_events
+from tests.conftest import edit_table
 from tests.dash_requests import callback_body, walk
 
 #: Grid reports that tell the same happening as an events.csv row (same country, date and
@@ -212,3 +213,26 @@ def test_a_country_change_redraws_the_body_through_the_server_callback(dash_clie
     every = body(["KAZ"], [ids.SHOW_ALL_EVENTS])
     assert len([node for node in walk(every) if isinstance(node.get("id"), dict) and node["id"].get("type") == ids.TIMELINE_EVENT]) == 26
     assert body([], [])[ids.TIMELINE_ALL_BOX]["hidden"] is True
+
+
+def test_a_month_with_more_events_than_listed_counts_the_rest(data_copy):
+    """Eight events in July 2021 (the bundled 4, plus 4 copies of the first): five are listed,
+    in the timeline and in the panel, and the line under them counts the other three."""
+    def four_more(frame):
+        first = frame[frame["date"].str.startswith("2021-07")].iloc[0]
+        copies = [first.copy() for _ in range(4)]
+        for number, copy in enumerate(copies):
+            copy["event_id"] = f"{first['event_id']}_copy_{number}"
+        return pd.concat([frame, pd.DataFrame(copies)], ignore_index=True)
+
+    edit_table(data_copy, "events", four_more)
+    card = timeline_card(load_dataset(data_copy), (), "2021-07")
+    found = parts(card)
+    july = [button for button in found[ids.TIMELINE_EVENT] if button.id["at"] == "2021-07"]
+    assert len(july) == 5
+    panel = next(panel for panel in found[ids.TIMELINE_DETAILS_MONTH] if panel.id["month"] == "2021-07")
+    assert texts(panel).count("…and 3 more events this month") == 1
+    assert texts(card).count("…and 3 more events this month") == 2  # the timeline and the panel
+    # Another month is listed whole: June 2021's three events, no count.
+    june = [button for button in found[ids.TIMELINE_EVENT] if button.id["at"] == "2021-06"]
+    assert len(june) == 3

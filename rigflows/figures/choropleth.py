@@ -448,13 +448,19 @@ _LINE_STYLE = {
 }
 
 
+#: Flow lines drawn per layer, to the largest destinations: the bundled data has at most 5; a
+#: line to each of hundreds would hide the map (and cost two traces each to draw).
+MAX_FLOW_LINES = 15
+
+
 #: Points per flow line: plotly joins points by great circles, which over the pole leave the
 #: clipped map; many short steps along lon/lat keep the line on the visible map instead.
 _LINE_STEPS = 40
 
 
 def _flow_line_traces(lines: pd.DataFrame) -> list[dict]:
-    """One line per destination (and layer) from China, width proportional to machines.
+    """One line per destination (and layer) from China, width proportional to machines, to the
+    MAX_FLOW_LINES largest destinations of each layer (every country keeps its shade).
 
     The lines take no hover or click ("skip"): a click where a line crosses a country selects
     that country, not the line's destination. Each line's hover and click sit on a small dot
@@ -462,7 +468,9 @@ def _flow_line_traces(lines: pd.DataFrame) -> list[dict]:
     """
     largest = float(lines["machines"].max())
     traces = []
-    for line in named_rows(lines):
+    by_size = lines.sort_values("machines", ascending=False, kind="stable")
+    drawn = by_size.groupby("layer", sort=False).head(MAX_FLOW_LINES) if "layer" in by_size else by_size.head(MAX_FLOW_LINES)
+    for line in named_rows(drawn):
         width = max(1.0, _LINE_MAX_PX * line.machines / largest)
         style = _LINE_STYLE.get(getattr(line, "layer", "received"), _LINE_STYLE["received"])
         text = wrap(getattr(line, "text", f"China → {line.country}: {line.machines:,} machines"))

@@ -33,7 +33,7 @@ def choose(page, dropdown_id: str, search: str, option: str) -> None:
     """Pick `option` in a searchable Dash dropdown by typing `search` and clicking the match,
     as a reader would (pressing Enter could pick whatever was highlighted before filtering)."""
     page.click(f"#{dropdown_id}")
-    page.keyboard.type(search)
+    page.keyboard.type(search, delay=60)  # the first key opens the search box: at machine speed the next could miss it
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")
 

@@ -18,8 +18,9 @@ def test_each_chart_has_a_table_of_its_rows_that_follows_the_view(page, app_url)
     page.goto(app_url + "/?country=KAZ,RUS")
     wait_until_drawn(page)
     for chart in (ids.MAP, ids.SANKEY, ids.ENERGY):
+        assert page.locator(f"#{chart}-table table").count() == 0  # drawn when first opened
         page.click(f"#{chart}-table-summary")
-        assert page.is_visible(f"#{chart}-table table")
+        page.wait_for_selector(f"#{chart}-table table", state="visible")
     # The FT's figures, as the map and the Sankey draw them (data/flows.csv, flow_totals.csv).
     assert "87,849" in table_text(page, ids.MAP) and "Russia" in table_text(page, ids.MAP)
     sankey = table_text(page, ids.SANKEY)

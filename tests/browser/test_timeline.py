@@ -135,7 +135,7 @@ def test_a_country_filter_scopes_the_timeline_and_says_so(page, app_url):
 
     # Adding Russia adds its two events: The9's hosting deal (Jul 2021) and the Irkutsk flights (Jan 2022).
     page.click(f"#{ids.COUNTRIES}")
-    page.keyboard.type("Russ")
+    page.keyboard.type("Russ", delay=60)
     page.get_by_role("option", name=re.compile(r"^Russia \(")).click()
     page.keyboard.press("Escape")
     page.wait_for_function(f"() => document.querySelectorAll('#{ids.TIMELINE} .timeline-event').length === 21")
