@@ -17,7 +17,7 @@ from components.controls import register_controls_callbacks
 from components.hardening import harden
 from components.layout import build_layout, requested_query, validation_skeleton
 from components.presskit import register_presskit
-from components.response_cache import cache_callback_responses, pure_outputs
+from components.response_cache import cache_pure_answers, pure_outputs
 from components.sources import register_sources_callbacks
 from components.sync import register_state_callback
 from components.tables import CHARTS, register_table_callbacks, table_id
@@ -107,7 +107,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     register_api(app, dataset)
     register_presskit(app, dataset, uploads.dataset)
     harden(app, settings.frame_ancestors, settings.debug)
-    cache_callback_responses(app, pure_outputs(app, PURE_OUTPUTS))
+    cache_pure_answers(app, pure_outputs(app, PURE_OUTPUTS), requested_query)
     return app
 
 

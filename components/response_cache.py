@@ -1,10 +1,11 @@
-"""Answers of the pure callbacks kept as sent, compressed, per request body.
+"""Answers of the pure callbacks and the page's layout kept as sent, compressed, per request.
 
 A chart's callback answers the same body with the same bytes: its output is a function of its
 inputs and the data, which is read-only. Its view is cached (`rigflows.render`), but Dash still
 serialises the figure (often 100 KB of JSON, the frames far more) and flask-compress compresses
 it again for every request: most of the CPU of a warm answer (`make bench`). Here the final
-bytes are kept, keyed by the body and the encodings the browser accepts, bounded in bytes.
+bytes are kept, keyed by the body and the encodings the browser accepts, bounded in bytes. The
+layout (about 400 KB of JSON, the first view in it) is kept per page query the same way.
 
 Only callbacks named in `outputs` are kept (never the upload, the downloads or the press kit),
 and never while the tab draws an upload: its data lives on the server and may be forgotten.
@@ -59,16 +60,21 @@ def draws_an_upload(body: dict) -> bool:
     return any(isinstance(item, dict) and item.get("id") == ids.UPLOAD_TOKEN and item.get("value") for item in [*body.get("inputs", []), *body.get("state", [])])
 
 
-def cache_callback_responses(app, outputs: set[str], cache: ResponseCache | None = None) -> ResponseCache:
-    """Serve the callbacks whose Dash `output` string is in `outputs` from `cache`. Register it
-    after `components.hardening.harden`, whose request checks then run first."""
+def cache_pure_answers(app, outputs: set[str], page_query, cache: ResponseCache | None = None) -> ResponseCache:
+    """Serve the callbacks whose Dash `output` string is in `outputs`, and the page's layout
+    (a function of `page_query()`, the query of the page that asks: `layout.requested_query`),
+    from `cache`. Register it after `components.hardening.harden`, whose request checks then
+    run first."""
     cache = cache or ResponseCache()
     server = app.server
-    path = f"{app.config.routes_pathname_prefix}_dash-update-component"
+    callback_path = f"{app.config.routes_pathname_prefix}_dash-update-component"
+    layout_path = f"{app.config.routes_pathname_prefix}_dash-layout"
 
-    @server.before_request
-    def answer_from_cache():
-        if request.path != path or request.method != "POST":
+    def request_key() -> bytes | None:
+        """What the answer is a function of, or None for a request never kept."""
+        if request.path == layout_path and request.method == "GET":
+            return b"layout\0" + page_query().encode()
+        if request.path != callback_path or request.method != "POST":
             return None
         raw = request.get_data(cache=True)
         try:
@@ -77,7 +83,14 @@ def cache_callback_responses(app, outputs: set[str], cache: ResponseCache | None
             return None
         if not isinstance(body, dict) or body.get("output") not in outputs or draws_an_upload(body):
             return None
-        key = hashlib.blake2b(raw + b"\0" + request.headers.get("Accept-Encoding", "").encode(), digest_size=20).hexdigest()
+        return raw
+
+    @server.before_request
+    def answer_from_cache():
+        what = request_key()
+        if what is None:
+            return None
+        key = hashlib.blake2b(what + b"\0" + request.headers.get("Accept-Encoding", "").encode(), digest_size=20).hexdigest()
         hit = cache.get(key)
         if hit is None:
             g.response_cache_key = key
@@ -101,5 +114,5 @@ def cache_callback_responses(app, outputs: set[str], cache: ResponseCache | None
 
 def pure_outputs(app, output_ids: set[str]) -> set[str]:
     """The Dash `output` strings of the registered callbacks that write any of `output_ids`
-    ("component.property"): what `cache_callback_responses` may keep."""
+    ("component.property"): what `cache_pure_answers` may keep."""
     return {key for key in app.callback_map if any(part in output_ids for part in key.strip(".").split("..."))}

@@ -1,5 +1,5 @@
-"""The pure callbacks' answers are kept as sent, per request body, bounded in bytes; an upload's
-answers and the side-effect callbacks are never kept."""
+"""The pure callbacks' answers and the page's layout are kept as sent, per request, bounded in
+bytes; an upload's answers and the side-effect callbacks are never kept."""
 
 from __future__ import annotations
 
@@ -59,3 +59,21 @@ def test_an_uploads_answers_and_side_effect_callbacks_are_never_kept():
     csv = CALLBACKS[f"{ids.CSV_FILE}.data"]
     CLIENT.post("/_dash-update-component", json=callback_body(csv, [1], state=["?country=KAZ", None, "instead"]))
     assert CACHE.size == before
+
+
+def test_the_layout_is_kept_per_page_query():
+    """dash-renderer asks for the layout with the page's address as its Referer."""
+    def layout(query: str):
+        return CLIENT.get("/_dash-layout", headers={"Referer": f"http://127.0.0.1/{query}", "Accept-Encoding": "gzip"})
+
+    first = layout("?country=RUS")
+    kept = CACHE.size
+    again = layout("?country=RUS")
+    assert again.get_data() == first.get_data() and CACHE.size == kept
+    other = layout("?country=KAZ")
+    assert CACHE.size > kept
+    countries = {
+        query: json.loads(gzip.decompress(answer.get_data()))
+        for query, answer in (("RUS", again), ("KAZ", other))
+    }
+    assert '"value": ["RUS"]' in json.dumps(countries["RUS"]) and '"value": ["KAZ"]' in json.dumps(countries["KAZ"])
