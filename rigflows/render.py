@@ -178,18 +178,26 @@ def map_extent(dataset: Dataset, key: ViewState, metric: str) -> tuple[float, fl
     return dataset.geometry.extent(sorted(codes), points)
 
 
-def _rows_of(dataset: Dataset, metric: str, month: str, countries: set[str] | None, model: ViewState = ViewState()) -> pd.DataFrame:
-    """`select.map_rows` for a monthly metric: the unfiltered rows, limited to the filter's countries."""
-    rows = every_country_rows(dataset, metric, month, keep_model(ViewState(), model))
-    return rows if countries is None else rows[rows["iso3"].isin(countries)].reset_index(drop=True)
+@lru_cache(maxsize=4)
+def monthly_ids_by_country(dataset: Dataset) -> dict[str, tuple[str, ...]]:
+    """Per country, the sources of its rows in every monthly metric and month of the map (with
+    the default load model): once per dataset, so a filter's are the union of its countries'."""
+    cells: dict[str, list[tuple[str, ...]]] = {}
+    for metric in MONTHLY_METRICS:
+        for month in dataset.months:
+            rows = every_country_rows(dataset, metric, month)
+            for iso3, ids in zip(rows["iso3"], rows["source_ids"]):
+                cells.setdefault(iso3, []).append(ids)
+    return {iso3: _ids(*ids) for iso3, ids in cells.items()}
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def map_source_ids(dataset: Dataset, key: ViewState) -> tuple[str, ...]:
     """The sources of the map of filter `key` (a `map_frames_key`) in every metric and month."""
     countries = selected_countries(dataset, key)
+    by_country = monthly_ids_by_country(dataset)
     columns = [map_rows(dataset, replace(key, metric="machines"))["source_ids"]]
-    columns += [_rows_of(dataset, metric, month, countries)["source_ids"] for metric in MONTHLY_METRICS for month in dataset.months]
+    columns += [ids for iso3, ids in by_country.items() if countries is None or iso3 in countries]
     if key.show_farms:
         columns.append(farm_markers(dataset, key)["source_ids"])
     return _ids(*columns)
