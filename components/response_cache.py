@@ -23,7 +23,7 @@ from flask import Response, g, request
 from components import ids
 
 #: Bytes of answers kept per process (compressed: a map's frames are about 100 KB).
-MAX_BYTES = 16 * 1024 * 1024
+MAX_BYTES = 12 * 1024 * 1024
 
 
 class ResponseCache:
