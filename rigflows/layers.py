@@ -31,6 +31,7 @@ from rigflows.render import (
     FRAMES_CACHE_SIZE,
     MONTHLY_METRICS,
     Chart,
+    all_ids,
     apply_diff,
     energy_figure,
     energy_frames,
@@ -216,7 +217,7 @@ def sankey_beside(bundled: Dataset, yours: Dataset, key: ViewState) -> Chart:
     alt = sankey_alt(bundled, key, links)
     if links.empty:
         return Chart(described(empty_figure(empty_reason(bundled, key) or "No reported flows with a machine count match this selection, in either layer.").to_plotly_json(), "sankey", alt))
-    ids = tuple(sorted({part for value in links["source_ids"] for part in str(value).split(";") if part}))
+    ids = all_ids(links["source_ids"])
     period = period_label(flows_period(bundled, key) + flows_period(yours, key))
     line = f"{source_line(bundled, ids)}. Marked (your data): the reader's upload, not shared"
     figure = plain(build_sankey_figure(links, key, period=period, source_line=line).to_plotly_json())

@@ -58,7 +58,7 @@ class Chart:
     source_ids: tuple[str, ...] = ()
 
 
-def _ids(*columns: pd.Series | tuple[str, ...]) -> tuple[str, ...]:
+def all_ids(*columns: pd.Series | tuple[str, ...]) -> tuple[str, ...]:
     """Every id in `columns` (Series of id tuples, or one tuple), sorted, once."""
     cells = [cell for column in columns for cell in ([column] if isinstance(column, tuple) else column)]
     return tuple(sorted({source_id for cell in cells for source_id in cell}))
@@ -120,7 +120,7 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
     if rows.empty and (farms is None or farms.empty):
         return Chart(described(empty_figure(_empty_map_message(dataset, key)).to_plotly_json(), "map", alt))
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
-    ids = _ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
+    ids = all_ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
     extent = map_extent(dataset, map_frames_key(key), key.metric)
     shown = dict(received_machines(dataset, key)[["iso3", "shown"]].itertuples(index=False)) if key.metric == "machines" else None
     figure = build_choropleth_figure(
@@ -188,7 +188,7 @@ def monthly_ids_by_country(dataset: Dataset) -> dict[str, tuple[str, ...]]:
             rows = every_country_rows(dataset, metric, month)
             for iso3, ids in zip(rows["iso3"], rows["source_ids"]):
                 cells.setdefault(iso3, []).append(ids)
-    return {iso3: _ids(*ids) for iso3, ids in cells.items()}
+    return {iso3: all_ids(*ids) for iso3, ids in cells.items()}
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -200,7 +200,7 @@ def map_source_ids(dataset: Dataset, key: ViewState) -> tuple[str, ...]:
     columns += [ids for iso3, ids in by_country.items() if countries is None or iso3 in countries]
     if key.show_farms:
         columns.append(farm_markers(dataset, key)["source_ids"])
-    return _ids(*columns)
+    return all_ids(*columns)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -209,7 +209,7 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     alt = sankey_alt(dataset, key, links)
     if links.empty:
         return Chart(described(empty_figure(empty_reason(dataset, key) or "No reported flows with a machine count match this selection.").to_plotly_json(), "sankey", alt))
-    ids = _ids(links["source_ids"])
+    ids = all_ids(links["source_ids"])
     figure = build_sankey_figure(drawn_links(dataset, links), key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json()
     return Chart(described(figure, "sankey", alt), ids)
 
@@ -230,7 +230,7 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[
         message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json()
         return dict.fromkeys(months, Chart(described(plain(message), "energy", NO_ENERGY_ALT)))
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
-    source_ids = _ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
+    source_ids = all_ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
     line, method = source_line(dataset, source_ids), method_text(dataset, key)
     alts = energy_alts(key, months, series, reported, events)
     dates = drawn_dates(series, reported, events)
@@ -346,7 +346,7 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
     """
     selected = selected_countries(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
-    farm_ids = _ids(farms["source_ids"]) if farms is not None else ()
+    farm_ids = all_ids(farms["source_ids"]) if farms is not None else ()
     lines: dict[tuple[str, ...], str] = {}  # source line by source ids: the same in most months
     groups = {"machines": {ViewState().month: plain(map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure)}}
     for metric in MONTHLY_METRICS:
@@ -360,7 +360,7 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
                 empty = empty or plain(empty_figure(_empty_map_message(dataset, state)).to_plotly_json())
                 figures[month] = described({"data": empty["data"], "layout": dict(empty["layout"])}, "map", alt)
                 continue
-            ids = _ids(*(country.source_ids for country in countries), farm_ids)
+            ids = all_ids(*(country.source_ids for country in countries), farm_ids)
             if ids not in lines:
                 lines[ids] = source_line(dataset, ids)
             figures[month] = described(choropleth_dict(countries, overlay, state, source_line=lines[ids]), "map", alt)

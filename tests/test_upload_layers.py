@@ -99,6 +99,15 @@ def test_the_sankey_beside_keeps_every_bundled_link_and_adds_the_uploads(dataset
     assert "rgba(213,94,0,0.55)" in trace["link"]["color"]
 
 
+def test_the_sankey_beside_cites_both_layers_sources_by_id_and_by_name(dataset, upload):
+    """Its source ids are ids (the reader's row cites the FT article), and its source line names
+    the producers, as the bundled Sankey's does."""
+    chart = sankey_beside(dataset, upload, sankey_key(ViewState()))
+    assert "ft_exiled_machines" in chart.source_ids and all("(" not in source_id for source_id in chart.source_ids)
+    source_line = " ".join(annotation["text"] for annotation in chart.figure["layout"]["annotations"] if annotation["text"].startswith("Sources:"))
+    assert "Financial Times" in source_line
+
+
 def test_the_map_beside_keeps_the_bundled_choropleth(dataset, upload):
     from rigflows.render import map_figure
 
