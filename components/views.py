@@ -107,14 +107,16 @@ def unquantified_listing(dataset: Dataset, key: ViewState) -> list | None:
     unquantified = unquantified_reports(dataset, key)
     if unquantified.empty:
         return None
-    items = [
-        html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", " ", sources_credit(credited_sources(dataset, row.source_ids))])
-        for row in unquantified.head(MAX_UNQUANTIFIED_LISTED).itertuples()
-    ]
+    items = [_unquantified_item(dataset, row) for row in unquantified.head(MAX_UNQUANTIFIED_LISTED).itertuples()]
     more = len(unquantified) - len(items)
     if more > 0:
         items.append(html.Li(f"…and {more:,} more, not listed here: the CSV download has them all.", className="unquantified-more"))
     return [html.H3("Reported but not drawn (no count, plans, and orders while their layer is off)"), html.Ul(items)]
+
+
+def _unquantified_item(dataset: Dataset, row) -> html.Li:
+    """One report without a count: what, its note, and its sources by name."""
+    return html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", " ", sources_credit(credited_sources(dataset, row.source_ids))])
 
 
 def dataset_label(token, shown: Drawn, dataset: Dataset) -> str:
@@ -133,7 +135,7 @@ def your_unquantified(bundled: Dataset, yours: Dataset, key: ViewState) -> list:
     mine = unquantified_reports(yours, key)
     if mine.empty or mine["what"].isin(listed).all():
         return []
-    items = [html.Li([html.Strong(row.what), f" — {row.note}" if isinstance(row.note, str) else "", html.Span(f" [{row.source_ids}]", className="source-ids")]) for row in mine.itertuples() if row.what not in listed]
+    items = [_unquantified_item(yours, row) for row in mine.itertuples() if row.what not in listed]
     return [html.H3("Your data (not shared): reported but not drawn"), html.Ul(items)]
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from components.views import your_unquantified
 from rigflows.dataset import load_dataset
 from rigflows.layers import (
     BESIDE,
@@ -187,3 +188,21 @@ def test_the_energy_chart_beside_draws_the_uploads_series_dashed_next_to_the_bun
     mine = next(trace for trace in figure["data"][drawn_before:] if trace.get("line", {}).get("dash") == "dash")
     assert at_august(mine) == pytest.approx(bundled * 20.0 / 18.1)  # the upload's share × the same network power
     assert mine["name"].endswith(YOURS) or mine["name"].startswith("Your data")
+
+
+def test_the_uploads_reports_without_a_count_name_their_sources(tmp_path):
+    """The reader's flow without a machine count is listed under the Sankey with its source by
+    name, like the bundled ones, never as ids."""
+    import shutil
+
+    from tests.conftest import DATA_DIR
+
+    folder = tmp_path / "data"
+    shutil.copytree(DATA_DIR, folder)
+    uncounted = {**READERS_ROW, "flow_id": "reader_uncounted", "machines": "", "qualifier": "unknown"}
+    edit_table(folder, "flows", lambda frame: pd.concat([frame, pd.DataFrame([uncounted])], ignore_index=True).fillna(""))
+    bundled = load_dataset(DATA_DIR)
+    listing = your_unquantified(bundled, load_dataset(folder), sankey_key(ViewState()))
+    text = str(listing)
+    assert "Reader Farm SA" in text and "Financial Times" in text
+    assert "ft_exiled_machines" not in text
