@@ -36,17 +36,7 @@
     }
     if (!figure) { return noUpdate(); }
     drawn[chart] = token;
-    return drawDirectly(chart, figure) ? noUpdate() : figure;
-  }
-
-  // A frame is drawn with Plotly.react on the chart dcc.Graph already drew, not through the
-  // Graph's `figure`: a prop change makes dash-renderer re-check every component of the page,
-  // which cost most of a month step. Before the Graph's first draw, the prop draws it.
-  function drawDirectly(chart, figure) {
-    const gd = document.querySelector('#' + chart + ' .js-plotly-plot');
-    if (!gd || !gd.rigflowsFigure) { return false; }
-    window.Plotly.react(gd, Object.assign({}, figure, {config: gd.rigflowsFigure.config}));
-    return true;
+    return figure;
   }
 
   // The query string, in ViewState.to_query's order: metric, month, then the filter part.
