@@ -18,12 +18,37 @@
     const data = diff.data ? diff.data.map((trace, index) => (trace === null ? entry.base.data[index] : trace)) : entry.base.data;
     const layout = Object.assign({}, entry.base.layout, diff.layout || {});
     (diff.drop || []).forEach((name) => { delete layout[name]; });
+    if (diff.meta) { layout.meta = Object.assign({}, layout.meta, diff.meta); }
     return {data: data, layout: layout};
+  }
+
+  // The energy chart draws a mark at every month, hidden but one (rigflows/figures/energy.py,
+  // `show_mark`, the same rule): `month`'s is shown. A mark's line and labels are named
+  // MARK_PREFIX + its month.
+  const MARK_PREFIX = 'month-mark ';
+  function showMark(figure, month) {
+    const name = MARK_PREFIX + month;
+    const isMark = (item) => typeof item.name === 'string' && item.name.startsWith(MARK_PREFIX);
+    const shown = (layout) => {
+      const out = Object.assign({}, layout);
+      for (const part of ['shapes', 'annotations']) {
+        if (Array.isArray(layout[part])) {
+          out[part] = layout[part].map((item) => (isMark(item) ? Object.assign({}, item, {opacity: item.name === name ? 1 : 0}) : item));
+        }
+      }
+      return out;
+    };
+    const layout = shown(figure.layout);
+    if (layout.meta && layout.meta.variants) {
+      layout.meta = Object.assign({}, layout.meta, {variants: layout.meta.variants.map((variant) => Object.assign({}, variant, {layout: shown(variant.layout)}))});
+    }
+    return {data: figure.data, layout: layout};
   }
 
   // The freshest figure for `chart`: from its frames when they belong to the current filter,
   // else the server's figure for the current filter, else nothing (keep what is drawn).
-  function choose(chart, frames, served, filterKey, group, month) {
+  // `atMonth` dresses it for the month (the energy chart's mark).
+  function choose(chart, frames, served, filterKey, group, month, atMonth = (figure) => figure) {
     let token = null;
     let figure = null;
     if (frames && frames.key === filterKey) {
@@ -36,7 +61,7 @@
     }
     if (!figure) { return noUpdate(); }
     drawn[chart] = token;
-    return figure;
+    return atMonth(figure);
   }
 
   // The query string, in ViewState.to_query's order: metric, month, then the filter part.
@@ -79,7 +104,7 @@
       return [
         query,
         choose('map', mapFrames, mapServed, filter.map, metric, month),
-        choose('energy', energyFrames, energyServed, filter.energy, 'all', month),
+        choose('energy', energyFrames, energyServed, filter.energy, 'all', month, (figure) => showMark(figure, month)),
         monthLabel(metric, month),
       ];
     },

@@ -34,13 +34,60 @@
     return Object.assign({}, figure, {data: data.concat(variant.append || []), layout: merge(figure.layout, variant.layout || {})});
   }
 
+  // Deep equality of plain JSON values, quick for the parts two figures share.
+  function same(a, b) {
+    if (a === b) { return true; }
+    if (!a || !b || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) { return false; }
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => same(a[key], b[key]));
+  }
+
+  // The opacities to set when `after` differs from `before` (figures as drawn) only in the
+  // opacity of shapes and annotations and in layout.meta (text plotly.js does not draw), as
+  // Plotly.update edits ({'shapes[3].opacity': 1, ...}); null when anything else differs.
+  function opacityEdits(before, after) {
+    if (before.data.length !== after.data.length || !after.data.every((trace, index) => same(trace, before.data[index]))) { return null; }
+    const edits = {};
+    for (const key of new Set([...Object.keys(before.layout), ...Object.keys(after.layout)])) {
+      const was = before.layout[key];
+      const now = after.layout[key];
+      if (key === 'meta') { continue; }
+      if (key !== 'shapes' && key !== 'annotations') {
+        if (!same(was, now)) { return null; }
+        continue;
+      }
+      if (!Array.isArray(was) || !Array.isArray(now) || was.length !== now.length) { return null; }
+      for (let index = 0; index < now.length; index++) {
+        const opacity = [was[index].opacity, now[index].opacity].map((value) => (value === undefined ? 1 : value));
+        if (!same(Object.assign({}, was[index], {opacity: 0}), Object.assign({}, now[index], {opacity: 0}))) { return null; }
+        if (opacity[0] !== opacity[1]) { edits[key + '[' + index + '].opacity'] = opacity[1]; }
+      }
+    }
+    return edits;
+  }
+
+  // A figure that only shows another month mark (the energy chart: every month's is drawn,
+  // one shown; rigflows/figures/energy.py) is drawn by Plotly.update of those opacities, which
+  // redraws only those shapes and annotations (about 5 ms) where Plotly.react replots the
+  // whole chart (about 45 ms). Plotly.update, not relayout: dcc.Graph copies a relayout back
+  // into its figure prop, which would be a second redraw.
   const react = Plotly.react;
   Plotly.react = function (gd, first, ...rest) {
     const div = typeof gd === 'string' ? document.getElementById(gd) : gd;
     if (div && isObject(first) && Array.isArray(first.data)) {  // dcc.Graph's form: react(gd, {data, layout, config})
+      const figure = atWidth(first, div.clientWidth);
+      const before = div.rigflowsDrawn;
+      const edits = before && div._fullLayout && same(before.config, first.config) ? opacityEdits(before, figure) : null;
       div.rigflowsFigure = first;
       div.rigflowsVariant = variantAt(first, div.clientWidth);
-      return react.call(Plotly, gd, atWidth(first, div.clientWidth), ...rest);
+      // As given: plotly.js writes into the layout it draws (an axis's type, autosize on a
+      // resize), which the next figure must not be compared with.
+      div.rigflowsDrawn = Object.assign({}, figure, {layout: structuredClone(figure.layout)});
+      if (edits) {
+        div.layout.meta = figure.layout.meta;
+        return Plotly.update(div, {}, edits);
+      }
+      return react.call(Plotly, gd, figure, ...rest);
     }
     return react.call(Plotly, gd, first, ...rest);
   };

@@ -25,7 +25,7 @@ import pandas as pd
 from rigflows.alttext import NO_ENERGY_ALT, described, energy_alts, map_alt, sankey_alt
 from rigflows.dataset import Dataset
 from rigflows.figures.choropleth import MapCountry, build_choropleth_figure, choropleth_dict, map_countries, map_overlay
-from rigflows.figures.energy import build_energy_figure, drawn_dates, month_date, month_marker
+from rigflows.figures.energy import build_energy_figure, drawn_dates, month_date, show_mark
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, floats, period_label
 from rigflows.select import (
@@ -222,9 +222,9 @@ def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
 
 def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[str, Chart]:
     """The energy chart of `key` at each of `months`, as plain JSON: the rows are the same in
-    every month, so they are selected once, and the chart is drawn once; a month inside the
-    span the chart draws anyway only moves its marker (`energy.month_marker`), a month outside
-    it widens the time axis and is drawn whole."""
+    every month, so they are selected once, and the chart is drawn once with a mark at every
+    month inside the span it draws anyway, each month showing its own (`energy.show_mark`); a
+    month outside that span widens the time axis and is drawn whole."""
     series = energy_series(dataset, key)
     if series.empty:
         message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json()
@@ -234,43 +234,21 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[
     line, method = source_line(dataset, source_ids), method_text(dataset, key)
     alts = energy_alts(key, months, series, reported, events)
     dates = drawn_dates(series, reported, events)
-    span = (min(dates), max(dates))
+    inside = [month for month in dataset.months if min(dates) <= month_date(month) <= max(dates)]
 
-    def drawn(month: str) -> dict:
-        return plain(build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method).to_plotly_json())
+    def drawn(month: str, marked: list[str]) -> dict:
+        figure = build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method, marked_months=marked)
+        return plain(figure.to_plotly_json())
 
-    charts, inside = {}, None
+    charts, whole = {}, None
     for month in months:
-        if not span[0] <= month_date(month) <= span[1]:
-            figure = drawn(month)
-        elif inside is None:
-            inside = (month, drawn(month))
-            figure = inside[1]
+        if month in inside:
+            whole = whole or drawn(month, inside)
+            figure = show_mark(whole, month)
         else:
-            figure = _moved_marker(inside[1], inside[0], month)
+            figure = drawn(month, [month])
         charts[month] = Chart(described(figure, "energy", alts[month]), source_ids)
     return charts
-
-
-def _moved_marker(figure: dict, drawn_month: str, month: str) -> dict:
-    """`figure` (drawn at `drawn_month`) with its month marker at `month`: the marker's line
-    and label replaced wherever they are (the wide layout and each width variant's), each for
-    the time axis of its own layout (the label sits on the side of the line with room)."""
-    layout = figure["layout"]
-
-    def moved(part: dict, x_range: list[str]) -> dict:
-        span = (pd.Timestamp(x_range[0]), pd.Timestamp(x_range[1]))
-        old, new = month_marker(drawn_month, span), month_marker(month, span)
-        swap = {orjson.dumps(before): after for before, after in zip(old, new)}
-        return {name: [swap.get(orjson.dumps(item), item) for item in part[name]] for name in ("shapes", "annotations") if name in part}
-
-    wide_range = layout["xaxis"]["range"]
-    meta = layout["meta"]
-    variants = [
-        {**variant, "layout": {**variant["layout"], **moved(variant["layout"], variant["layout"].get("xaxis", {}).get("range", wide_range))}}
-        for variant in meta.get("variants", [])
-    ]
-    return {**figure, "layout": {**layout, **moved(layout, wide_range), "meta": {**meta, "variants": variants}}}
 
 
 @lru_cache(maxsize=4)
@@ -287,9 +265,11 @@ class Frames:
     """Every view of one chart for one filter, as the page's clientside code draws them.
 
     `data` is plain JSON: {"key": the filter's query, "groups": {group: {"base": figure,
-    "diffs": {month: {"data": [trace or null], "layout": {changed keys}, "drop": [keys]}}}}}.
-    A group is a map metric (or "all" for the energy chart); a diff lists only what differs
-    from its group's base figure, a null trace meaning "the base's trace".
+    "diffs": {month: {"data": [trace or null], "layout": {changed keys}, "meta": {changed
+    keys of layout.meta}, "drop": [layout keys]}}}}}. A group is a map metric (or "all" for the
+    energy chart); a diff lists only what differs from its group's base figure, a null trace
+    meaning "the base's trace". layout.meta (text alternative, width variants) is diffed key by
+    key when both figures have the same keys: a month changes its text, rarely its variants.
     """
 
     data: dict
@@ -307,9 +287,13 @@ def figure_diff(base: dict, figure: dict) -> dict:
     if data != base_data:
         diff["data"] = [None if index < len(base_data) and trace == base_data[index] else trace for index, trace in enumerate(data)]
     base_layout, layout = base.get("layout", {}), figure.get("layout", {})
-    changed = {name: value for name, value in layout.items() if base_layout.get(name) != value}
+    base_meta, meta = base_layout.get("meta"), layout.get("meta")
+    by_key = isinstance(base_meta, dict) and isinstance(meta, dict) and base_meta.keys() == meta.keys()
+    changed = {name: value for name, value in layout.items() if base_layout.get(name) != value and not (name == "meta" and by_key)}
     if changed:
         diff["layout"] = changed
+    if by_key and meta != base_meta:
+        diff["meta"] = {name: value for name, value in meta.items() if base_meta[name] != value}
     dropped = [name for name in base_layout if name not in layout]
     if dropped:
         diff["drop"] = dropped
@@ -320,6 +304,8 @@ def apply_diff(base: dict, diff: dict) -> dict:
     """The figure a frame stands for (what assets/views.js does), for tests and the first paint."""
     data = [base["data"][index] if trace is None else trace for index, trace in enumerate(diff["data"])] if "data" in diff else base.get("data", [])
     layout = {name: value for name, value in {**base.get("layout", {}), **diff.get("layout", {})}.items() if name not in diff.get("drop", [])}
+    if "meta" in diff:
+        layout["meta"] = {**layout["meta"], **diff["meta"]}
     return {"data": data, "layout": layout}
 
 
@@ -370,8 +356,10 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
 
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)
 def energy_frames(dataset: Dataset, key: ViewState) -> Frames:
-    """The energy chart of filter `key` (an `energy_frames_key`) with its marker at every month."""
-    return _frames(key, {"all": {month: chart.figure for month, chart in _energy_charts(dataset, key, dataset.months).items()}})
+    """The energy chart of filter `key` (an `energy_frames_key`) at every month, every month
+    mark hidden: the page shows the month's (`energy.show_mark`), so a month changes only the
+    chart's text alternative."""
+    return _frames(key, {"all": {month: show_mark(chart.figure, None) for month, chart in _energy_charts(dataset, key, dataset.months).items()}})
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -27,6 +27,7 @@ from rigflows.render import (
     view_sources,
 )
 from rigflows.dataset import load_dataset
+from rigflows.figures.energy import show_mark
 from rigflows.state import ViewState
 from tests.conftest import edit_table
 
@@ -112,10 +113,26 @@ def test_energy_frames_draw_every_month_exactly_as_the_server_would(dataset, key
     frames = energy_frames(dataset, energy_frames_key(key)).data
     group = frames["groups"]["all"]
     for month in dataset.months:
-        drawn = apply_diff(group["base"], group["diffs"][month])
+        # The page shows the month's mark on the frame (assets/views.js, showMark).
+        drawn = show_mark(apply_diff(group["base"], group["diffs"][month]), month)
         expected = plain(energy_figure(dataset, energy_key(replace(key, month=month))).figure)
         assert drawn["data"] == expected["data"], month
         assert drawn["layout"] == expected["layout"], month
+
+
+def test_a_month_inside_the_energy_charts_span_changes_only_its_text_alternative(dataset):
+    """What keeps a month step cheap in the browser: the frames differ only in layout.meta's
+    alt text, and the month's mark is shown by opacity alone (plotly.js then redraws no more)."""
+    group = energy_frames(dataset, energy_frames_key(ViewState(countries=("KAZ",)))).data["groups"]["all"]
+    diff = group["diffs"]["2021-10"]
+    assert set(diff) == {"meta"} and set(diff["meta"]) == {"alt"}
+    september, october = (show_mark(apply_diff(group["base"], group["diffs"][month]), month)["layout"] for month in ("2021-09", "2021-10"))
+    for part in ("shapes", "annotations"):
+        moved = [(before, after) for before, after in zip(september[part], october[part]) if before != after]
+        assert [{**before, "opacity": 0} == {**after, "opacity": 0} for before, after in moved] == [True, True]
+    shown = [item for item in october["shapes"] + october["annotations"] if item.get("opacity", 1) == 1 and item.get("name", "").startswith("month-mark ")]
+    # One line at the middle of Oct 2021 and its label; every other month's mark hidden.
+    assert [(item.get("x0"), item.get("text")) for item in shown] == [("2021-10-15T00:00:00", None), (None, "Selected: Oct 2021")]
 
 
 def test_energy_frames_redraw_a_month_that_widens_the_time_axis(data_copy):
@@ -133,7 +150,7 @@ def test_energy_frames_redraw_a_month_that_widens_the_time_axis(data_copy):
     key = ViewState(countries=("KAZ",))
     group = energy_frames(edited, energy_frames_key(key)).data["groups"]["all"]
     for month in (edited.months[0], "2020-01", "2020-03", "2021-10"):
-        drawn = apply_diff(group["base"], group["diffs"][month])
+        drawn = show_mark(apply_diff(group["base"], group["diffs"][month]), month)
         expected = plain(energy_figure(edited, energy_key(replace(key, month=month))).figure)
         assert drawn == {"data": expected["data"], "layout": expected["layout"]}, month
 

@@ -63,11 +63,22 @@ _FLAGS = {
 
 
 def build_energy_figure(
-    series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState, *, colour_order: list[str] | None = None, source_line: str = SOURCE_LINE, method: str = METHOD_NOTE
+    series: pd.DataFrame,
+    reported: pd.DataFrame,
+    events: pd.DataFrame,
+    state: ViewState,
+    *,
+    colour_order: list[str] | None = None,
+    source_line: str = SOURCE_LINE,
+    method: str = METHOD_NOTE,
+    marked_months: list[str] | None = None,
 ) -> go.Figure:
     """Lines and ranges from `select.energy_series`, markers from `select.reported_loads`,
     event marks from `select.grid_events`, and a line at `state.month`. `method` is the
     method text with the data's figures (`select.method_text`), shown on the note's hover.
+
+    `marked_months` (months inside the span the chart draws) each get a month mark, hidden
+    but the selected month's (`month_marks`), so another month is shown without a redraw.
 
     `colour_order` lists every country the chart may ever show, so a country keeps its colour
     whatever else is selected; without it colours follow the countries in this figure.
@@ -94,12 +105,11 @@ def build_energy_figure(
     first_event = len(traces)
     traces += _event_traces(events, wide_rows)
 
-    selected_line, wide_label = month_marker(state.month, wide_range)
-    narrow_label = month_marker(state.month, narrow_range)[1]
+    lines, wide_labels, narrow_labels = month_marks(marked_months or [state.month], state.month, wide_range, narrow_range)
     gap_shading, gap_labels = _gap_marks(series)
     layout = {
-        "shapes": [*gap_shading, *_event_lines(events, wide_rows, wide_strip, colours), selected_line],
-        "annotations": [*gap_labels, wide_label],
+        "shapes": [*gap_shading, *_event_lines(events, wide_rows, wide_strip, colours), *lines],
+        "annotations": [*gap_labels, *wide_labels],
         "xaxis": {"title": {"text": "Month"}, "type": "date", "tickformat": "%b %Y", "automargin": True, "range": [wide_range[0].isoformat(), wide_range[1].isoformat()]},
         "yaxis": {"title": {"text": "Power (GW)"}, "range": [0, top * _AXIS_TOP], "tickformat": ",", "automargin": True, "domain": wide_strip["panel"]},
         **({"yaxis2": _strip_axis(wide_strip)} if wide_rows else {}),
@@ -121,7 +131,7 @@ def build_energy_figure(
         "xaxis": {"range": [narrow_range[0].isoformat(), narrow_range[1].isoformat()]},
         "yaxis": {"domain": narrow_strip["panel"]},
         **({"yaxis2": _strip_axis(narrow_strip)} if narrow_rows else {}),
-        "shapes": [*gap_shading, *_event_lines(events, narrow_rows, narrow_strip, colours), selected_line],
+        "shapes": [*gap_shading, *_event_lines(events, narrow_rows, narrow_strip, colours), *lines],
     }
     narrow_data = {first_event + index: {"y": trace["y"]} for index, trace in enumerate(_event_traces(events, narrow_rows))}
     return themed_figure(
@@ -140,7 +150,7 @@ def build_energy_figure(
             "footer_wrap": NARROW_FOOTER_WRAP - 9,  # the footer starts at the plot area, right of the y axis
             "layout": narrow_layout,
             "data": narrow_data,
-            "annotations": [*gap_labels, narrow_label, *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
+            "annotations": [*gap_labels, *narrow_labels, *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
             "footer": [line for line in (_symbol_key(reported, events), note) if line],
         },
     )
@@ -151,13 +161,44 @@ def drawn_dates(series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFra
     return [month_date(value) for value in [*series["month"], *reported["date_start"], *events["date_start"]]]
 
 
-def month_marker(month: str, x_range: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[dict, dict]:
-    """The line and label at the selected month on an axis spanning `x_range`: all that a
-    month changes while it lies inside `drawn_dates` (rigflows.render moves them to draw every
-    month without rebuilding the chart)."""
-    selected = _axis_date(month)
-    line = {"type": "line", "xref": "x", "yref": "paper", "x0": selected, "x1": selected, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}}
-    return line, _selected_label(month, x_range)
+#: The name of a month mark's line and labels: "month-mark 2021-08".
+MARK_PREFIX = "month-mark "
+
+
+def month_marks(months: list[str], shown: str | None, wide_range: tuple[pd.Timestamp, pd.Timestamp], narrow_range: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[list[dict], list[dict], list[dict]]:
+    """A line and a label (one for each time axis, wide and narrow) at each of `months`, all
+    hidden but `shown`'s (`show_mark`). Plotly.js redraws a change of opacity on its own, where
+    a moved line replots the whole chart: the page shows another month in a few ms
+    (assets/widths.js)."""
+    lines, wide, narrow = [], [], []
+    for month in months:
+        at, name = _axis_date(month), MARK_PREFIX + month
+        lines.append({"type": "line", "name": name, "xref": "x", "yref": "paper", "x0": at, "x1": at, "y0": 0, "y1": 1, "line": {"color": TEXT_COLOUR, "width": 1.5}})
+        wide.append({**_selected_label(month, wide_range), "name": name})
+        narrow.append({**_selected_label(month, narrow_range), "name": name})
+    shown_name = None if shown is None else MARK_PREFIX + shown
+    return tuple([{**item, "opacity": 1 if item["name"] == shown_name else 0} for item in items] for items in (lines, wide, narrow))
+
+
+def show_mark(figure: dict, month: str | None) -> dict:
+    """`figure` (plain JSON) with `month`'s mark shown and every other month mark hidden (None:
+    all hidden), in its wide layout and each width variant's; what assets/views.js does."""
+    name = None if month is None else MARK_PREFIX + month
+
+    def shown(layout: dict) -> dict:
+        return {
+            **layout,
+            **{
+                part: [{**item, "opacity": 1 if item["name"] == name else 0} if str(item.get("name", "")).startswith(MARK_PREFIX) else item for item in layout[part]]
+                for part in ("shapes", "annotations")
+                if part in layout
+            },
+        }
+
+    layout = shown(figure["layout"])
+    if "variants" in layout.get("meta", {}):
+        layout["meta"] = {**layout["meta"], "variants": [{**variant, "layout": shown(variant["layout"])} for variant in layout["meta"]["variants"]]}
+    return {**figure, "layout": layout}
 
 
 #: Rough plot-area heights (figure minus title, axis and footer), wide and narrow, to keep

@@ -25,9 +25,11 @@ PLOT_SHARE = 0.7
 TEXT_BOXES = """chart => {
   const root = document.getElementById(chart);
   const boxes = [];
+  // Drawn but hidden (opacity 0: the energy chart's marks of other months) is not on the page.
+  const shown = (element) => { for (let n = element; n; n = n.parentElement) { if (getComputedStyle(n).opacity === '0') { return false; } } return true; };
   const add = (kind, element, text) => {
     const r = element.getBoundingClientRect();
-    if (r.width > 0 && r.height > 0) { boxes.push({kind, text: (text || element.textContent || '').slice(0, 60), left: r.left, top: r.top, right: r.right, bottom: r.bottom}); }
+    if (r.width > 0 && r.height > 0 && shown(element)) { boxes.push({kind, text: (text || element.textContent || '').slice(0, 60), left: r.left, top: r.top, right: r.right, bottom: r.bottom}); }
   };
   root.querySelectorAll('.gtitle').forEach(e => add('title', e));
   root.querySelectorAll('.annotation-text-g text, .annotation text').forEach(e => add('annotation', e));
