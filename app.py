@@ -66,7 +66,7 @@ INDEX_STRING = """<!DOCTYPE html>
 #: the state, each chart, the frames, the sources, the timeline and the tables. Never the
 #: upload, the downloads or the press kit.
 PURE_OUTPUTS = {
-    f"{ids.FILTER}.data", f"{ids.SANKEY}.figure", f"{ids.SOURCES}.children", f"{ids.TIMELINE_BODY}.children",
+    f"{ids.FILTER}.data", f"{ids.SANKEY}.figure", f"{ids.SOURCES}.children", f"{ids.TIMELINE_DATA}.data",
     *(f"{store}.data" for chart in (ids.MAP, ids.ENERGY) for store in (ids.served(chart), ids.frames(chart))),
     *(f"{table_id(chart)}.children" for chart in CHARTS),
 }

@@ -86,24 +86,21 @@ UPLOAD_FORGET = "upload-forget"
 UPLOAD_MODE = "upload-mode"
 YOUR_DATA = "your-data-banner"
 
-#: The event timeline (components.timeline): its card, the line naming the selected month, the
-#: Store of that line for every month, and the types of its pattern-matching ids.
-TIMELINE = "timeline"
-TIMELINE_STATUS = "timeline-status"
-TIMELINE_STATUSES = "timeline-statuses"
-TIMELINE_MONTH = "timeline-month"
-TIMELINE_EVENT = "timeline-event"
-#: The part of the card a country filter redraws, the line saying which events it lists, the
-#: "every country's events" checklist (and its box), the event last picked (tap, click or key),
-#: the panel under the timeline with each month's events in words, and its empty-state line.
+#: The event timeline (components.timeline): the Store of its data (every month's events and
+#: status line, for the country filter), the card's body assets/timeline.js draws it into, the
+#: "every country's events" checklist (and its box) and the event last picked (tap, click or key).
+TIMELINE_DATA = "timeline-data"
 TIMELINE_BODY = "timeline-body"
-TIMELINE_SCOPE = "timeline-scope"
 TIMELINE_ALL = "timeline-all"
 TIMELINE_ALL_BOX = "timeline-all-box"
 TIMELINE_PICKED = "timeline-picked"
+#: Elements of that body, drawn by assets/timeline.js (not Dash components): the line saying
+#: which events are listed, the line naming the selected month, the month blocks, and the panel
+#: under them with each month's events in words and its empty-state line.
+TIMELINE_SCOPE = "timeline-scope"
+TIMELINE_STATUS = "timeline-status"
+TIMELINE = "timeline"
 TIMELINE_DETAILS = "timeline-details"
-TIMELINE_DETAILS_MONTH = "timeline-details-month"
-TIMELINE_DETAIL = "timeline-detail"
 TIMELINE_DETAILS_EMPTY = "timeline-details-empty"
 #: The checklist's one value.
 SHOW_ALL_EVENTS = "all"

@@ -98,7 +98,7 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "", home: str
             controls_layout(dataset, state, toggles_value(state)),
             html.Main(className="views", children=[
                 with_table(map_card(map_figure(dataset, map_key(state)).figure, topojson_url, month_layout(dataset, state)), table_details(ids.MAP)),
-                timeline_card(dataset, state.countries, state.month),
+                timeline_card(dataset, state.countries),
                 with_table(sankey_card(sankey_figure(dataset, sankey).figure, unquantified_listing(dataset, sankey)), table_details(ids.SANKEY)),
                 with_table(energy_card(energy_figure(dataset, energy_key(state)).figure), table_details(ids.ENERGY)),
                 calculator_layout(dataset, state),

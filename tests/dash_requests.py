@@ -25,9 +25,12 @@ def dependency(prop_id: str) -> dict:
 
 
 def outputs_of(output: str):
-    """The `outputs` field dash-renderer sends: a list for a multi-output callback, else one dict."""
+    """The `outputs` field dash-renderer sends: a list for a multi-output callback, [] for one
+    without outputs (Dash names it by a hash, with no '.'), else one dict."""
     if output.startswith("..") and output.endswith(".."):
         return [dependency(part) for part in output[2:-2].split("...")]
+    if "." not in output:
+        return []
     return dependency(output)
 
 

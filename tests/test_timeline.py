@@ -11,12 +11,12 @@ import pytest
 from app import create_app
 
 from components import ids
-from components.timeline import description_id, month_class, timeline_card
+from components.timeline import description_id, timeline_data
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.figures.timeline import month_status, month_statuses, scope_words, timeline_months
 from rigflows.timeline import events_for, source_credits, timeline_events
 from tests.conftest import edit_table
-from tests.dash_requests import callback_body, walk
+from tests.dash_requests import callback_body
 
 #: Grid reports that tell the same happening as an events.csv row (same country, date and
 #: sources), read off the two files.
@@ -133,64 +133,42 @@ def test_an_events_sources_are_named_by_producer_never_by_id(dataset):
     assert not any(source_id in " ".join(credits) for source_id in ft["source_ids"])
 
 
-def walk_components(node):
-    """Every component of a Dash tree, depth first."""
-    if node is None or isinstance(node, (str, int)):
-        return
-    yield node
-    children = getattr(node, "children", None)
-    for child in children if isinstance(children, list) else [children]:
-        yield from walk_components(child)
+def events_of(data: dict) -> list[dict]:
+    """Every event the timeline's data lists, each with its month's slider position and month."""
+    return [{**event, "index": group["index"], "at": group["month"]} for group in data["months"] for event in group["events"]]
 
 
-def parts(card) -> dict[str, list]:
-    """The card's event buttons, month blocks, panel months and panel events, by id type."""
-    found: dict[str, list] = {}
-    for node in walk_components(card):
-        if isinstance(getattr(node, "id", None), dict):
-            found.setdefault(node.id["type"], []).append(node)
-    return found
-
-
-def texts(node) -> str:
-    if node is None or isinstance(node, (str, int)):
-        return str(node or "")
-    children = getattr(node, "children", None)
-    return " ".join(texts(child) for child in (children if isinstance(children, list) else [children]))
-
-
-def test_the_card_marks_the_month_and_every_event_can_be_picked(dataset):
-    found = parts(timeline_card(dataset, (), "2021-09"))
-    buttons, blocks = found[ids.TIMELINE_EVENT], found[ids.TIMELINE_MONTH]
-    assert len(buttons) == 26 and len(blocks) == 13
+def test_every_event_can_be_picked_and_knows_its_slider_position(dataset):
+    data = timeline_data(dataset, ())
+    events = events_of(data)
+    assert len(events) == 26 and len(data["months"]) == 13
     # Feb 2022 (3), Jun 2022, Nov 2022, Oct 2023: after Jan 2022, the data's last month. They
-    # open their month in the panel but cannot move the views.
-    assert sum(button.id["month"] == -1 for button in buttons) == 6 and not any(getattr(button, "disabled", False) for button in buttons)
-    ban = next(button for button in buttons if button.id["event"] == "china_formal_ban")
-    assert ban.id["month"] == 24 and ban.id["at"] == "2021-09"
-    assert [block.className for block in blocks if "is-selected" in block.className] == ["timeline-month is-selected"]
-    assert month_class("2021-05", "2021-09") == "timeline-month is-past" and month_class("2022-01", "2021-09") == "timeline-month is-future"
+    # open their month in the panel but cannot move the views (-1), and say so.
+    assert sum(event["index"] == -1 for event in events) == 6
+    assert [group["month"] for group in data["months"] if group["beyond"]] == ["2022-02", "2022-06", "2022-11", "2023-10"]
+    assert data["months"][-1]["beyond"] == "After the data's last month (Jan 2022): listed, not shown in the views."
+    ban = next(event for event in events if event["id"] == "china_formal_ban")
+    assert ban["index"] == 24 and ban["at"] == "2021-09"  # the 25th month from Sep 2019
+    # The line above the timeline for every month the slider shows (PER_MONTH: Sep 2021 has 2).
+    assert data["statuses"]["2021-09"] == "Sep 2021: 2 events (highlighted)."
+    assert set(data["statuses"]) == set(dataset.months)
 
 
-def test_the_panel_has_each_months_events_in_words_the_selected_month_open(dataset):
-    card = timeline_card(dataset, ("KAZ",), "2021-09")
-    found = parts(card)
-    months = {panel.id["month"]: panel for panel in found[ids.TIMELINE_DETAILS_MONTH]}
-    assert [month for month, panel in months.items() if not panel.hidden] == ["2021-09"]
-    september = texts(months["2021-09"])
+def test_each_event_carries_its_words_for_the_panel(dataset):
+    data = timeline_data(dataset, ("KAZ",))
+    september = next(group for group in data["months"] if group["month"] == "2021-09")
+    assert september["panel_heading"] == "Sep 2021: what was reported" and september["count_title"] == "2 events"
+    by_id = {event["id"]: event for event in september["events"]}
     # events.csv: KEGOC's rationing and the NDRC's notice, each with its sources by producer.
-    assert "Grid operator KEGOC starts rationing power to crypto miners in September 2021." in september
-    assert "The NDRC and other departments issue the notice on rectifying virtual-currency 'mining' activities" in september
-    assert "National Development and Reform Commission (NDRC) and other departments: \u201cNotice on rectifying virtual currency 'mining' activities (FGYX [2021] No. 1283)\u201d (2021-09-24)" in september
-    assert "ndrc_notice_1283" not in texts(card)
+    assert by_id["kegoc_rations_miners"]["description"] == "Grid operator KEGOC starts rationing power to crypto miners in September 2021."
+    assert by_id["china_formal_ban"]["description"].startswith("The NDRC and other departments issue the notice on rectifying virtual-currency 'mining' activities")
+    assert "National Development and Reform Commission (NDRC) and other departments: \u201cNotice on rectifying virtual currency 'mining' activities (FGYX [2021] No. 1283)\u201d (2021-09-24)" in by_id["china_formal_ban"]["credits"]
+    assert "ndrc_notice_1283" not in str(data)
     # Each button points its screen-reader description at its event's text in the panel.
-    described = {node.id: texts(node) for node in walk_components(card) if isinstance(getattr(node, "id", None), str) and node.id.startswith("timeline-description-")}
-    ban = next(button for button in found[ids.TIMELINE_EVENT] if button.id["event"] == "china_formal_ban")
-    assert getattr(ban, "aria-describedby") == description_id("china_formal_ban")
-    assert described[description_id("china_formal_ban")].startswith("The NDRC and other departments issue the notice")
+    assert by_id["china_formal_ban"]["description_id"] == description_id("china_formal_ban") == "timeline-description-china_formal_ban"
     # Kazakhstan's filter: its 13 events and the 6 that concern every country.
-    assert len(found[ids.TIMELINE_EVENT]) == 19
-    assert "Events for Kazakhstan and China's ban" in texts(card)
+    assert len(events_of(data)) == 19
+    assert data["scope"]["heading"] == "Events for Kazakhstan and China's ban"
 
 
 @pytest.fixture(scope="module")
@@ -198,21 +176,20 @@ def dash_client():
     return create_app().server.test_client()
 
 
-def test_a_country_change_redraws_the_body_through_the_server_callback(dash_client):
+def test_a_country_change_sends_the_timelines_data_through_the_server_callback(dash_client):
     dependencies = dash_client.get("/_dash-dependencies").get_json()
-    scope = next(callback for callback in dependencies if callback["output"].startswith(f"..{ids.TIMELINE_BODY}.children"))
+    scope = next(callback for callback in dependencies if callback["output"].startswith(f"..{ids.TIMELINE_DATA}.data"))
 
-    def body(countries, show_all):
-        answer = dash_client.post("/_dash-update-component", json=callback_body(scope, [countries, show_all], [24, None]))
-        assert answer.status_code == 200
-        return answer.get_json()["response"]
+    def answer(countries, show_all):
+        response = dash_client.post("/_dash-update-component", json=callback_body(scope, [countries, show_all], []))
+        assert response.status_code == 200
+        return response.get_json()["response"]
 
-    kazakhstan = body(["KAZ"], [])
-    events = [node for node in walk(kazakhstan) if isinstance(node.get("id"), dict) and node["id"].get("type") == ids.TIMELINE_EVENT]
-    assert len(events) == 19 and kazakhstan[ids.TIMELINE_ALL_BOX]["hidden"] is False
-    every = body(["KAZ"], [ids.SHOW_ALL_EVENTS])
-    assert len([node for node in walk(every) if isinstance(node.get("id"), dict) and node["id"].get("type") == ids.TIMELINE_EVENT]) == 26
-    assert body([], [])[ids.TIMELINE_ALL_BOX]["hidden"] is True
+    kazakhstan = answer(["KAZ"], [])
+    assert len(events_of(kazakhstan[ids.TIMELINE_DATA]["data"])) == 19 and kazakhstan[ids.TIMELINE_ALL_BOX]["hidden"] is False
+    every = answer(["KAZ"], [ids.SHOW_ALL_EVENTS])
+    assert len(events_of(every[ids.TIMELINE_DATA]["data"])) == 26
+    assert answer([], [])[ids.TIMELINE_ALL_BOX]["hidden"] is True
 
 
 def test_a_month_with_more_events_than_listed_counts_the_rest(data_copy):
@@ -226,13 +203,11 @@ def test_a_month_with_more_events_than_listed_counts_the_rest(data_copy):
         return pd.concat([frame, pd.DataFrame(copies)], ignore_index=True)
 
     edit_table(data_copy, "events", four_more)
-    card = timeline_card(load_dataset(data_copy), (), "2021-07")
-    found = parts(card)
-    july = [button for button in found[ids.TIMELINE_EVENT] if button.id["at"] == "2021-07"]
-    assert len(july) == 5
-    panel = next(panel for panel in found[ids.TIMELINE_DETAILS_MONTH] if panel.id["month"] == "2021-07")
-    assert texts(panel).count("…and 3 more events this month") == 1
-    assert texts(card).count("…and 3 more events this month") == 2  # the timeline and the panel
+    data = timeline_data(load_dataset(data_copy), ())
+    july = next(group for group in data["months"] if group["month"] == "2021-07")
+    assert len(july["events"]) == 5 and july["count"] == 8
+    # One line, drawn under the month's events in the timeline and in the panel (assets/timeline.js).
+    assert july["more"] == "…and 3 more events this month, not listed here (the data API has them all)."
     # Another month is listed whole: June 2021's three events, no count.
-    june = [button for button in found[ids.TIMELINE_EVENT] if button.id["at"] == "2021-06"]
-    assert len(june) == 3
+    june = next(group for group in data["months"] if group["month"] == "2021-06")
+    assert len(june["events"]) == 3 and june["more"] is None

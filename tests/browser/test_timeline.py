@@ -22,14 +22,14 @@ BAN = "china_formal_ban"
 
 
 def event_button(event_id: str) -> str:
-    return f"#{ids.TIMELINE} button[id*='\"event\":\"{event_id}\"']"
+    return f"#{ids.TIMELINE} button[data-event='{event_id}']"
 
 
 def views_now(page) -> dict:
     return page.evaluate(
         f"""() => ({{
             map: document.querySelector('#{ids.MAP} .js-plotly-plot').layout.title.text,
-            energy: (document.querySelector('#{ids.ENERGY} .js-plotly-plot').layout.annotations || []).map(a => a.text).find(t => t.startsWith('Selected')) || '',
+            energy: ((document.querySelector('#{ids.ENERGY} .js-plotly-plot').layout.annotations || []).find(a => a.text.startsWith('Selected') && a.opacity !== 0) || {{text: ''}}).text,
             slider: document.querySelector('#{ids.MONTH} [role=slider]').getAttribute('aria-valuenow'),
             label: document.querySelector('#{ids.MONTH_LABEL}').textContent,
             selected: Array.from(document.querySelectorAll('#{ids.TIMELINE} .timeline-month.is-selected h3')).map(h => h.textContent),
@@ -112,7 +112,7 @@ def test_an_event_after_the_data_months_opens_its_text_and_leaves_the_views(page
 
 
 def event_ids(page) -> set[str]:
-    return set(page.eval_on_selector_all(f"#{ids.TIMELINE} .timeline-event", "bs => bs.map(b => JSON.parse(b.id).event)"))
+    return set(page.eval_on_selector_all(f"#{ids.TIMELINE} .timeline-event", "bs => bs.map(b => b.dataset.event)"))
 
 
 def test_a_country_filter_scopes_the_timeline_and_says_so(page, app_url):
@@ -171,7 +171,7 @@ def test_a_tap_or_a_key_opens_an_events_text_on_a_phone(phone, app_url):
     assert description.inner_text().startswith("The NDRC and other departments issue the notice")
     assert "National Development and Reform Commission (NDRC)" in open_panel(phone)
     phone.wait_for_function(f"() => {{ const r = document.getElementById('{description_id(BAN)}').getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }}", timeout=5000)
-    assert "is-picked" in phone.get_attribute(f"#{ids.TIMELINE_DETAILS} li[id*='{BAN}']", "class")
+    assert "is-picked" in phone.get_attribute(f"#{ids.TIMELINE_DETAILS} li[data-event='{BAN}']", "class")
     assert phone.is_hidden(f"#{ids.TIMELINE_DETAILS_EMPTY}"), "the panel still says the month has no event"
 
     # From the keyboard: focus the Almaty blackout's button and press Enter.
