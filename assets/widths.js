@@ -43,11 +43,11 @@
   }
 
   // The opacities to set when `after` differs from `before` (figures as drawn) only in the
-  // opacity of shapes and annotations and in layout.meta (text plotly.js does not draw), as
-  // Plotly.update edits ({'shapes[3].opacity': 1, ...}); null when anything else differs.
+  // opacity of shapes and annotations and in layout.meta (text plotly.js does not draw):
+  // [[part, index, opacity], ...]; null when anything else differs.
   function opacityEdits(before, after) {
     if (before.data.length !== after.data.length || !after.data.every((trace, index) => same(trace, before.data[index]))) { return null; }
-    const edits = {};
+    const edits = [];
     for (const key of new Set([...Object.keys(before.layout), ...Object.keys(after.layout)])) {
       const was = before.layout[key];
       const now = after.layout[key];
@@ -60,17 +60,32 @@
       for (let index = 0; index < now.length; index++) {
         const opacity = [was[index].opacity, now[index].opacity].map((value) => (value === undefined ? 1 : value));
         if (!same(Object.assign({}, was[index], {opacity: 0}), Object.assign({}, now[index], {opacity: 0}))) { return null; }
-        if (opacity[0] !== opacity[1]) { edits[key + '[' + index + '].opacity'] = opacity[1]; }
+        if (opacity[0] !== opacity[1]) { edits.push([key, index, opacity[1]]); }
       }
     }
     return edits;
   }
 
+  // plotly.js draws a shape's or an annotation's opacity as the style of its element, marked
+  // with the item's position (data-index). The edits are made there and in the figure plotly.js
+  // keeps (gd.layout, gd._fullLayout: its later draws and downloads); Plotly.update would do
+  // the same after running its defaults over the whole figure again, about 20 ms here.
+  // False, with nothing changed, when an item has no element to style.
+  function setOpacities(gd, edits) {
+    const elements = edits.map(([part, index]) => gd.querySelector((part === 'shapes' ? '.shapelayer path' : '.annotation') + '[data-index="' + index + '"]'));
+    if (elements.some((element) => !element)) { return false; }
+    edits.forEach(([part, index, opacity], position) => {
+      gd.layout[part][index].opacity = opacity;
+      gd._fullLayout[part][index].opacity = opacity;
+      elements[position].style.opacity = opacity;
+    });
+    return true;
+  }
+
   // A figure that only shows another month mark (the energy chart: every month's is drawn,
-  // one shown; rigflows/figures/energy.py) is drawn by Plotly.update of those opacities, which
-  // redraws only those shapes and annotations (about 5 ms) where Plotly.react replots the
-  // whole chart (about 45 ms). Plotly.update, not relayout: dcc.Graph copies a relayout back
-  // into its figure prop, which would be a second redraw.
+  // one shown; rigflows/figures/energy.py) is drawn by setting those opacities (under 1 ms),
+  // where Plotly.react replots the whole chart (about 45 ms). plotly_afterplot still tells the
+  // page the chart is drawn (its text alternative, assets/presskit.js).
   const react = Plotly.react;
   Plotly.react = function (gd, first, ...rest) {
     const div = typeof gd === 'string' ? document.getElementById(gd) : gd;
@@ -83,9 +98,11 @@
       // As given: plotly.js writes into the layout it draws (an axis's type, autosize on a
       // resize), which the next figure must not be compared with.
       div.rigflowsDrawn = Object.assign({}, figure, {layout: structuredClone(figure.layout)});
-      if (edits) {
+      if (edits && setOpacities(div, edits)) {
         div.layout.meta = figure.layout.meta;
-        return Plotly.update(div, {}, edits);
+        div._fullLayout.meta = figure.layout.meta;
+        div.emit('plotly_afterplot');
+        return Promise.resolve(div);
       }
       return react.call(Plotly, gd, figure, ...rest);
     }

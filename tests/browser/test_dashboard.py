@@ -368,8 +368,13 @@ def test_a_month_step_moves_the_energy_charts_mark_on_a_phone(page, app_url):
     page.focus(f"#{ids.MONTH} [role=slider]")
     page.keyboard.press("ArrowLeft")
     expect_energy_marker(page, "Selected: Sep 2021")
+    # Its text alternative follows, though plotly.js redrew only two opacities (assets/widths.js).
+    described = page.get_by_role("figure", name=re.compile("^Bitcoin mining load"))
+    expect(described).to_have_accessible_description(re.compile("In Sep 2021, the selected month: Kazakhstan "))
     page.keyboard.press("ArrowLeft")
     expect_energy_marker(page, "Selected: Aug 2021")
+    # Aug 2021 is a CBECI measurement-gap month (hashrate_share.csv: China at 0).
+    expect(described).to_have_accessible_description(re.compile(r"In Aug 2021, the selected month \(measurement-gap month: overstated\): Kazakhstan "))
 
 
 def test_no_modebar_button_leaves_the_machine(page, app_url):
