@@ -154,11 +154,17 @@ _LINK_WORDS = {
 }
 
 
+#: Links described per column of the Sankey (the bundled data has 6 and 4), the largest first
+#: when there are more, and reports listed as not drawn: a text alternative is read, not searched.
+MAX_LINKS_DESCRIBED = 20
+
+
 def sankey_alt(dataset: Dataset, state: ViewState, links: pd.DataFrame | None = None) -> str:
     """'Sankey diagram of machines leaving China ...: <seller> to <country> <count as shown>; ...',
-    every link of `select.sankey_links` (`links`, if the caller has them) with its count as
-    shown and its kind when it is not a plain relocation; then when ordered machines arrive,
-    and what is listed but not drawn."""
+    the links of `select.sankey_links` (`links`, if the caller has them; the largest
+    MAX_LINKS_DESCRIBED per column, the rest counted) with their counts as shown and their kind
+    when not a plain relocation; then when ordered machines arrive, and what is listed but not
+    drawn."""
     links = sankey_links(dataset, state) if links is None else links
     period = period_label(flows_period(dataset, state))
     head = "Sankey diagram of machines leaving China: seller or shipper, then destination country, then receiving farm or operator" + (f", {period}" if period else "")
@@ -173,7 +179,9 @@ def sankey_alt(dataset: Dataset, state: ViewState, links: pd.DataFrame | None = 
     for column, words in ((0, "From sellers to countries"), (1, "From countries to receivers")):
         part = links[links["source_column"] == column] if not links.empty else links
         if not part.empty:
-            sentences.append(f"{words}: " + "; ".join(described_link(row) for row in part.itertuples()) + ".")
+            listed = part if len(part) <= MAX_LINKS_DESCRIBED else part.sort_values("machines", ascending=False, kind="stable").head(MAX_LINKS_DESCRIBED)
+            more = f"; and {len(part) - len(listed):,} smaller links (the data table lists every link)" if len(listed) < len(part) else ""
+            sentences.append(f"{words}: " + "; ".join(described_link(row) for row in listed.itertuples()) + more + ".")
     if state.show_orders:
         flows = filter_flows(dataset, state).dropna(subset=["machines"])
         deliveries = [f"{flow.seller} to {flow.receiver}{delivery_text(flow)}" for flow in flows[flows["kind"].isin(NOT_RECEIVED_KINDS)].itertuples() if delivery_text(flow)]
@@ -183,8 +191,9 @@ def sankey_alt(dataset: Dataset, state: ViewState, links: pd.DataFrame | None = 
     if not unlisted.empty:
         # A total with no count is listed by its label alone ('Canada'): say what it lacks.
         uncounted = set(dataset.flow_totals.loc[dataset.flow_totals["machines"].isna(), "label"])
-        items = [f"{what}, count not reported" if what in uncounted else what for what in unlisted["what"]]
-        sentences.append("Listed under the chart, not drawn: " + "; ".join(items) + ".")
+        items = [f"{what}, count not reported" if what in uncounted else what for what in unlisted["what"].head(MAX_LINKS_DESCRIBED)]
+        more = f"; and {len(unlisted) - len(items):,} more" if len(items) < len(unlisted) else ""
+        sentences.append("Listed under the chart, not drawn: " + "; ".join(items) + more + ".")
     return " ".join(sentences)
 
 

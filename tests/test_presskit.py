@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from rigflows import alttext, presskit
@@ -93,6 +94,19 @@ def test_sankey_alt_text_names_every_reported_flow_with_its_count(dataset):
     assert "Order of new machines, not received: MicroBT → Canada (Hut 8 Mining), 24,000" in text
     assert "Plan or request, not counted: three large Chinese firms (not named) → Venezuela (Doctor Miner), about 7,000" in text
     assert "Canada, count not reported" in text
+
+
+def test_sankey_alt_text_describes_the_largest_links_and_counts_the_rest(dataset):
+    """25 links from one seller, of 1 to 25 machines: the 20 largest are read out, largest
+    first, and the 5 smallest (1 to 5 machines) are counted, not listed."""
+    links = pd.DataFrame({
+        "source": ["Seller A"] * 25, "target": [f"Country {n}" for n in range(1, 26)], "source_column": [0] * 25, "target_column": [1] * 25,
+        "machines": [float(n) for n in range(1, 26)], "shown": [str(n) for n in range(1, 26)], "kind": ["relocation"] * 25,
+    })
+    text = alttext.sankey_alt(dataset, ViewState(), links)
+    assert "From sellers to countries: Seller A to Country 25 25; Seller A to Country 24 24;" in text
+    assert "Seller A to Country 6 6; and 5 smaller links (the data table lists every link)." in text
+    assert "Country 5 " not in text and "Country 1 " not in text
 
 
 def test_sankey_alt_text_draws_orders_apart_with_their_delivery(dataset):
