@@ -6,6 +6,8 @@ from __future__ import annotations
 import gzip
 import json
 
+import brotli
+
 from app import create_app
 from components import ids
 from components.response_cache import ResponseCache
@@ -50,6 +52,16 @@ def test_a_repeated_request_gets_the_same_bytes_from_the_cache():
     assert "KAZ" in frames["key"]
     # The security headers are added to a kept answer too.
     assert "Content-Security-Policy" in second.headers
+
+
+def test_a_browser_gets_brotli_and_a_gzip_only_client_gzip_of_the_same_answer():
+    """Chromium's Accept-Encoding lists zstd too; brotli (app.COMPRESSION) comes first. Each
+    encoding is kept apart, and both decode to the same frames."""
+    body = frames_body("USA")
+    browser = CLIENT.post("/_dash-update-component", json=body, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    plain_gzip = CLIENT.post("/_dash-update-component", json=body, headers={"Accept-Encoding": "gzip"})
+    assert browser.headers["Content-Encoding"] == "br" and plain_gzip.headers["Content-Encoding"] == "gzip"
+    assert json.loads(brotli.decompress(browser.get_data())) == json.loads(gzip.decompress(plain_gzip.get_data()))
 
 
 def test_an_uploads_answers_and_side_effect_callbacks_are_never_kept():
