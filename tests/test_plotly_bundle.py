@@ -68,3 +68,17 @@ def test_every_trace_type_the_app_draws_is_in_the_bundle(dataset):
 def test_bundle_holds_only_the_trace_types_we_draw(dataset):
     """The point of the bundle: nothing the app does not draw (the full plotly.js has ~50 types)."""
     assert registered_trace_types() == drawn_trace_types(dataset)
+
+
+def test_the_topojson_holds_the_layers_the_map_draws_and_the_map_no_other(dataset):
+    """assets/topojson/world_110m.json is plotly.js's file trimmed to land and countries
+    (tools/trim_topojson.py): a map that turned on another layer would find it missing."""
+    topology = json.loads((ASSETS_DIR / "topojson" / "world_110m.json").read_text())
+    assert set(topology["objects"]) == {"land", "countries"}
+    # 199 country shapes and one land layer: plotly.js's 110m file (rigflows/geo.py reads them).
+    assert len(topology["objects"]["countries"]["geometries"]) == 199
+    geo = map_figure(dataset, map_key(ViewState())).figure["layout"]["geo"]
+    shown = {name for name, value in geo.items() if name.startswith("show") and value and name != "showframe"}
+    assert shown == {"showland", "showcountries"}
+    for layer in ("coastlines", "lakes", "ocean", "rivers", "subunits"):
+        assert geo[f"show{layer}"] is False, layer

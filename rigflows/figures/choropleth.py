@@ -62,7 +62,8 @@ _FARM_COLOUR = OKABE_ITO["vermillion"]
 _FARM_MAX_PX = 34
 _FARM_UNKNOWN_PX = 7
 _PRECISION = {"site": "at the site", "city_centroid": "city centre, not the site"}
-#: How the map draws land: countries in white outline on "no data" grey, nothing else.
+#: How the map draws land: countries in white outline on "no data" grey, nothing else. The
+#: page's topojson holds only land and countries (tools/trim_topojson.py): every other layer off.
 _GEO_STYLE = {
     "fitbounds": False,
     "showcountries": True,
@@ -73,6 +74,9 @@ _GEO_STYLE = {
     "showcoastlines": False,
     "showframe": False,
     "showlakes": False,
+    "showocean": False,
+    "showrivers": False,
+    "showsubunits": False,
     "bgcolor": "white",
 }
 #: The world, for a map with nothing to fit: Antarctica and the far south left out.
