@@ -69,10 +69,26 @@
   // later, and that pass costs time too. Returns what the chart's figure prop gets: no_update
   // when drawn here (dcc.Graph never redraws an unchanged prop), else the figure.
   function drawNow(chart, figure) {
-    const gd = document.querySelector('#' + chart + ' .js-plotly-plot');
-    if (!gd || !gd.rigflowsDrawn || figure === noUpdate()) { return figure; }
+    const gd = readyChart(chart);
+    if (!gd || figure === noUpdate()) { return figure; }
     window.Plotly.react(gd, {data: figure.data, layout: figure.layout, config: gd.rigflowsDrawn.config});
     return noUpdate();
+  }
+
+  // A chart's plotly element once it has drawn a figure (assets/widths.js notes it), else null.
+  function readyChart(chart) {
+    const gd = document.querySelector('#' + chart + ' .js-plotly-plot');
+    return gd && gd.rigflowsDrawn ? gd : null;
+  }
+
+  // Play's next month drawn with its tick, a dash-renderer pass before `view` would draw it
+  // (which then finds it drawn): from the frames of the current filter, once both charts can
+  // be drawn here (else `view` draws it, as for any month).
+  function drawAhead(metric, month, filter, mapFrames, energyFrames) {
+    const framed = mapFrames && energyFrames && mapFrames.key === filter.map && energyFrames.key === filter.energy;
+    if (!framed || !readyChart('map') || !readyChart('energy')) { return; }
+    drawNow('map', choose('map', mapFrames, null, filter.map, metric, month));
+    drawNow('energy', choose('energy', energyFrames, null, filter.energy, 'all', month, (figure) => showMark(figure, month)));
   }
 
   // The query string, in ViewState.to_query's order: metric, month, then the filter part.
@@ -118,7 +134,7 @@
     },
 
     // Play toggles the ticker; each tick moves to the next month; reaching the last one stops.
-    play: function (nClicks, nIntervals, monthIndex, disabled, settings) {
+    play: function (nClicks, nIntervals, monthIndex, disabled, settings, metric, filter, mapFrames, energyFrames) {
       const last = settings.months.length - 1;
       const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
       if (triggered.includes('play.n_clicks')) {
@@ -128,6 +144,7 @@
       }
       if (disabled) { return [noUpdate(), noUpdate(), noUpdate()]; }
       const next = (monthIndex + 1) % settings.months.length;
+      drawAhead(metric, settings.months[next], filter, mapFrames, energyFrames);
       // Only the month moves while playing: an unchanged prop still costs dash-renderer a pass
       // over every component, so the ticker and the button are left alone until the last month.
       return next === last ? [next, true, '▶ Play'] : [next, noUpdate(), noUpdate()];

@@ -2,8 +2,10 @@
 // chart is drawn narrower than each variant's `below` pixels (a phone, a tablet), narrowest
 // first. The server builds them (rigflows/figures/style.py, `themed_figure`); this file only
 // picks one by the chart's width, at every draw and when a resize crosses a line. A variant
-// changes traces by index ("data") and may add traces after them ("append"). Loaded after plotly-rigflows.min.js
-// (assets load in name order), before dcc.Graph draws anything.
+// changes traces by index ("data") and may add traces after them ("append"). Every figure
+// passes here on its way to plotly.js, so this file also draws a figure that differs from the
+// drawn one only in opacities without a redraw (`opacityEdits`). Loaded after
+// plotly-rigflows.min.js (assets load in name order), before dcc.Graph draws anything.
 (function () {
   'use strict';
   const Plotly = window.Plotly;

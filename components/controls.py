@@ -126,6 +126,11 @@ def register_controls_callbacks(app) -> None:
         State(ids.MONTH, "value"),
         State(ids.TICK, "disabled"),
         State(ids.SETTINGS, "data"),
+        # What a tick needs to draw the next month at once (assets/views.js, drawAhead).
+        State(ids.METRIC, "value"),
+        State(ids.FILTER, "data"),
+        State(ids.frames(ids.MAP), "data"),
+        State(ids.frames(ids.ENERGY), "data"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
