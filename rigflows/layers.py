@@ -24,6 +24,7 @@ import pandas as pd
 
 from rigflows.alttext import described, sankey_alt
 from rigflows.dataset import Dataset
+from rigflows.figures.choropleth import geo_view
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, period_label
 from rigflows.render import (
@@ -280,10 +281,13 @@ def map_layer_trace(yours: Dataset, rows: pd.DataFrame, metric: str) -> dict | N
 
 
 def with_map_layer(figure: dict, trace: dict | None) -> dict:
-    """`figure` with the upload's markers on top (unchanged when there are none)."""
+    """`figure` with the upload's markers on top (unchanged when there are none). A bundled map
+    with nothing to draw is a message with no map: the markers get the world, drawn as every
+    map is (plotly.js's own defaults would ask for layers the page's topojson leaves out)."""
     if trace is None:
         return figure
-    return {**figure, "data": [*figure.get("data", []), trace]}
+    layout = figure.get("layout", {})
+    return {**figure, "data": [*figure.get("data", []), trace], "layout": layout if "geo" in layout else {**layout, "geo": geo_view(None)}}
 
 
 def map_layer_rows(yours: Dataset, key: ViewState) -> pd.DataFrame:

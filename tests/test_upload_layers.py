@@ -121,6 +121,18 @@ def test_the_map_beside_keeps_the_bundled_choropleth(dataset, upload):
     assert "1,234 machines" in hover["PRY"] and "Paraguay (your data)" in hover["PRY"]
 
 
+def test_the_uploads_markers_alone_get_the_world_drawn_as_every_map(dataset, upload):
+    """Filtered to the upload's own farm, the bundled map has nothing (a message, no map): the
+    markers are drawn on the world with the map's own layers, not plotly.js's defaults, which
+    ask for coastlines the page's topojson leaves out (the browser threw on them)."""
+    beside = map_beside(dataset, upload, map_key(ViewState(firms=("Reader Farm SA",))))
+    assert "Paraguay (your data)" in " ".join(beside["data"][-1]["hovertext"])
+    geo = beside["layout"]["geo"]
+    assert geo["showland"] and geo["showcountries"]
+    assert not any(geo[f"show{layer}"] for layer in ("coastlines", "lakes", "ocean", "rivers", "subunits"))
+    assert geo["lonaxis"]["range"] == [-180.0, 180.0]  # the world: nothing bundled to fit
+
+
 def test_energy_layer_traces_are_dashed_marked_and_leave_out_the_bands():
     figure = {"data": [
         {"type": "scatter", "name": "Kazakhstan range, low", "line": {"width": 0}},
