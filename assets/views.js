@@ -87,8 +87,16 @@
   function drawAhead(metric, month, filter, mapFrames, energyFrames) {
     const framed = mapFrames && energyFrames && mapFrames.key === filter.map && energyFrames.key === filter.energy;
     if (!framed || !readyChart('map') || !readyChart('energy')) { return; }
-    drawNow('map', choose('map', mapFrames, null, filter.map, metric, month));
-    drawNow('energy', choose('energy', energyFrames, null, filter.energy, 'all', month, (figure) => showMark(figure, month)));
+    drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames}, {});
+  }
+
+  // The map and the energy chart at `metric` and `month` for `filter` (see `choose`), each
+  // drawn here if it can be: what their figure props get (`drawNow`).
+  function drawCharts(metric, month, filter, frames, served) {
+    return [
+      drawNow('map', choose('map', frames.map, served.map, filter.map, metric, month)),
+      drawNow('energy', choose('energy', frames.energy, served.energy, filter.energy, 'all', month, (figure) => showMark(figure, month))),
+    ];
   }
 
   // The query string, in ViewState.to_query's order: metric, month, then the filter part.
@@ -128,9 +136,8 @@
       const query = search(metric, month, filter, settings);
       const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
       writeAddress(query, triggered.includes('filter.data'));
-      const map = choose('map', mapFrames, mapServed, filter.map, metric, month);
-      const energy = choose('energy', energyFrames, energyServed, filter.energy, 'all', month, (figure) => showMark(figure, month));
-      return [query, drawNow('map', map), drawNow('energy', energy), monthLabel(metric, month)];
+      const [map, energy] = drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames}, {map: mapServed, energy: energyServed});
+      return [query, map, energy, monthLabel(metric, month)];
     },
 
     // Play toggles the ticker; each tick moves to the next month; reaching the last one stops.
