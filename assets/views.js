@@ -82,11 +82,11 @@
   }
 
   // Play's next month drawn with its tick, a dash-renderer pass before `view` would draw it
-  // (which then finds it drawn): from the frames of the current filter, once both charts can
-  // be drawn here (else `view` draws it, as for any month).
+  // (which then finds it drawn): from the frames of the current filter (`choose` draws nothing
+  // from another filter's), once both charts can be drawn here (else `view` draws it, as for
+  // any month: a figure chosen here but not drawn would be lost).
   function drawAhead(metric, month, filter, mapFrames, energyFrames) {
-    const framed = mapFrames && energyFrames && mapFrames.key === filter.map && energyFrames.key === filter.energy;
-    if (!framed || !readyChart('map') || !readyChart('energy')) { return; }
+    if (!readyChart('map') || !readyChart('energy')) { return; }
     drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames}, {});
   }
 

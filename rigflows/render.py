@@ -220,11 +220,11 @@ def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
     return _energy_charts(dataset, key, [key.month])[key.month]
 
 
-def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[str, Chart]:
+def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], marks_shown: bool = True) -> dict[str, Chart]:
     """The energy chart of `key` at each of `months`, as plain JSON: the rows are the same in
     every month, so they are selected once, and the chart is drawn once with a mark at every
-    month inside the span it draws anyway, each month showing its own (`energy.show_mark`); a
-    month outside that span widens the time axis and is drawn whole."""
+    month inside the span it draws anyway, each month showing its own (`energy.show_mark`; with
+    `marks_shown` False, none); a month outside that span widens the time axis and is drawn whole."""
     series = energy_series(dataset, key)
     if series.empty:
         message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json()
@@ -244,10 +244,10 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str]) -> dict[
     for month in months:
         if month in inside:
             whole = whole or drawn(month, inside)
-            figure = show_mark(whole, month)
+            figure = whole
         else:
             figure = drawn(month, [month])
-        charts[month] = Chart(described(figure, "energy", alts[month]), source_ids)
+        charts[month] = Chart(described(show_mark(figure, month if marks_shown else None), "energy", alts[month]), source_ids)
     return charts
 
 
@@ -359,7 +359,7 @@ def energy_frames(dataset: Dataset, key: ViewState) -> Frames:
     """The energy chart of filter `key` (an `energy_frames_key`) at every month, every month
     mark hidden: the page shows the month's (`energy.show_mark`), so a month changes only the
     chart's text alternative."""
-    return _frames(key, {"all": {month: show_mark(chart.figure, None) for month, chart in _energy_charts(dataset, key, dataset.months).items()}})
+    return _frames(key, {"all": {month: chart.figure for month, chart in _energy_charts(dataset, key, dataset.months, marks_shown=False).items()}})
 
 
 @lru_cache(maxsize=CACHE_SIZE)

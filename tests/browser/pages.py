@@ -51,3 +51,8 @@ def count_callback_requests(page) -> list[str]:
     sent: list[str] = []
     page.on("request", lambda request: sent.append(request.post_data or "") if "/_dash-update-component" in request.url else None)
     return sent
+
+
+#: A JS function: whether an element is on screen, not drawn at opacity 0 (itself or a parent,
+#: as plotly.js hides the energy chart's marks of other months).
+IS_SHOWN_JS = "(element) => { for (let n = element; n; n = n.parentElement) { if (getComputedStyle(n).opacity === '0') { return false; } } return true; }"

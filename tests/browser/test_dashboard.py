@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from components import ids
 from tests.browser.conftest import screenshot_path
-from tests.browser.pages import choose, count_server_requests, map_locations, query, sankey_labels, wait_until_drawn
+from tests.browser.pages import IS_SHOWN_JS, choose, count_server_requests, map_locations, query, sankey_labels, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -294,7 +294,7 @@ def map_state(page) -> dict:
 #: The labels of the energy chart's month marks a reader sees: every month's is drawn, the
 #: others at opacity 0 (rigflows/figures/energy.py, month_marks).
 SHOWN_MONTH_LABELS = f"""() => Array.from(document.querySelectorAll('#{ids.ENERGY} .annotation'))
-    .filter(g => getComputedStyle(g).opacity !== '0').map(g => g.textContent).filter(t => t.startsWith('Selected: '))"""
+    .filter({IS_SHOWN_JS}).map(g => g.textContent).filter(t => t.startsWith('Selected: '))"""
 
 
 def expect_energy_marker(page, label: str) -> None:

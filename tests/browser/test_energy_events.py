@@ -13,7 +13,7 @@ import pytest
 
 from components import ids
 from tests.browser.conftest import screenshot_path
-from tests.browser.pages import wait_until_drawn
+from tests.browser.pages import IS_SHOWN_JS, wait_until_drawn
 from tests.browser.test_layout import overlaps
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ EVENT_BOXES = """chart => {
   });
   const texts = [];
   // Drawn but hidden (opacity 0: the marks of other months) is not on the page.
-  const shown = (element) => { for (let n = element; n; n = n.parentElement) { if (getComputedStyle(n).opacity === '0') { return false; } } return true; };
+  const shown = """ + IS_SHOWN_JS + """;
   root.querySelectorAll('.annotation-text-g text, .annotation text').forEach(e => {
     const r = box(e);
     if (r.right > r.left && r.bottom > r.top && shown(e)) { texts.push(Object.assign({text: (e.textContent || '').slice(0, 60)}, r)); }

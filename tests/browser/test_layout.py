@@ -12,7 +12,7 @@ import pytest
 
 from components import ids
 from tests.browser.conftest import screenshot_path
-from tests.browser.pages import wait_until_drawn
+from tests.browser.pages import IS_SHOWN_JS, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ TEXT_BOXES = """chart => {
   const root = document.getElementById(chart);
   const boxes = [];
   // Drawn but hidden (opacity 0: the energy chart's marks of other months) is not on the page.
-  const shown = (element) => { for (let n = element; n; n = n.parentElement) { if (getComputedStyle(n).opacity === '0') { return false; } } return true; };
+  const shown = """ + IS_SHOWN_JS + """;
   const add = (kind, element, text) => {
     const r = element.getBoundingClientRect();
     if (r.width > 0 && r.height > 0 && shown(element)) { boxes.push({kind, text: (text || element.textContent || '').slice(0, 60), left: r.left, top: r.top, right: r.right, bottom: r.bottom}); }
