@@ -68,7 +68,7 @@ INDEX_STRING = """<!DOCTYPE html>
 #: upload, the downloads or the press kit.
 PURE_OUTPUTS = {
     f"{ids.FILTER}.data", f"{ids.SANKEY}.figure", f"{ids.SOURCES}.children", f"{ids.TIMELINE_DATA}.data",
-    *(f"{store}.data" for chart in (ids.MAP, ids.ENERGY) for store in (ids.served(chart), ids.frames(chart))),
+    *(f"{ids.frames(chart)}.data" for chart in (ids.MAP, ids.ENERGY)),
     *(f"{table_id(chart)}.children" for chart in CHARTS),
 }
 

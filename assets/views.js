@@ -2,7 +2,7 @@
 //
 // The server fills, per filter, Stores with every month and metric of the map and the energy
 // chart (rigflows/render.py, Frames: a base figure per group plus what each month changes).
-// `view` draws from them, or from the figure the server just drew for a new filter, and writes
+// `view` draws from them (a new filter draws when its frames arrive), and writes
 // the address (`writeAddress`) and the QUERY Store the tables read: the filter part comes from
 // the server (the FILTER Store), metric and month from here.
 // Component ids ('filter', 'play', 'navigate') are those of components/ids.py.
@@ -45,20 +45,14 @@
     return {data: figure.data, layout: layout};
   }
 
-  // The freshest figure for `chart`: from its frames when they belong to the current filter,
-  // else the server's figure for the current filter, else nothing (keep what is drawn).
-  // `atMonth` dresses it for the month (the energy chart's mark).
-  function choose(chart, frames, served, filterKey, group, month, atMonth = (figure) => figure) {
-    let token = null;
-    let figure = null;
-    if (frames && frames.key === filterKey) {
-      // The frames' data ('bundled' or an upload's label) too: the same filter from other data redraws.
-      token = 'frames ' + frames.dataset + ' ' + filterKey + ' ' + group + ' ' + month;
-      if (drawn[chart] !== token) { figure = figureFromFrames(frames, group, month); }
-    } else if (served && served.key === filterKey) {
-      token = served;
-      if (drawn[chart] !== token) { figure = served.figure; }
-    }
+  // `chart`'s figure at `group` and `month` from its frames when they belong to the current
+  // filter and it shows something else, else nothing (keep what is drawn: the frames of a new
+  // filter are on their way). `atMonth` dresses it for the month (the energy chart's mark).
+  function choose(chart, frames, filterKey, group, month, atMonth = (figure) => figure) {
+    if (!frames || frames.key !== filterKey) { return noUpdate(); }
+    // The frames' data ('bundled' or an upload's label) too: the same filter from other data redraws.
+    const token = frames.dataset + ' ' + filterKey + ' ' + group + ' ' + month;
+    const figure = drawn[chart] === token ? null : figureFromFrames(frames, group, month);
     if (!figure) { return noUpdate(); }
     drawn[chart] = token;
     return atMonth(figure);
@@ -87,15 +81,15 @@
   // any month: a figure chosen here but not drawn would be lost).
   function drawAhead(metric, month, filter, mapFrames, energyFrames) {
     if (!readyChart('map') || !readyChart('energy')) { return; }
-    drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames}, {});
+    drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames});
   }
 
   // The map and the energy chart at `metric` and `month` for `filter` (see `choose`), each
   // drawn here if it can be: what their figure props get (`drawNow`).
-  function drawCharts(metric, month, filter, frames, served) {
+  function drawCharts(metric, month, filter, frames) {
     return [
-      drawNow('map', choose('map', frames.map, served.map, filter.map, metric, month)),
-      drawNow('energy', choose('energy', frames.energy, served.energy, filter.energy, 'all', month, (figure) => showMark(figure, month))),
+      drawNow('map', choose('map', frames.map, filter.map, metric, month)),
+      drawNow('energy', choose('energy', frames.energy, filter.energy, 'all', month, (figure) => showMark(figure, month))),
     ];
   }
 
@@ -128,7 +122,7 @@
   }
 
   clientside.rigflows = {
-    view: function (metric, monthIndex, filter, mapServed, energyServed, mapFrames, energyFrames, settings) {
+    view: function (metric, monthIndex, filter, mapFrames, energyFrames, settings) {
       const month = settings.months[monthIndex] || settings.month;
       current.metric = metric;
       current.month = month;
@@ -136,7 +130,7 @@
       const query = search(metric, month, filter, settings);
       const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
       writeAddress(query, triggered.includes('filter.data'));
-      const [map, energy] = drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames}, {map: mapServed, energy: energyServed});
+      const [map, energy] = drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames});
       return [query, map, energy, monthLabel(metric, month)];
     },
 

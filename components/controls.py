@@ -142,8 +142,6 @@ def register_controls_callbacks(app) -> None:
         Input(ids.METRIC, "value"),
         Input(ids.MONTH, "value"),
         Input(ids.FILTER, "data"),
-        Input(ids.served(ids.MAP), "data"),
-        Input(ids.served(ids.ENERGY), "data"),
         Input(ids.frames(ids.MAP), "data"),
         Input(ids.frames(ids.ENERGY), "data"),
         State(ids.SETTINGS, "data"),

@@ -48,21 +48,17 @@ SHOW_REMAINDERS = "remainders"
 SHOW_ORDERS = "orders"
 
 
-#: Parts of the state with their own key Store (the first three are the charts' ids).
+#: Parts of the state with their own key Store: one per server callback that draws a chart
+#: (the map and the energy chart are drawn from their every-month frames) or the sources.
 MAP_FRAMES = "map-frames"
 ENERGY_FRAMES = "energy-frames"
-KEYED = (MAP, SANKEY, ENERGY, MAP_FRAMES, ENERGY_FRAMES, SOURCES)
+KEYED = (SANKEY, MAP_FRAMES, ENERGY_FRAMES, SOURCES)
 
 
 def key(part: str) -> str:
     """The Store holding the part of the state that `part` draws, as a query string: its
     callback runs only when this changes."""
     return f"{part}-key"
-
-
-def served(chart_id: str) -> str:
-    """The Store the server writes a chart's figure into; the page's clientside code draws it."""
-    return f"{chart_id}-served"
 
 
 def frames(chart_id: str) -> str:

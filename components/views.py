@@ -3,9 +3,9 @@
 Each chart's callback listens to its own key Store (`ids.key`), which the state callback
 (`components.sync`) writes only when the part of the state that chart draws has changed: an
 unchanged chart costs no request, and gunicorn workers draw the charts of one interaction in
-parallel. The map and energy figures go to Stores the page's clientside code draws from
-(assets/views.js), together with every month and metric of the filter (`ids.frames`), so
-month, metric and Play never reach the server. Each callback also listens to the tab's upload
+parallel. The map and the energy chart are sent as every month and metric of the filter
+(`ids.frames`), which the page's clientside code draws from (assets/views.js): month, metric
+and Play never reach the server, and a new filter builds each chart once. Each callback also listens to the tab's upload
 token, and draws the reader's own data while it has a live upload ("bring your own data").
 """
 
@@ -22,20 +22,16 @@ from components.sources import sources_credit, sources_panel
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
 from rigflows.render import (
-    energy_figure,
     energy_frames,
     energy_frames_key,
-    energy_key,
-    map_figure,
     map_frames,
     map_frames_key,
-    map_key,
     sankey_figure,
     sankey_key,
     sources_key,
     view_sources,
 )
-from rigflows.layers import Drawn, drawn, drawn_vocabulary, energy_beside, energy_frames_beside, map_beside, map_frames_beside, sankey_beside
+from rigflows.layers import Drawn, drawn, drawn_vocabulary, energy_frames_beside, map_frames_beside, sankey_beside
 from rigflows.select import credited_sources, unquantified_reports
 from rigflows.state import ViewState, parse_query
 
@@ -79,16 +75,14 @@ def energy_card(figure: dict) -> html.Section:
 def key_stores(state: ViewState) -> list[dcc.Store]:
     """The key Store of each keyed part, holding the view's key, and the Stores the server fills."""
     stores = [dcc.Store(id=ids.key(part), data=key.to_query()) for part, key in state_keys(state).items()]
-    fills = [ids.served(ids.MAP), ids.served(ids.ENERGY), ids.frames(ids.MAP), ids.frames(ids.ENERGY), ids.SOURCES_SHOWN]
+    fills = [ids.frames(ids.MAP), ids.frames(ids.ENERGY), ids.SOURCES_SHOWN]
     return stores + [dcc.Store(id=store) for store in fills]
 
 
 def state_keys(state: ViewState) -> dict[str, ViewState]:
     """{keyed part: the part of `state` it draws}, in `ids.KEYED` order."""
     keys = {
-        ids.MAP: map_key(state),
         ids.SANKEY: sankey_key(state),
-        ids.ENERGY: energy_key(state),
         ids.MAP_FRAMES: map_frames_key(state),
         ids.ENERGY_FRAMES: energy_frames_key(state),
         ids.SOURCES: sources_key(state),
@@ -156,13 +150,6 @@ def register_view_callbacks(app, dataset: Dataset, dataset_for=lambda token: Non
         the names of the data drawn (an upload's own countries and firms)."""
         return parse_query(query if isinstance(query, str) else "", drawn_vocabulary(dataset, data))[0]
 
-    @app.callback(Output(ids.served(ids.MAP), "data"), Input(ids.key(ids.MAP), "data"), token, mode, prevent_initial_call=True)
-    def draw_map(query, upload_token, upload_mode):
-        data = shown(upload_token, upload_mode)
-        state = state_of(query, data)
-        figure = map_beside(dataset, data.yours, map_key(state)) if data.yours else map_figure(data.main, map_key(state)).figure
-        return {"key": map_frames_key(state).to_query(), "figure": figure}
-
     @app.callback(Output(ids.SANKEY, "figure"), Output(ids.UNQUANTIFIED, "children"), Input(ids.key(ids.SANKEY), "data"), token, mode, prevent_initial_call=True)
     def draw_sankey(query, upload_token, upload_mode):
         data = shown(upload_token, upload_mode)
@@ -171,15 +158,9 @@ def register_view_callbacks(app, dataset: Dataset, dataset_for=lambda token: Non
             return sankey_beside(dataset, data.yours, key).figure, (unquantified_listing(dataset, key) or []) + your_unquantified(dataset, data.yours, key) or None
         return sankey_figure(data.main, key).figure, unquantified_listing(data.main, key)
 
-    @app.callback(Output(ids.served(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY), "data"), token, mode, prevent_initial_call=True)
-    def draw_energy(query, upload_token, upload_mode):
-        data = shown(upload_token, upload_mode)
-        state = state_of(query, data)
-        figure = energy_beside(dataset, data.yours, energy_key(state)) if data.yours else energy_figure(data.main, energy_key(state)).figure
-        return {"key": energy_frames_key(state).to_query(), "figure": figure}
-
-    # Filled on load and after each filter change; the page draws every month and metric from
-    # them. Labelled with their data, so frames of the same filter from other data redraw.
+    # Filled on load and after each filter change; the page draws the map and the energy chart,
+    # every month and metric, from them. Labelled with their data, so frames of the same filter
+    # from other data redraw.
     @app.callback(Output(ids.frames(ids.MAP), "data"), Input(ids.key(ids.MAP_FRAMES), "data"), token, mode)
     def fill_map_frames(query, upload_token, upload_mode):
         data = shown(upload_token, upload_mode)

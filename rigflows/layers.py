@@ -28,7 +28,6 @@ from rigflows.figures.choropleth import geo_view
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, period_label
 from rigflows.render import (
-    CACHE_SIZE,
     FRAMES_CACHE_SIZE,
     MONTHLY_METRICS,
     Chart,
@@ -38,7 +37,6 @@ from rigflows.render import (
     energy_frames,
     every_country_rows,
     figure_diff,
-    map_figure,
     map_frames,
     plain,
     sankey_figure,
@@ -305,12 +303,6 @@ def _with_markers(bundled: Dataset, bundled_figure: dict, yours: Dataset, key: V
     return with_map_layer(bundled_figure, map_layer_trace(yours, map_layer_rows(yours, key), key.metric))
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def map_beside(bundled: Dataset, yours: Dataset, key: ViewState) -> dict:
-    """The bundled map of `key` (a `map_key`) with the upload's markers."""
-    return _with_markers(bundled, map_figure(bundled, key).figure, yours, with_month(bundled, key))
-
-
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)
 def map_frames_beside(bundled: Dataset, yours: Dataset, key: ViewState) -> dict:
     """The bundled map's frames (every metric and month of `key`, a `map_frames_key`) with the
@@ -354,12 +346,6 @@ def energy_layer_traces(yours_figure: dict) -> list[dict]:
 
 def with_energy_layer(figure: dict, traces: list[dict]) -> dict:
     return {**figure, "data": [*figure.get("data", []), *traces]} if traces else figure
-
-
-@lru_cache(maxsize=CACHE_SIZE)
-def energy_beside(bundled: Dataset, yours: Dataset, key: ViewState) -> dict:
-    """The bundled energy chart of `key` (an `energy_key`) with the upload's lines."""
-    return with_energy_layer(energy_figure(bundled, key).figure, _energy_traces(bundled, yours, key))
 
 
 def _energy_traces(bundled: Dataset, yours: Dataset, key: ViewState) -> list[dict]:

@@ -19,10 +19,9 @@ from tests.dash_requests import callback_body, layout_props
 APP = create_app()
 CLIENT = APP.server.test_client()
 
-#: The chart callbacks (their first outputs) and what each draws, as the README states it: the
-#: Sankey ignores month and metric, the energy chart ignores the metric, frames and sources
-#: belong to a filter.
-EVERY_CHART = {"map-served.data", "sankey.figure", "energy-served.data", "map-frames.data", "energy-frames.data", "sources.children"}
+#: The chart callbacks (their first outputs), as the README states them: the Sankey, the map's
+#: and the energy chart's every-month frames and the sources, each belonging to a filter.
+EVERY_CHART = {"sankey.figure", "map-frames.data", "energy-frames.data", "sources.children"}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +41,7 @@ def captured():
         value = lambda dep: props.get(dep["id"], {}).get(dep["property"])  # noqa: E731
         body = callback_body(callback, [value(dep) for dep in callback["inputs"]], [value(dep) for dep in callback["state"]])
         reads_key = any(dep["id"].endswith("-key") for dep in callback["inputs"])
-        writes_key = ids.key(ids.MAP) in callback["output"]
+        writes_key = ids.key(ids.SANKEY) in callback["output"]
         if reads_key or writes_key:
             requests.append({"path": "/_dash-update-component", "body": json.dumps(body), "status": 200, "updates": 1})
     return requests
@@ -52,11 +51,11 @@ def sent(captured, before, after, months) -> set[str]:
     return {request.callback for request in memory.view_requests(captured, before, after, months)}
 
 
-def test_a_month_redraws_the_map_and_the_energy_chart_a_metric_only_the_map(captured, vocab):
+def test_a_month_or_a_metric_sends_no_request(captured, vocab):
     months = list(vocab.months)
     view = ViewState(metric="share", month=months[3], countries=("KAZ",))
-    assert sent(captured, view, replace(view, month=months[4]), months) == {"map-served.data", "energy-served.data"}
-    assert sent(captured, view, replace(view, metric="load"), months) == {"map-served.data"}
+    assert sent(captured, view, replace(view, month=months[4]), months) == set()
+    assert sent(captured, view, replace(view, metric="load"), months) == set()
 
 
 def test_a_new_filter_or_the_first_view_draws_every_chart_and_never_calls_the_state_callback(captured, vocab):

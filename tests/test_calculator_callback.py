@@ -44,7 +44,7 @@ def test_a_preset_writes_its_efficiency_into_the_view():
     out = change("?metric=load", ids.CALC_PRESET, "s9_era")
     assert out[ids.FILTER]["data"]["tail"] == "eff=98"  # the S9 bins of CCAF's list: 98 J/TH
     assert out[ids.CALC_EFFICIENCY]["value"] == 98
-    assert "eff=98" in out[ids.key(ids.ENERGY)]["data"] and "eff=98" in out[ids.key(ids.MAP_FRAMES)]["data"]
+    assert "eff=98" in out[ids.key(ids.ENERGY_FRAMES)]["data"] and "eff=98" in out[ids.key(ids.MAP_FRAMES)]["data"]
 
 
 def test_overhead_and_version_keep_the_rest_of_the_view():
@@ -65,7 +65,7 @@ def test_a_typed_share_goes_into_the_view_and_the_formula():
     assert out[ids.FILTER]["data"]["tail"] == "country=KAZ&share=KAZ:2021-08:18"
     assert out[ids.CALC_SHARES]["value"] == "KAZ:2021-08:18"  # written back as the URL writes it
     assert "KAZ in 2021-08: 18 %" in out[ids.CALC_FORMULA]["children"]
-    assert "share=KAZ:2021-08:18" in out[ids.key(ids.ENERGY)]["data"]
+    assert "share=KAZ:2021-08:18" in out[ids.key(ids.ENERGY_FRAMES)]["data"]
 
 
 def test_shares_over_100_percent_are_refused_with_a_message():

@@ -23,13 +23,14 @@ from rigflows.layers import (
     drawn,
     drawn_vocabulary,
     energy_layer_traces,
+    energy_frames_beside,
     layered_export,
-    map_beside,
+    map_frames_beside,
     marked_links,
     sankey_beside,
     uploaded_tables,
 )
-from rigflows.render import map_key, sankey_key
+from rigflows.render import apply_diff, energy_figure, energy_frames_key, energy_key, map_figure, map_frames_key, map_key, plain, sankey_key
 from rigflows.select import NOT_ITEMISED
 from rigflows.state import ViewState
 from tests.conftest import edit_table
@@ -109,12 +110,19 @@ def test_the_sankey_beside_cites_both_layers_sources_by_id_and_by_name(dataset, 
     assert "Financial Times" in source_line
 
 
-def test_the_map_beside_keeps_the_bundled_choropleth(dataset, upload):
-    from rigflows.render import map_figure
+def framed(frames: dict, group: str, month: str) -> dict:
+    """The figure the page draws from `frames` at `group` and `month` (assets/views.js)."""
+    entry = frames["groups"][group]
+    return apply_diff(entry["base"], entry["diffs"][month])
 
-    key = map_key(ViewState())
-    bundled = map_figure(dataset, key).figure
-    beside = map_beside(dataset, upload, key)
+
+def machines_map_beside(dataset, upload, state: ViewState) -> dict:
+    return framed(map_frames_beside(dataset, upload, map_frames_key(state)), "machines", ViewState().month)
+
+
+def test_the_map_beside_keeps_the_bundled_choropleth(dataset, upload):
+    bundled = plain(map_figure(dataset, map_key(ViewState())).figure)
+    beside = machines_map_beside(dataset, upload, ViewState())
     assert beside["data"][: len(bundled["data"])] == bundled["data"]  # untouched, not summed
     layer = beside["data"][-1]
     hover = dict(zip(layer["customdata"], layer["hovertext"]))
@@ -125,7 +133,7 @@ def test_the_uploads_markers_alone_get_the_world_drawn_as_every_map(dataset, upl
     """Filtered to the upload's own farm, the bundled map has nothing (a message, no map): the
     markers are drawn on the world with the map's own layers, not plotly.js's defaults, which
     ask for coastlines the page's topojson leaves out (the browser threw on them)."""
-    beside = map_beside(dataset, upload, map_key(ViewState(firms=("Reader Farm SA",))))
+    beside = machines_map_beside(dataset, upload, ViewState(firms=("Reader Farm SA",)))
     assert "Paraguay (your data)" in " ".join(beside["data"][-1]["hovertext"])
     geo = beside["layout"]["geo"]
     assert geo["showland"] and geo["showcountries"]
@@ -182,11 +190,9 @@ def shares_upload(tmp_path_factory):
 
 
 def test_the_energy_chart_beside_draws_the_uploads_series_dashed_next_to_the_bundled_one(dataset, shares_upload):
-    from rigflows.layers import energy_beside
-    from rigflows.render import energy_figure, energy_key
-
-    key = energy_key(ViewState(countries=("KAZ",), month="2021-08"))
-    figure = energy_beside(dataset, shares_upload, key)
+    state = ViewState(countries=("KAZ",), month="2021-08")
+    key = energy_key(state)
+    figure = framed(energy_frames_beside(dataset, shares_upload, energy_frames_key(state)), "all", "2021-08")
     assert figure["data"][: len(energy_figure(dataset, key).figure["data"])] == energy_figure(dataset, key).figure["data"]
 
     def at_august(trace: dict) -> float:
