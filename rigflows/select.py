@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import pandas as pd
 
@@ -76,6 +76,33 @@ def firm_options(dataset: Dataset) -> list[str]:
     """Named sellers, receivers and farm operators (for the firm filter), alphabetically."""
     names = set(dataset.flows["seller"]) | set(dataset.flows["receiver"]) | set(dataset.farms["operator"])
     return sorted((name for name in names if name.lower() != NOT_IDENTIFIED), key=str.lower)
+
+
+def cut_by_country(*depends_on: str):
+    """For a selection with one row per destination country (column iso3), each computed from
+    the flows and totals of that country alone: with no firm filter, a country filter's rows are
+    the rows of the unfiltered view for those countries. They are cut from one pass per dataset
+    (kept), so a new country filter costs a lookup, not a pass over the tables.
+
+    `depends_on`: the ViewState fields other than the filters the selection reads; the kept
+    pass is keyed on them alone. A firm filter changes every country's rows: computed anew.
+    """
+    def decorate(select):
+        @lru_cache(maxsize=8)
+        def everywhere(dataset: Dataset, fields: tuple[tuple[str, object], ...]) -> pd.DataFrame:
+            return select(dataset, ViewState(**dict(fields)))
+
+        @wraps(select)
+        def cut(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+            if state.firms:
+                return select(dataset, state)
+            rows = everywhere(dataset, tuple((name, getattr(state, name)) for name in depends_on))
+            kept = rows["iso3"].isin(state.countries) if state.countries else pd.Series(True, index=rows.index)
+            return rows[kept].reset_index(drop=True)
+
+        return cut
+
+    return decorate
 
 
 def filter_flows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
@@ -399,6 +426,7 @@ def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     return rows.sort_values("iso3").reset_index(drop=True)
 
 
+@cut_by_country()
 def received_machines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Machines relocated from China per destination, as the map and its lines draw them.
 
@@ -423,12 +451,13 @@ def received_machines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["iso3", "machines", "shown"])
 
 
+@cut_by_country()
 def _machine_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     flows = filter_flows(dataset, state)
     totals = dataset.flow_totals.dropna(subset=["iso3"]).set_index("iso3")
     received = received_machines(dataset, state).set_index("iso3")
     remainders = derived_remainders(dataset).dropna(subset=["iso3"]).set_index("iso3")
-    with_total = set(totals.index) if not state.firms else set()
+    with_total = {iso3 for iso3 in totals.index if not state.countries or iso3 in state.countries} if not state.firms else set()
     rows = []
     for iso3 in sorted(set(flows["destination_iso3"]) | with_total):
         mine = flows[flows["destination_iso3"] == iso3]
@@ -658,6 +687,7 @@ def grid_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 ORIGIN = "CHN"
 
 
+@cut_by_country("show_orders")
 def flow_lines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """One line per destination, China → country: machines relocated (as on the map) and, with
     the orders layer, a separate line for orders and machines in transit.

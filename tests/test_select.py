@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pandas as pd
@@ -9,14 +10,17 @@ import pytest
 
 from rigflows.select import (
     NOT_ITEMISED,
+    _machine_rows,
     derived_remainders,
     drawn_links,
     energy_countries,
     export_table,
     farm_markers,
     filter_flows,
+    flow_lines,
     grid_events,
     map_rows,
+    received_machines,
     reported_loads,
     sankey_links,
     unquantified_reports,
@@ -243,3 +247,28 @@ def test_the_bundled_sankey_is_drawn_whole(dataset):
     for state in (ViewState(), ViewState(show_orders=True)):
         links = sankey_links(dataset, state)
         assert drawn_links(dataset, links) is links
+
+
+# --- a country filter's rows, cut from the unfiltered view's (select.cut_by_country) ------------
+
+
+def country_filters(dataset) -> list[tuple[str, ...]]:
+    """Every destination alone and in pairs, plus one country no flow reaches (none of its rows)."""
+    destinations = sorted(set(dataset.flows["destination_iso3"]) | set(dataset.flow_totals["iso3"].dropna()))
+    return [(iso3,) for iso3 in destinations] + list(itertools.combinations(destinations, 2)) + [("ATA",)]
+
+
+@pytest.mark.parametrize("selection", [received_machines, flow_lines, _machine_rows], ids=lambda select: select.__name__)
+@pytest.mark.parametrize("show_orders", [False, True])
+def test_a_country_filters_rows_are_the_full_pass_over_the_tables(dataset, selection, show_orders):
+    """The cut equals the selection computed over the tables for that filter (`__wrapped__`),
+    value for value (an empty selection's columns are typed object by the full pass, str by the cut)."""
+    for countries in country_filters(dataset):
+        state = ViewState(countries=countries, show_orders=show_orders)
+        pd.testing.assert_frame_equal(selection(dataset, state), selection.__wrapped__(dataset, state).reset_index(drop=True), check_dtype=False, check_index_type=False, obj=f"{selection.__name__} {countries}")
+
+
+def test_a_firm_filter_is_never_cut_from_the_unfiltered_rows(dataset):
+    """Kazakhstan: 87,849 machines in all (the FT's total), Bitfufu's own 80,000 under its filter."""
+    assert received_machines(dataset, ViewState(countries=("KAZ",)))["machines"].tolist() == [87_849]
+    assert received_machines(dataset, ViewState(countries=("KAZ",), firms=("Bitfufu (BitFuFu)",)))["machines"].tolist() == [80_000]
