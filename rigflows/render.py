@@ -209,9 +209,24 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     alt = sankey_alt(dataset, key, links)
     if links.empty:
         return Chart(described(empty_figure(empty_reason(dataset, key) or "No reported flows with a machine count match this selection.").to_plotly_json(), "sankey", alt))
-    ids = all_ids(links["source_ids"])
+    ids = sankey_ids(links)
     figure = build_sankey_figure(drawn_links(dataset, links), key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json()
     return Chart(described(figure, "sankey", alt), ids)
+
+
+def sankey_ids(links: pd.DataFrame) -> tuple[str, ...]:
+    """The sources of a Sankey: those of every link it draws (`select.sankey_links`)."""
+    return all_ids(links["source_ids"])
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def energy_source_ids(dataset: Dataset, key: ViewState) -> tuple[str, ...]:
+    """The sources of the energy chart of `key` (its filter and load model; the same in every
+    month): its reported loads, its grid events and the load model's inputs; none when it draws
+    no estimate (a message)."""
+    if energy_series(dataset, key).empty:
+        return ()
+    return all_ids(reported_loads(dataset, key)["source_ids"], grid_events(dataset, key)["source_ids"], model_source_ids(dataset, with_demand=False))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -230,7 +245,7 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], marks_sh
         message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json()
         return dict.fromkeys(months, Chart(described(plain(message), "energy", NO_ENERGY_ALT)))
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
-    source_ids = all_ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
+    source_ids = energy_source_ids(dataset, energy_frames_key(key))
     line, method = source_line(dataset, source_ids), method_text(dataset, key)
     alts = energy_alts(key, months, series, reported, events)
     dates = drawn_dates(series, reported, events)
@@ -367,11 +382,12 @@ def view_sources(dataset: Dataset, key: ViewState) -> pd.DataFrame:
     """Every source behind the charts of a filter (a `sources_key`) in any metric or month,
     originals of press copies included.
 
-    Taken from the charts themselves (cached), so the list says exactly what the page can draw.
+    Taken from what the charts draw, as the charts take them, without drawing them: a filter's
+    sources on another worker than its charts cost a selection, not three charts.
     """
     source_ids = [
         *map_source_ids(dataset, map_frames_key(key)),
-        *sankey_figure(dataset, sankey_key(key)).source_ids,
-        *energy_figure(dataset, energy_key(key)).source_ids,  # the same in every month
+        *sankey_ids(sankey_links(dataset, sankey_key(key))),
+        *energy_source_ids(dataset, energy_frames_key(key)),
     ]
     return sources_with_originals(dataset, source_ids)
