@@ -15,6 +15,8 @@ report).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from rigflows.countries import country_name
@@ -29,8 +31,10 @@ def _sources(ids: tuple[str, ...]) -> frozenset[str]:
     return frozenset(ids)
 
 
+@lru_cache(maxsize=4)
 def timeline_events(dataset: Dataset) -> pd.DataFrame:
-    """Every event of the timeline, oldest first (ties in the tables' order).
+    """Every event of the timeline, oldest first (ties in the tables' order). Once per dataset:
+    a country filter's events are cut from it (`events_for`).
 
     `month` is YYYY-MM; `kind` is the event's kind in words; `also` lists the ids of the grid
     reports folded into the row. The events do not depend on the view: the page draws them once.
@@ -81,9 +85,11 @@ def events_for(events: pd.DataFrame, countries: tuple[str, ...]) -> pd.DataFrame
     return events[keep].reset_index(drop=True)
 
 
-def source_credits(dataset: Dataset, source_ids: tuple[str, ...]) -> list[str]:
+@lru_cache(maxsize=1024)
+def source_credits(dataset: Dataset, source_ids: tuple[str, ...]) -> tuple[str, ...]:
     """An event's sources by name, in the sources table's order: 'Producer: “Title” (published)';
-    a press copy names its original's producer (the original is listed too)."""
+    a press copy names its original's producer (the original is listed too). Kept: every
+    country filter that lists the event names them again."""
     sources = sources_with_originals(dataset, source_ids)
     producers = dict(zip(dataset.sources["source_id"], dataset.sources["producer"]))
     credits = []
@@ -92,4 +98,4 @@ def source_credits(dataset: Dataset, source_ids: tuple[str, ...]) -> list[str]:
         if isinstance(source.original_id, str) and source.original_id in producers:
             credit += f"; original: {producers[source.original_id]}"
         credits.append(credit)
-    return credits
+    return tuple(credits)
