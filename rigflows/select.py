@@ -239,6 +239,7 @@ def derived_remainders(dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["total_id", "label", "iso3", "machines", "bound", "shown", "of_total", "accounted", "confidence", "source_ids", "note"])
 
 
+@lru_cache(maxsize=256)  # asked for by the Sankey's text alternative and the list under it
 def unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """What is reported but not drawn: flows and totals with no count (Canada's rank, The9's
     contract), plans and requests (never drawn: they are not machines received), orders and
