@@ -155,6 +155,7 @@ _MODEBAR_PX = 30
 _TAG = re.compile(r"<[^>]*>")
 
 
+@lru_cache(maxsize=4096)  # a filter's 87 map frames wrap the same footers and hovers again
 def wrap_html(text: str, width: int) -> str:
     """Plotly pseudo-HTML broken into lines of at most `width` visible characters.
 
