@@ -25,7 +25,7 @@ import pandas as pd
 from rigflows.alttext import NO_ENERGY_ALT, described, energy_alts, map_alt, sankey_alt
 from rigflows.dataset import Dataset
 from rigflows.figures.choropleth import MapCountry, build_choropleth_figure, choropleth_dict, map_countries, map_overlay
-from rigflows.figures.energy import build_energy_figure, drawn_dates, month_date, show_mark
+from rigflows.figures.energy import drawn_dates, energy_dict, month_date, show_mark
 from rigflows.figures.sankey import build_sankey_figure
 from rigflows.figures.style import empty_figure, floats, period_label
 from rigflows.select import (
@@ -226,7 +226,11 @@ def energy_source_ids(dataset: Dataset, key: ViewState) -> tuple[str, ...]:
     no estimate (a message)."""
     if energy_series(dataset, key).empty:
         return ()
-    return all_ids(reported_loads(dataset, key)["source_ids"], grid_events(dataset, key)["source_ids"], model_source_ids(dataset, with_demand=False))
+    return _energy_ids(dataset, reported_loads(dataset, key), grid_events(dataset, key))
+
+
+def _energy_ids(dataset: Dataset, reported: pd.DataFrame, events: pd.DataFrame) -> tuple[str, ...]:
+    return all_ids(reported["source_ids"], events["source_ids"], model_source_ids(dataset, with_demand=False))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -245,15 +249,14 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], marks_sh
         message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json()
         return dict.fromkeys(months, Chart(described(plain(message), "energy", NO_ENERGY_ALT)))
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
-    source_ids = energy_source_ids(dataset, energy_frames_key(key))
+    source_ids = _energy_ids(dataset, reported, events)
     line, method = source_line(dataset, source_ids), method_text(dataset, key)
     alts = energy_alts(key, months, series, reported, events)
     dates = drawn_dates(series, reported, events)
     inside = [month for month in dataset.months if min(dates) <= month_date(month) <= max(dates)]
 
     def drawn(month: str, marked: list[str]) -> dict:
-        figure = build_energy_figure(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method, marked_months=marked)
-        return plain(figure.to_plotly_json())
+        return plain(energy_dict(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method, marked_months=marked))
 
     charts, whole = {}, None
     for month in months:

@@ -23,13 +23,14 @@ from rigflows.figures.style import (
     SOURCE_LINE,
     TEXT_COLOUR,
     date_label,
+    figure_from_dicts,
     escape,
     filters_text,
     floats,
     named_rows,
     rgba,
     sources_text,
-    themed_figure,
+    themed_layout,
     wrap,
 )
 from rigflows.models import METHOD_NOTE, VERSION_LABELS, describe_assumptions
@@ -62,7 +63,13 @@ _FLAGS = {
 }
 
 
-def build_energy_figure(
+def build_energy_figure(series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame, state: ViewState, **options) -> go.Figure:
+    """`energy_dict` as a go.Figure."""
+    figure = energy_dict(series, reported, events, state, **options)
+    return figure_from_dicts(figure["data"], figure["layout"])
+
+
+def energy_dict(
     series: pd.DataFrame,
     reported: pd.DataFrame,
     events: pd.DataFrame,
@@ -72,8 +79,9 @@ def build_energy_figure(
     source_line: str = SOURCE_LINE,
     method: str = METHOD_NOTE,
     marked_months: list[str] | None = None,
-) -> go.Figure:
-    """Lines and ranges from `select.energy_series`, markers from `select.reported_loads`,
+) -> dict:
+    """The energy chart as plain figure JSON (the server's path: plotly's objects would copy
+    and walk it twice for nothing). Lines and ranges from `select.energy_series`, markers from `select.reported_loads`,
     event marks from `select.grid_events`, and a line at `state.month`. `method` is the
     method text with the data's figures (`select.method_text`), shown on the note's hover.
 
@@ -134,8 +142,7 @@ def build_energy_figure(
         "shapes": [*gap_shading, *_event_lines(events, narrow_rows, narrow_strip, colours), *lines],
     }
     narrow_data = {first_event + index: {"y": trace["y"]} for index, trace in enumerate(_event_traces(events, narrow_rows))}
-    return themed_figure(
-        traces,
+    return {"data": traces, "layout": themed_layout(
         layout,
         "Bitcoin mining load: model estimate vs reported figures (GW)",
         subtitle=filters_text(state),
@@ -153,7 +160,7 @@ def build_energy_figure(
             "annotations": [*gap_labels, *narrow_labels, *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
             "footer": [line for line in (_symbol_key(reported, events), note) if line],
         },
-    )
+    )}
 
 
 def drawn_dates(series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame) -> list[pd.Timestamp]:
