@@ -24,9 +24,9 @@ import pandas as pd
 
 from rigflows.alttext import NO_ENERGY_ALT, described, energy_alts, map_alt, sankey_alt
 from rigflows.dataset import Dataset
-from rigflows.figures.choropleth import MapCountry, build_choropleth_figure, choropleth_dict, map_countries, map_overlay
+from rigflows.figures.choropleth import MapCountry, choropleth_dict, map_countries, map_overlay
 from rigflows.figures.energy import drawn_dates, energy_dict, month_date, show_mark
-from rigflows.figures.sankey import build_sankey_figure
+from rigflows.figures.sankey import sankey_dict
 from rigflows.figures.style import empty_figure, floats, period_label
 from rigflows.select import (
     drawn_links,
@@ -123,10 +123,9 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
     ids = all_ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
     extent = map_extent(dataset, map_frames_key(key), key.metric)
     shown = dict(received_machines(dataset, key)[["iso3", "shown"]].itertuples(index=False)) if key.metric == "machines" else None
-    figure = build_choropleth_figure(
-        rows, farms, key, period=period_label(flows_period(dataset, key)), lines=lines, source_line=source_line(dataset, ids), extent=extent, anchors=country_anchors(dataset), shown=shown
-    ).to_plotly_json()
-    return Chart(described(figure, "map", alt), ids)
+    overlay = map_overlay(farms, lines, extent, country_anchors(dataset))
+    figure = choropleth_dict(map_countries(rows, key.metric), overlay, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids), shown=shown)
+    return Chart(described(plain(figure), "map", alt), ids)
 
 
 def _empty_map_message(dataset: Dataset, key: ViewState) -> str:
@@ -210,8 +209,8 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     if links.empty:
         return Chart(described(empty_figure(empty_reason(dataset, key) or "No reported flows with a machine count match this selection.").to_plotly_json(), "sankey", alt))
     ids = sankey_ids(links)
-    figure = build_sankey_figure(drawn_links(dataset, links), key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids)).to_plotly_json()
-    return Chart(described(figure, "sankey", alt), ids)
+    figure = sankey_dict(drawn_links(dataset, links), key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids))
+    return Chart(described(plain(figure), "sankey", alt), ids)
 
 
 def sankey_ids(links: pd.DataFrame) -> tuple[str, ...]:
@@ -352,7 +351,7 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
     farms = farm_markers(dataset, key) if key.show_farms else None
     farm_ids = all_ids(farms["source_ids"]) if farms is not None else ()
     lines: dict[tuple[str, ...], str] = {}  # source line by source ids: the same in most months
-    groups = {"machines": {ViewState().month: plain(map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure)}}
+    groups = {"machines": {ViewState().month: map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure}}
     for metric in MONTHLY_METRICS:
         figures, empty = {}, None
         overlay = map_overlay(farms, extent=map_extent(dataset, key, metric), anchors=country_anchors(dataset))

@@ -20,12 +20,13 @@ from rigflows.figures.style import (
     SOURCE_LINE,
     TEXT_COLOUR,
     escape,
+    figure_from_dicts,
     filters_text,
     legend_key,
     named_rows,
     rgba,
     sources_text,
-    themed_figure,
+    themed_layout,
     wrap,
     wrap_html,
 )
@@ -63,8 +64,14 @@ _MachinesByKind = dict[tuple[str, int, str], dict[str, int]]
 _RECONCILED_COLOURS = (OKABE_ITO["blue"], "#8c8c8c", "#bdbdbd", "#dcdcdc", "#ececec")
 
 
-def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = "", source_line: str = SOURCE_LINE) -> go.Figure:
-    """Sankey of `select.sankey_links` (columns source, target, source_column, target_column,
+def build_sankey_figure(links: pd.DataFrame, state: ViewState, **options) -> go.Figure:
+    """`sankey_dict` as a go.Figure."""
+    figure = sankey_dict(links, state, **options)
+    return figure_from_dicts(figure["data"], figure["layout"])
+
+
+def sankey_dict(links: pd.DataFrame, state: ViewState, *, period: str = "", source_line: str = SOURCE_LINE) -> dict:
+    """Plain figure JSON (the server's path, as `energy.energy_dict`): Sankey of `select.sankey_links` (columns source, target, source_column, target_column,
     machines, kind, confidence, source_ids, note). `period` as in the map: 'to Nov 2021'.
 
     Remainders that lead nowhere (machines that left China but were never traced to a
@@ -93,8 +100,7 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
     else:
         caption += " Unattributed remainders are not shown in this view."
     title = "Machines leaving China: seller → country → receiver" + (f", {period}" if period else "")
-    return themed_figure(
-        traces,
+    return {"data": traces, "layout": themed_layout(
         {"shapes": bar, "annotations": annotations},
         title,
         subtitle=filters_text(state),
@@ -108,7 +114,7 @@ def build_sankey_figure(links: pd.DataFrame, state: ViewState, *, period: str = 
             "data": {0: sections[0][0]},  # same keys as the wide trace, so it replaces it
             "append": [sections[1][0]],
         },
-    )
+    )}
 
 
 def _untraced(links: pd.DataFrame) -> pd.DataFrame:
