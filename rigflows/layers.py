@@ -215,7 +215,7 @@ def sankey_beside(bundled: Dataset, yours: Dataset, key: ViewState) -> Chart:
     links = pd.concat([sankey_links(bundled, key), yours_links], ignore_index=True)
     alt = sankey_alt(bundled, key, links)
     if links.empty:
-        return Chart(described(empty_figure(empty_reason(bundled, key) or "No reported flows with a machine count match this selection, in either layer.").to_plotly_json(), "sankey", alt))
+        return Chart(described(empty_figure(empty_reason(bundled, key) or "No reported flows with a machine count match this selection, in either layer."), "sankey", alt))
     ids = all_ids(links["source_ids"])
     period = period_label(flows_period(bundled, key) + flows_period(yours, key))
     line = f"{source_line(bundled, ids)}. Marked (your data): the reader's upload, not shared"

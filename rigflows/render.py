@@ -118,7 +118,7 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
     farms = farm_markers(dataset, key) if key.show_farms else None
     alt = map_alt(dataset, key, rows, farms)
     if rows.empty and (farms is None or farms.empty):
-        return Chart(described(empty_figure(_empty_map_message(dataset, key)).to_plotly_json(), "map", alt))
+        return Chart(described(empty_figure(_empty_map_message(dataset, key)), "map", alt))
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
     ids = all_ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
     extent = map_extent(dataset, map_frames_key(key), key.metric)
@@ -207,7 +207,7 @@ def sankey_figure(dataset: Dataset, key: ViewState) -> Chart:
     links = sankey_links(dataset, key)
     alt = sankey_alt(dataset, key, links)
     if links.empty:
-        return Chart(described(empty_figure(empty_reason(dataset, key) or "No reported flows with a machine count match this selection.").to_plotly_json(), "sankey", alt))
+        return Chart(described(empty_figure(empty_reason(dataset, key) or "No reported flows with a machine count match this selection."), "sankey", alt))
     ids = sankey_ids(links)
     figure = sankey_dict(drawn_links(dataset, links), key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids))
     return Chart(described(plain(figure), "sankey", alt), ids)
@@ -245,7 +245,7 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], marks_sh
     `marks_shown` False, none); a month outside that span widens the time axis and is drawn whole."""
     series = energy_series(dataset, key)
     if series.empty:
-        message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.").to_plotly_json()
+        message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.")
         return dict.fromkeys(months, Chart(described(plain(message), "energy", NO_ENERGY_ALT)))
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
     source_ids = _energy_ids(dataset, reported, events)
@@ -360,7 +360,7 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
             countries = [country for country in every_country(dataset, metric, month, keep_model(ViewState(), key)) if selected is None or country.iso3 in selected]
             alt = map_alt(dataset, state, countries, farms)
             if not countries and (farms is None or farms.empty):
-                empty = empty or plain(empty_figure(_empty_map_message(dataset, state)).to_plotly_json())
+                empty = empty or empty_figure(_empty_map_message(dataset, state))
                 figures[month] = described({"data": empty["data"], "layout": dict(empty["layout"])}, "map", alt)
                 continue
             ids = all_ids(*(country.source_ids for country in countries), farm_ids)

@@ -17,7 +17,7 @@ from rigflows.config import PROJECT_ROOT
 from rigflows.figures.choropleth import build_choropleth_figure
 from rigflows.figures.energy import build_energy_figure, month_date
 from rigflows.figures.sankey import build_sankey_figure, node_table
-from rigflows.figures.style import FONT_FAMILY, NO_DATA_GREY, SOURCE_LINE, date_label, empty_figure, period_label
+from rigflows.figures.style import FONT_FAMILY, NO_DATA_GREY, SOURCE_LINE, date_label, empty_figure, figure_from_dicts, period_label
 from rigflows.state import METRICS, ViewState
 
 NA = np.nan
@@ -165,7 +165,8 @@ def test_figures_package_never_imports_dash():
 
 
 def test_empty_figure_says_why_and_has_no_axes():
-    figure = empty_figure("No reported flows match this selection.")
+    blank = empty_figure("No reported flows match this selection.")
+    figure = figure_from_dicts(blank["data"], blank["layout"])
     assert_plotly_would_draw_it_unchanged(figure)
     assert "No reported flows match this selection." in annotation_texts(figure).replace("<br>", " ")
     assert figure.layout.xaxis.visible is False and figure.layout.yaxis.visible is False

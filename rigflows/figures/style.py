@@ -277,15 +277,16 @@ def _footer_line(text: str, hovertext: str | None, yshift: int) -> dict:
     return line
 
 
-def empty_figure(message: str) -> go.Figure:
-    """A blank chart that says why it is blank (a filter left nothing), instead of empty axes."""
+def empty_figure(message: str) -> dict:
+    """A blank chart that says why it is blank (a filter left nothing), instead of empty axes,
+    as plain figure JSON."""
     message_annotation = {
         "text": "<br>".join(textwrap.wrap(escape(message), 60)), "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
         "showarrow": False, "font": {"size": 15, "color": MUTED_TEXT},
     }
-    return figure_from_dicts(
-        [],
-        {
+    return {
+        "data": [],
+        "layout": {
             "annotations": [message_annotation],
             "template": _TEMPLATE,
             "font": {"family": FONT_FAMILY, "color": TEXT_COLOUR},
@@ -295,4 +296,4 @@ def empty_figure(message: str) -> go.Figure:
             "paper_bgcolor": "white",
             "plot_bgcolor": "white",
         },
-    )
+    }
