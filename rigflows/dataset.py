@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -34,9 +34,9 @@ class Dataset:
             return tables[name]
         raise AttributeError(name)
 
-    @property
+    @cached_property
     def months(self) -> list[str]:
-        """The months CBECI covers, oldest first (YYYY-MM)."""
+        """The months CBECI covers, oldest first (YYYY-MM). Read per frame: worked out once."""
         return sorted(self.tables["hashrate_share"]["month"].unique())
 
 

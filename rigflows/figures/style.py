@@ -252,7 +252,7 @@ def themed_layout(
 def _frame(title: str, subtitle: str, footer: list, source_line: str, axis_space: int, title_wrap: int, footer_wrap: int, above: int) -> dict:
     """Title, top margin, footer annotations and bottom margin for one width."""
     # Plotly never wraps a title or an annotation; break them here for the width.
-    title_lines = textwrap.wrap(title, title_wrap, break_long_words=False, break_on_hyphens=False) or [""]
+    title_lines = _title_lines(title, title_wrap)
     subtitle = wrap_html(subtitle, int(title_wrap * 1.3)) if subtitle else ""
     top = above + 38 + 22 * len(title_lines) + (18 * (subtitle.count("<br>") + 1) if subtitle else 0)
     lines = [line if isinstance(line, tuple) else (line, None) for line in (*footer, escape(source_line))]
@@ -264,6 +264,11 @@ def _frame(title: str, subtitle: str, footer: list, source_line: str, axis_space
         offset -= line_height
     title_layout = {"text": "<br>".join(title_lines), "subtitle": {"text": subtitle, "font": {"size": 12, "color": MUTED_TEXT}}, "pad": {"t": 22 + above}}
     return {"title": title_layout, "top": top, "annotations": annotations, "bottom": axis_space + sum(heights) + 10}
+
+
+@lru_cache(maxsize=1024)  # a map title per metric and month, whatever the filter
+def _title_lines(title: str, width: int) -> tuple[str, ...]:
+    return tuple(textwrap.wrap(title, width, break_long_words=False, break_on_hyphens=False)) or ("",)
 
 
 def _footer_line(text: str, hovertext: str | None, yshift: int) -> dict:
