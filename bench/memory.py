@@ -32,14 +32,16 @@ MONTHLY_METRICS = ("share", "load", "strain")
 SAMPLE_EVERY_S = 1.0
 
 
-def views(months: list[str], countries: list[str], default_month: str):
+def views(months: list[str], countries: list[str], default_month: str, every_month: bool = True):
     """Distinct views, filter by filter: no filter, then sets of 1 to 4 countries; for each,
     the machines map (at the data's default month) and every month of every monthly metric
-    (what readers opening links to one filter at many months and metrics ask of a worker)."""
+    (what readers opening links to one filter at many months and metrics ask of a worker; the
+    page draws those from the filter's frames, so they send nothing). `every_month` False: one
+    view per filter, each a new filter for the server."""
     sets = itertools.chain([()], (chosen for size in range(1, replay.MAX_COUNTRIES_PER_VIEW + 1) for chosen in itertools.combinations(countries, size)))
     for chosen in sets:
         yield ViewState(month=default_month, countries=chosen)
-        for month in months:
+        for month in (months if every_month else ()):
             for metric in MONTHLY_METRICS:
                 yield ViewState(metric=metric, month=month, countries=chosen)
 
@@ -79,7 +81,7 @@ def _status_mb(pid: int) -> dict[str, float]:
     return {name: round(value, 1) if value is not None else None for name, value in fields.items()}
 
 
-def measure(url: str, master_pid: int, captured: list[dict], months: list[str], default_month: str, countries: list[str], target: int, seconds: float, clients: int = 2) -> dict:
+def measure(url: str, master_pid: int, captured: list[dict], months: list[str], default_month: str, countries: list[str], target: int, seconds: float, clients: int = 2, every_month: bool = True) -> dict:
     """Drive up to `target` distinct views at the one worker of `master_pid` for at most
     `seconds`; its RSS before, every second, at the end and at its peak. Should the worker be
     replaced (killed by gunicorn's timeout), the peak is the highest any worker reached."""
@@ -90,7 +92,7 @@ def measure(url: str, master_pid: int, captured: list[dict], months: list[str], 
 
     def interactions():
         before = None
-        for view in itertools.islice(views(months, countries, default_month), target):
+        for view in itertools.islice(views(months, countries, default_month, every_month), target):
             handed[0] += 1
             yield view_requests(captured, before, view, months)
             before = view
@@ -159,6 +161,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description="Memory of one gunicorn worker after many distinct views (bundled data).")
     parser.add_argument("--views", type=int, default=TARGET_VIEWS, help=f"distinct views to send (default {TARGET_VIEWS:,})")
     parser.add_argument("--seconds", type=float, default=1800, help="time limit (default 1800 s)")
+    parser.add_argument("--filters-only", action="store_true", help="one view per filter: every view a new filter (the page draws a filter's months and metrics itself)")
     parser.add_argument("--out", type=Path, default=server.PROJECT_ROOT / "bench" / "results" / "memory.json", help="JSON results (default bench/results/memory.json, untracked)")
     args = parser.parse_args(argv)
     vocab = vocabulary(load_dataset((server.PROJECT_ROOT / "data").resolve()))
@@ -169,7 +172,7 @@ def main(argv=None) -> int:
             captured = browser.capture(chromium, served.url)
         print(f"one worker, up to {args.views:,} distinct views ({args.seconds:g} s at most) ...", flush=True)
         with server.dashboard(Path(temp) / "memory.log", workers=1, options=SERVER_OPTIONS) as served:
-            result = measure(served.url, served.pid, captured, list(vocab.months), vocab.default_month, sorted(vocab.countries), args.views, args.seconds)
+            result = measure(served.url, served.pid, captured, list(vocab.months), vocab.default_month, sorted(vocab.countries), args.views, args.seconds, every_month=not args.filters_only)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}
     result["budget"] = report.memory_row(result)
     report.write_json(result, args.out)

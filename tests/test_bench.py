@@ -134,3 +134,11 @@ def test_budgets_are_issue_8s_with_their_verdicts():
         "synthetic_100x data within 1.5× of the bundled figures: filter p95 at 32 clients warm": True,
         "memory per worker after 10,000 distinct views ≤ 300 MB": True,
     }
+
+
+def test_one_view_per_filter_gives_every_filter_of_up_to_four_countries_once(vocab):
+    """No filter, then every set of 1 to 4 of the data's countries: 1 + n + C(n,2) + C(n,3) + C(n,4)."""
+    filters = list(memory.views(list(vocab.months), sorted(vocab.countries), vocab.default_month, every_month=False))
+    n = len(vocab.countries)
+    assert len(filters) == len(set(filters)) == 1 + n + n * (n - 1) // 2 + n * (n - 1) * (n - 2) // 6 + n * (n - 1) * (n - 2) * (n - 3) // 24
+    assert {view.month for view in filters} == {vocab.default_month}
