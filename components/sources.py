@@ -12,7 +12,7 @@ from rigflows.api import csv_text, view_filename
 from components.presskit import presskit_controls
 from rigflows.dataset import Dataset
 from rigflows.models import METHOD_NOTE
-from rigflows.render import view_sources
+from rigflows.render import CACHE_SIZE, view_sources
 from rigflows.layers import drawn, drawn_vocabulary, layered_export
 from rigflows.select import credited_sources, derived_remainders, editorial_notes
 from rigflows.state import ViewState, parse_query
@@ -101,9 +101,11 @@ def _source_item(source: pd.Series) -> html.Li:
     return html.Li(bits, id=f"source-{source['source_id']}")
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=CACHE_SIZE)
 def sources_panel(dataset: Dataset, state: ViewState) -> list:
-    """The numbered list of every source behind the view (cached per view and process)."""
+    """The numbered list of every source behind the view (cached per filter and process, as
+    the charts: about 75 KB each, and the kept answers, components/response_cache.py, hold
+    the panel as sent)."""
     sources = view_sources(dataset, state)
     return [html.P(f"{len(sources)} sources behind what is shown now:"), html.Ol([_source_item(row) for _, row in sources.iterrows()], className="source-list")]
 
