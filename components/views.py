@@ -5,8 +5,9 @@ Each chart's callback listens to its own key Store (`ids.key`), which the state 
 unchanged chart costs no request, and gunicorn workers draw the charts of one interaction in
 parallel. The map and the energy chart are sent as every month and metric of the filter
 (`ids.frames`), which the page's clientside code draws from (assets/views.js): month, metric
-and Play never reach the server, and a new filter builds each chart once. Each callback also listens to the tab's upload
-token, and draws the reader's own data while it has a live upload ("bring your own data").
+and Play never reach the server, and a new filter builds each chart once. Each callback also
+listens to the tab's upload token, and draws the reader's own data while it has a live upload
+("bring your own data").
 """
 
 from __future__ import annotations
