@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -294,7 +295,19 @@ class Frames:
 
 def plain(figure: dict) -> dict:
     """A figure as plain JSON values (numpy arrays to lists, NaN to null), comparable with ==."""
-    return orjson.loads(orjson.dumps(figure, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS))
+    return orjson.loads(orjson.dumps(figure, default=_json_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS))
+
+
+def _json_default(value):
+    """What orjson leaves over: arrays of Python objects (a column of mixed values in a data
+    directory `check` accepts), numpy and pandas scalars, pandas' missing values (null)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def figure_diff(base: dict, figure: dict) -> dict:

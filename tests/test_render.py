@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from rigflows.render import (
@@ -207,3 +209,10 @@ def test_each_frame_carries_the_description_of_its_own_month(dataset):
     # The energy chart's sentence on the selected month moves with its marker.
     energy = energy_frames(dataset, energy_frames_key(ViewState(countries=("KAZ",)))).data["groups"]["all"]
     assert "In Oct 2021, the selected month: Kazakhstan " in apply_diff(energy["base"], energy["diffs"]["2021-10"])["layout"]["meta"]["alt"]
+
+
+def test_plain_json_takes_arrays_of_objects_and_missing_values():
+    """A column of mixed values (a data directory `check` accepts) reaches a figure as an object
+    array: orjson leaves it, and pandas' missing values, to `plain`, which makes them JSON."""
+    figure = {"data": [{"customdata": np.array(["a", None, 2.5, float("nan"), pd.NA], dtype=object), "x": np.array([1, 2]), "y": np.float64(0.5)}]}
+    assert plain(figure) == {"data": [{"customdata": ["a", None, 2.5, None, None], "x": [1, 2], "y": 0.5}]}
