@@ -180,6 +180,19 @@
     }
   }, true);
 
+  // What the first paint does not show (the frames of the page's filter, the sources panel) is
+  // asked for once the three charts have drawn their first figures (assets/widths.js tells):
+  // answers arriving during the first paint held it up, by 0.7 s on 100x data. An embedded
+  // chart (components/embed.py) has neither.
+  let paintedSent = false;
+  document.addEventListener('rigflows-painted', function () {
+    const painted = (chart) => { const gd = document.querySelector('#' + chart + ' .js-plotly-plot'); return Boolean(gd && gd.rigflowsPainted); };
+    if (!paintedSent && ['map', 'sankey', 'energy'].every(painted)) {
+      paintedSent = true;
+      clientside.set_props('page-painted', {data: true});
+    }
+  });
+
   // Back and forward: hand the address to the state callback (components/sync.py).
   window.addEventListener('popstate', function () {
     clientside.set_props('navigate', {data: window.location.search});

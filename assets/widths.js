@@ -106,10 +106,23 @@
         div.emit('plotly_afterplot');
         return Promise.resolve(div);
       }
-      return react.call(Plotly, gd, figure, ...rest);
+      return painted(div, react.call(Plotly, gd, figure, ...rest));
     }
     return react.call(Plotly, gd, first, ...rest);
   };
+
+  // A chart's first figure, once drawn, marks the chart (rigflowsPainted) and tells the page
+  // ('rigflows-painted'), which asks for the frames then (assets/views.js).
+  function painted(div, drawing) {
+    if (!div.rigflowsPainted) {
+      Promise.resolve(drawing).then(() => {
+        if (div.rigflowsPainted) { return; }
+        div.rigflowsPainted = true;
+        document.dispatchEvent(new CustomEvent('rigflows-painted'));
+      });
+    }
+    return drawing;
+  }
   Plotly.react.rigflowsWidths = true;
 
   // A resize across a figure's line redraws it in the other variant.

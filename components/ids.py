@@ -8,6 +8,9 @@ NAVIGATE = "navigate"
 FILTER = "filter"
 #: What the page's clientside code needs to know about the dataset: months and defaults.
 SETTINGS = "page-settings"
+#: Set by assets/views.js once the page's charts have drawn their first figures: what the first
+#: paint does not show (the frames, `frames`, and the sources panel) is asked for then.
+PAINTED = "page-painted"
 NOTICES = "notices"
 SHARE = "share-link"
 SHARE_STATUS = "share-status"

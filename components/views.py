@@ -76,7 +76,7 @@ def energy_card(figure: dict) -> html.Section:
 def key_stores(state: ViewState) -> list[dcc.Store]:
     """The key Store of each keyed part, holding the view's key, and the Stores the server fills."""
     stores = [dcc.Store(id=ids.key(part), data=key.to_query()) for part, key in state_keys(state).items()]
-    fills = [ids.frames(ids.MAP), ids.frames(ids.ENERGY), ids.SOURCES_SHOWN]
+    fills = [ids.frames(ids.MAP), ids.frames(ids.ENERGY), ids.SOURCES_SHOWN, ids.PAINTED]
     return stores + [dcc.Store(id=store) for store in fills]
 
 
@@ -159,26 +159,30 @@ def register_view_callbacks(app, dataset: Dataset, dataset_for=lambda token: Non
             return sankey_beside(dataset, data.yours, key).figure, (unquantified_listing(dataset, key) or []) + your_unquantified(dataset, data.yours, key) or None
         return sankey_figure(data.main, key).figure, unquantified_listing(data.main, key)
 
-    # Filled on load and after each filter change; the page draws the map and the energy chart,
-    # every month and metric, from them. Labelled with their data, so frames of the same filter
-    # from other data redraw.
-    @app.callback(Output(ids.frames(ids.MAP), "data"), Input(ids.key(ids.MAP_FRAMES), "data"), token, mode)
-    def fill_map_frames(query, upload_token, upload_mode):
+    # Filled once the first paint is done (`ids.PAINTED`: their answers held it up, by 0.7 s
+    # on 100x data) and after each filter change; the page draws the map and the energy chart, every
+    # month and metric, from them. Labelled with their data, so frames of the same filter from
+    # other data redraw.
+    painted = Input(ids.PAINTED, "data")
+
+    @app.callback(Output(ids.frames(ids.MAP), "data"), Input(ids.key(ids.MAP_FRAMES), "data"), token, mode, painted, prevent_initial_call=True)
+    def fill_map_frames(query, upload_token, upload_mode, _painted):
         data = shown(upload_token, upload_mode)
         key = map_frames_key(state_of(query, data))
         frames = map_frames_beside(dataset, data.yours, key) if data.yours else map_frames(data.main, key).data
         return {**frames, "dataset": dataset_label(upload_token, data, dataset)}
 
-    @app.callback(Output(ids.frames(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY_FRAMES), "data"), token, mode)
-    def fill_energy_frames(query, upload_token, upload_mode):
+    @app.callback(Output(ids.frames(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY_FRAMES), "data"), token, mode, painted, prevent_initial_call=True)
+    def fill_energy_frames(query, upload_token, upload_mode, _painted):
         data = shown(upload_token, upload_mode)
         key = energy_frames_key(state_of(query, data))
         frames = energy_frames_beside(dataset, data.yours, key) if data.yours else energy_frames(data.main, key).data
         return {**frames, "dataset": dataset_label(upload_token, data, dataset)}
 
-    @app.callback(Output(ids.SOURCES, "children"), Output(ids.SOURCES_SHOWN, "data"), Input(ids.key(ids.SOURCES), "data"), token, mode, State(ids.SOURCES_SHOWN, "data"))
-    def list_sources(query, upload_token, upload_mode, listed_now):
-        """The panel is sent only when its data or its list of sources differs from the page's."""
+    @app.callback(Output(ids.SOURCES, "children"), Output(ids.SOURCES_SHOWN, "data"), Input(ids.key(ids.SOURCES), "data"), token, mode, painted, State(ids.SOURCES_SHOWN, "data"), prevent_initial_call=True)
+    def list_sources(query, upload_token, upload_mode, _painted, listed_now):
+        """The panel is sent only when its data or its list of sources differs from the page's;
+        the first one once the first paint is done (it is below the charts)."""
         data = shown(upload_token, upload_mode)
         key = sources_key(state_of(query, data))
         layers = [data.main] + ([data.yours] if data.yours else [])

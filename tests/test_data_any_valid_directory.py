@@ -191,11 +191,11 @@ def callback_for(dependencies: list, prop_id: str) -> dict:
 
 def keyed_callbacks(dependencies: list) -> list[dict]:
     """The callbacks that draw a chart, its frames or the sources panel from a key Store (and
-    the tab's upload token, None here: the directory's own data)."""
+    the tab's upload token, None here: the directory's own data; and the first paint's Store)."""
     stores = {ids.key(part) for part in ids.KEYED}
     return [
         callback for callback in dependencies
-        if callback["inputs"] and callback["inputs"][0]["id"] in stores and all(dep["id"] in stores | {ids.UPLOAD_TOKEN, ids.UPLOAD_MODE} for dep in callback["inputs"])
+        if callback["inputs"] and callback["inputs"][0]["id"] in stores and all(dep["id"] in stores | {ids.UPLOAD_TOKEN, ids.UPLOAD_MODE, ids.PAINTED} for dep in callback["inputs"])
     ]
 
 

@@ -689,7 +689,7 @@ def test_the_map_outlines_and_the_callback_answers_are_compressed():
     outlines = CLIENT.get("/assets/topojson/world_110m.json", headers={"Accept-Encoding": BROWSER_ENCODINGS})
     assert outlines.headers.get("Content-Encoding") in {"br", "gzip"}
     fill_map = callback_writing(f"{ids.frames(ids.MAP)}.data")
-    answer = post(callback_body(fill_map, ["?country=KAZ", None, None]), headers={"Accept-Encoding": "gzip"})
+    answer = post(callback_body(fill_map, ["?country=KAZ", None, None, True]), headers={"Accept-Encoding": "gzip"})
     assert answer.headers.get("Content-Encoding") == "gzip"
     assert json.loads(gzip.decompress(answer.get_data()))["response"][ids.frames(ids.MAP)]["data"]["groups"]["share"]["base"]["data"]
 

@@ -36,7 +36,7 @@ def test_the_oldest_answers_go_first_once_the_bytes_are_spent():
 def frames_body(country: str, token=None) -> dict:
     callback = CALLBACKS[f"{ids.frames(ids.MAP)}.data"]
     key = state_keys(ViewState(countries=(country,)))[ids.MAP_FRAMES].to_query()
-    return callback_body(callback, [key, token, "instead"])
+    return callback_body(callback, [key, token, "instead", True])  # True: the page's first paint is done
 
 
 def test_a_repeated_request_gets_the_same_bytes_from_the_cache():

@@ -115,7 +115,7 @@ def drawn(output: str, part: str, token, mode: str = "instead", query: str | Non
     `query`) when the tab's upload token becomes `token` (an upload, a reload with one, or
     Forget), drawn `mode` ("instead" of the bundled data or "beside" it)."""
     callback = next(callback for callback in DEPENDENCIES if output in callback["output"])
-    given = {ids.UPLOAD_TOKEN: token, ids.UPLOAD_MODE: mode}
+    given = {ids.UPLOAD_TOKEN: token, ids.UPLOAD_MODE: mode, ids.PAINTED: True}
     inputs = [given[dep["id"]] if dep["id"] in given else (query if query is not None else KEYS[dep["id"]]["data"]) for dep in callback["inputs"]]
     body = callback_body(callback, inputs, state=[None] * len(callback["state"]), changed=[f"{ids.UPLOAD_TOKEN}.data"])
     response = CLIENT.post("/_dash-update-component", json=body)

@@ -60,3 +60,41 @@ def test_topojson_is_preloaded_before_any_callback_and_downloaded_once(page, app
     entries = page.evaluate(f"performance.getEntriesByType('resource').filter(e => e.name.endsWith('{TOPOJSON}')).map(e => e.initiatorType)")
     assert entries == ["link"], f"fetched by {entries}, not once by the preload"
     assert [text for text in warnings if "preload" in text] == []
+
+
+#: Noted in the page from its first script on: when each chart first shows its data, and when
+#: each callback request is sent, with its outputs (ms after navigation start).
+_TIMES_JS = """selectors => {
+    window.__drawnAt = {};
+    window.__sentAt = [];
+    const tick = () => {
+        for (const s of selectors) if (!(s in window.__drawnAt) && document.querySelector(s)) window.__drawnAt[s] = performance.now();
+        if (Object.keys(window.__drawnAt).length < selectors.length) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const fetch = window.fetch;
+    window.fetch = function (url, options) {
+        if (String(url).includes('/_dash-update-component') && options && options.body) {
+            window.__sentAt.push({output: JSON.parse(options.body).output, at: performance.now()});
+        }
+        return fetch.apply(this, arguments);
+    };
+}"""
+CHARTS_DRAWN = ("#map .choroplethlocation", "#sankey .sankey-link", "#energy .scatterlayer .trace")
+#: The answers the first paint does not show: the month frames and the sources panel.
+AFTER_PAINT = ("map-frames.data", "energy-frames.data", "sources.children")
+
+
+def test_the_frames_and_the_sources_are_asked_for_after_the_first_paint(page, app_url):
+    """Their answers arriving while the charts drew held the first paint up; they are sent once
+    all three charts show their data."""
+    page.add_init_script(f"({_TIMES_JS})({list(CHARTS_DRAWN)!r})")
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    page.wait_for_function("() => document.querySelector('#sources li') !== null", timeout=10_000)
+    drawn_at = max(page.evaluate("window.__drawnAt").values())
+    sent = page.evaluate("window.__sentAt")
+    asked = {output: [request["at"] for request in sent if request["output"] in (output, f"..{output}") or request["output"].startswith(f"..{output}...")] for output in AFTER_PAINT}
+    assert all(asked.values()), f"never asked for {[output for output, times in asked.items() if not times]}: {sent}"
+    early = {output: [round(at) for at in times if at < drawn_at] for output, times in asked.items()}
+    assert not any(early.values()), f"every chart drawn at {drawn_at:.0f} ms, asked before at {early}"
