@@ -25,7 +25,7 @@ import pandas as pd
 from rigflows.alttext import described, sankey_alt
 from rigflows.dataset import Dataset
 from rigflows.figures.choropleth import geo_view
-from rigflows.figures.sankey import build_sankey_figure
+from rigflows.figures.sankey import sankey_dict
 from rigflows.figures.style import empty_figure, period_label
 from rigflows.render import (
     FRAMES_CACHE_SIZE,
@@ -219,8 +219,8 @@ def sankey_beside(bundled: Dataset, yours: Dataset, key: ViewState) -> Chart:
     ids = all_ids(links["source_ids"])
     period = period_label(flows_period(bundled, key) + flows_period(yours, key))
     line = f"{source_line(bundled, ids)}. Marked (your data): the reader's upload, not shared"
-    figure = plain(build_sankey_figure(links, key, period=period, source_line=line).to_plotly_json())
-    figure = _bundled_reconciliation(figure, plain(sankey_figure(bundled, key).figure))
+    figure = plain(sankey_dict(links, key, period=period, source_line=line))
+    figure = _bundled_reconciliation(figure, plain(sankey_figure(bundled, key).figure))  # a copy: its shapes go into this figure
     return Chart(described(_recolour_layer_links(figure), "sankey", alt), ids)
 
 
