@@ -181,7 +181,7 @@ def sankey_alt(dataset: Dataset, state: ViewState, links: pd.DataFrame | None = 
         if not part.empty:
             listed = part if len(part) <= MAX_LINKS_DESCRIBED else part.sort_values("machines", ascending=False, kind="stable").head(MAX_LINKS_DESCRIBED)
             more = f"; and {len(part) - len(listed):,} smaller links (the data table lists every link)" if len(listed) < len(part) else ""
-            sentences.append(f"{words}: " + "; ".join(described_link(row) for row in listed.itertuples()) + more + ".")
+            sentences.append(f"{words}: " + "; ".join(described_link(row) for row in named_rows(listed[["source", "target", "shown", "kind"]])) + more + ".")
     if state.show_orders:
         flows = filter_flows(dataset, state).dropna(subset=["machines"])
         deliveries = [f"{flow.seller} to {flow.receiver}{delivery_text(flow)}" for flow in flows[flows["kind"].isin(NOT_RECEIVED_KINDS)].itertuples() if delivery_text(flow)]
@@ -242,24 +242,28 @@ def energy_alts(state: ViewState, months: list[str], series: pd.DataFrame, repor
         named = and_join([date_label(first) if first == last else f"{date_label(first)} to {date_label(last)}" for first, last in spans])
         before.append(f"Shaded: CBECI measurement-gap months ({named}), where China's hashrate is missing from the shares, so these estimates are overstated.")
     # As the chart draws it: a share CBECI left at 0 in a measurement gap is a hole, not a load.
-    drawn = series[series["flag"] != "measurement_gap"].dropna(subset=["load_gw"])
+    drawn = [row for row in named_rows(series[["iso3", "country", "month", "load_gw", "load_gw_low", "load_gw_high", "flag"]]) if row.flag != "measurement_gap" and pd.notna(row.load_gw)]
     after = []
-    if not drawn.empty:
-        peaks = drawn.loc[drawn.groupby("iso3")["load_gw"].idxmax()].sort_values("load_gw", ascending=False, kind="stable")
-        after.append("Highest estimate: " + ", ".join(f"{row.country} {_gw(row.load_gw)} in {date_label(row.month)}{overstated(row.month)}" for row in peaks.itertuples()) + ".")
+    if drawn:
+        highest: dict[str, tuple] = {}  # each country's first month at its highest estimate
+        for row in drawn:
+            if row.iso3 not in highest or row.load_gw > highest[row.iso3].load_gw:
+                highest[row.iso3] = row
+        peaks = sorted((highest[iso3] for iso3 in sorted(highest)), key=lambda row: -row.load_gw)
+        after.append("Highest estimate: " + ", ".join(f"{row.country} {_gw(row.load_gw)} in {date_label(row.month)}{overstated(row.month)}" for row in peaks) + ".")
     if not reported.empty:
         items = []
-        for row in reported.itertuples():
+        for row in named_rows(reported[["country", "date_start", "title", "value_gw", "low_gw", "high_gw"]]):
             value = _gw(row.value_gw) if pd.notna(row.value_gw) else "no value"
             bounds = f", range {_gw(row.low_gw)} to {_gw(row.high_gw)}" if pd.notna(row.low_gw) and pd.notna(row.high_gw) else ""
             items.append(f"{row.country}, {date_label(row.date_start)}: {row.title} ({value}{bounds})")
         after.append("Reported loads and capacities, as points: " + "; ".join(items) + ".")
     if not events.empty:
-        after.append("Grid events, as dashed lines: " + "; ".join(f"{row.country}, {date_label(row.date_start)}: {row.title}" for row in events.itertuples()) + ".")
+        after.append("Grid events, as dashed lines: " + "; ".join(f"{row.country}, {date_label(row.date_start)}: {row.title}" for row in named_rows(events[["country", "date_start", "title"]])) + ".")
 
     # Each month's values, largest first, from one pass over the rows (not one filter per month).
     by_month: dict[str, list[str]] = {}
-    for row in named_rows(drawn.sort_values("load_gw", ascending=False, kind="stable")[["month", "country", "load_gw", "load_gw_low", "load_gw_high"]]):
+    for row in sorted(drawn, key=lambda row: -row.load_gw):
         by_month.setdefault(row.month, []).append(f"{row.country} {_gw(row.load_gw)}{_range(row.load_gw_low, row.load_gw_high)}")
 
     def selected_month(month: str) -> list[str]:

@@ -258,14 +258,18 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], marks_sh
     def drawn(month: str, marked: list[str]) -> dict:
         return plain(energy_dict(series, reported, events, replace(key, month=month), colour_order=colours, source_line=line, method=method, marked_months=marked))
 
-    charts, whole = {}, None
+    charts, whole, hidden = {}, None, None
     for month in months:
         if month in inside:
             whole = whole or drawn(month, inside)
-            figure = whole
+            if marks_shown:
+                figure = show_mark(whole, month)
+            else:  # every month the same figure: its marks hidden once, its layout copied for the text
+                hidden = hidden or show_mark(whole, None)
+                figure = {**hidden, "layout": dict(hidden["layout"])}
         else:
-            figure = drawn(month, [month])
-        charts[month] = Chart(described(show_mark(figure, month if marks_shown else None), "energy", alts[month]), source_ids)
+            figure = show_mark(drawn(month, [month]), month if marks_shown else None)
+        charts[month] = Chart(described(figure, "energy", alts[month]), source_ids)
     return charts
 
 

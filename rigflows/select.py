@@ -293,7 +293,28 @@ def sankey_links(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     machines, shown (the count as it may be quoted), kind, confidence, source_ids, note,
     source_names (the producers, as hovers name them). Flows
     without a count cannot be drawn and are listed by `unquantified_reports` instead.
+
+    A country filter's links (no firm filter) are cut from the unfiltered view's: every link
+    has its country at one end (the target of a seller's link, the source of a receiver's), so
+    links merged there never mix countries, and a subset of links sorted stably stays sorted.
     """
+    if not state.countries or state.firms:
+        return _links_of(dataset, state)
+    every, country = _every_countrys_links(dataset, state.show_orders)
+    cut = every[country.isin({country_name(iso3) for iso3 in state.countries})].reset_index(drop=True)
+    return cut if not cut.empty else _links_of(dataset, state)  # none: the empty frame's own columns
+
+
+@lru_cache(maxsize=8)
+def _every_countrys_links(dataset: Dataset, show_orders: bool) -> tuple[pd.DataFrame, pd.Series]:
+    """The unfiltered view's links without the remainders of no country (whole view only), and
+    the country at one end of each."""
+    links = _links_of(dataset, ViewState(show_orders=show_orders, show_remainders=False))
+    return links, links["target"].where(links["source_column"] == 0, links["source"])
+
+
+def _links_of(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """`sankey_links` in one pass over the flows and remainders."""
     kinds = RECEIVED_KINDS + (NOT_RECEIVED_KINDS if state.show_orders else ())
     flows = filter_flows(dataset, state).dropna(subset=["machines"])
     flows = flows[flows["kind"].isin(kinds)]
@@ -661,8 +682,14 @@ def energy_series(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
 def reported_loads(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Reported mining loads and capacities in GW (with ranges), for the energy countries."""
+    every = _every_reported_load(dataset)
+    return every[every["iso3"].isin(energy_countries(dataset, state))].reset_index(drop=True)
+
+
+@lru_cache(maxsize=4)  # a view's rows are these rows of its countries: a lookup, not a pass
+def _every_reported_load(dataset: Dataset) -> pd.DataFrame:
     reports = dataset.grid_reports
-    reports = reports[reports["iso3"].isin(energy_countries(dataset, state)) & reports["kind"].isin(["mining_load", "capacity"]) & reports["unit"].isin(list(_UNITS_TO_GW))]
+    reports = reports[reports["kind"].isin(["mining_load", "capacity"]) & reports["unit"].isin(list(_UNITS_TO_GW))]
     factor = reports["unit"].map(_UNITS_TO_GW)
     # A report that gives only a range ("1,000-1,200 MW") is drawn at its midpoint, with the range.
     value = reports["value"].fillna((reports["value_low"] + reports["value_high"]) / 2)
@@ -672,14 +699,21 @@ def reported_loads(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         value_gw=value * factor,
         low_gw=reports["value_low"] * factor,
         high_gw=reports["value_high"] * factor,
-    ).reset_index(drop=True)
+    )
 
 
 def grid_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """Blackouts, cut-offs, rationing, caps and permit decisions for the energy countries."""
+    """Blackouts, cut-offs, rationing, caps and permit decisions for the energy countries, by date."""
+    every = _every_grid_event(dataset)
+    return every[every["iso3"].isin(energy_countries(dataset, state))].reset_index(drop=True)
+
+
+@lru_cache(maxsize=4)
+def _every_grid_event(dataset: Dataset) -> pd.DataFrame:
+    """Every event, sorted stably: any country's are in the same order alone or with others."""
     reports = dataset.grid_reports
-    events = reports[reports["iso3"].isin(energy_countries(dataset, state)) & reports["kind"].isin(GRID_EVENT_KINDS)]
-    return events.assign(country=events["iso3"].map(country_name), source_names=source_names(dataset, events["source_ids"])).sort_values("date_start").reset_index(drop=True)
+    events = reports[reports["kind"].isin(GRID_EVENT_KINDS)]
+    return events.assign(country=events["iso3"].map(country_name), source_names=source_names(dataset, events["source_ids"])).sort_values("date_start", kind="stable")
 
 
 # --- flow lines ----------------------------------------------------------------------------

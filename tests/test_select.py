@@ -10,6 +10,7 @@ import pytest
 
 from rigflows.select import (
     NOT_ITEMISED,
+    _links_of,
     _machine_rows,
     derived_remainders,
     drawn_links,
@@ -266,6 +267,22 @@ def test_a_country_filters_rows_are_the_full_pass_over_the_tables(dataset, selec
     for countries in country_filters(dataset):
         state = ViewState(countries=countries, show_orders=show_orders)
         pd.testing.assert_frame_equal(selection(dataset, state), selection.__wrapped__(dataset, state).reset_index(drop=True), check_dtype=False, check_index_type=False, obj=f"{selection.__name__} {countries}")
+
+
+@pytest.mark.parametrize("show_orders", [False, True])
+def test_a_country_filters_sankey_links_are_the_full_pass_over_the_flows(dataset, show_orders):
+    """`sankey_links` of a country filter, cut from the unfiltered view's links, equals the pass
+    over that filter's flows and remainders (`_links_of`): the same links, merged, in order."""
+    for countries in country_filters(dataset):
+        state = ViewState(countries=countries, show_orders=show_orders)
+        pd.testing.assert_frame_equal(sankey_links(dataset, state), _links_of(dataset, state), check_dtype=False, obj=f"sankey_links {countries}")
+
+
+def test_kazakhstans_sankey_links_carry_its_reported_total(dataset):
+    """Cut or not, Kazakhstan's links into its receivers add up to 87,849 machines (the FT's total)."""
+    links = sankey_links(dataset, ViewState(countries=("KAZ",)))
+    assert links.loc[links["source_column"] == 1, "machines"].sum() == 87_849
+    assert set(links.loc[links["source_column"] == 0, "target"]) == {"Kazakhstan"}
 
 
 def test_a_firm_filter_is_never_cut_from_the_unfiltered_rows(dataset):

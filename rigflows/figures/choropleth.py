@@ -343,20 +343,40 @@ def _place_labels(
     draws to it).
 
     Pixel positions follow plotly's fit of the view's lon/lat box into the plot area with the
-    natural earth projection (`_projected`); box sizes are estimated from the text, generously."""
-    project, frame = _projected(geo, size)
+    natural earth projection (`_projected`); box sizes are estimated from the text, generously.
+    The placement depends on the texts' shapes only (characters per line), so the months of a
+    filter whose labels keep their lengths share one (`_placement`)."""
+    view = (tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"]), geo["projection"]["rotation"]["lon"])
+    shapes = tuple(_text_shape(text) for text in texts)
+    return list(_placement(tuple(map(tuple, points)), shapes, tuple(markers), tuple(map(tuple, signs)), view, tuple(size), font, tuple(legend)))
+
+
+@lru_cache(maxsize=4096)  # the same few labels in every month and width
+def _text_shape(text: str) -> tuple[int, int]:
+    """(the longest line's visible characters, the number of lines) of a label."""
+    lines = text.split("<br>")
+    return max(len(_TAG.sub("", line)) for line in lines), len(lines)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@lru_cache(maxsize=4096)
+def _placement(points: tuple, shapes: tuple, markers: tuple, signs: tuple, view: tuple, size: tuple, font: int, legend: tuple) -> tuple[str | None, ...]:
+    """`_place_labels` of hashable parts (`view`: lon range, lat range, centre longitude)."""
+    (lon0, lon1), (lat0, lat1), centre = view
+    project, frame = _projected({"lonaxis": {"range": [lon0, lon1]}, "lataxis": {"range": [lat0, lat1]}, "projection": {"rotation": {"lon": centre}}}, size)
     taken = [_box(*project(lon, lat), _SIGN_PX, _SIGN_PX, "middle center", 0) for lon, lat in signs]
     if legend:  # the legend's box, at the plot's bottom left (`_LEGEND`)
         width = 48 + max(len(name) for name in legend) * font * 0.62
         bottom = size[1] * (1 - _LEGEND["y"])
         taken.append((size[0] * _LEGEND["x"], bottom - 22 * len(legend) - 8, size[0] * _LEGEND["x"] + width, bottom))
     out = []
-    for (lon, lat), text, marker in zip(points, texts, markers):
+    for (lon, lat), (characters, lines), marker in zip(points, shapes, markers):
         x, y = project(lon, lat)
         radius = (marker / 2) / 0.8 + 1  # plotly's offset of text from its marker
-        lines = text.split("<br>")
-        width = max(len(re.sub(r"<[^>]+>", "", line)) for line in lines) * font * 0.62 + 4
-        height = (len(lines) - 1) * font * 1.3 + font * 1.25
+        width = characters * font * 0.62 + 4
+        height = (lines - 1) * font * 1.3 + font * 1.25
         chosen = None
         for position in _POSITIONS:
             box = _box(x, y, width, height, position, radius)
@@ -366,7 +386,7 @@ def _place_labels(
                 taken.append(box)
                 break
         out.append(chosen)
-    return out
+    return tuple(out)
 
 
 def _box(x: float, y: float, width: float, height: float, position: str, radius: float) -> tuple[float, float, float, float]:

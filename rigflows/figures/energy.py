@@ -364,8 +364,12 @@ def version_note(series: pd.DataFrame) -> str:
     revision, Jan 2021 – Jan 2022; CBECI v1 (pre-2023 model), Sep 2019 – Dec 2020'."""
     if "version_drawn" not in series or series.empty:
         return "Network power: CBECI v1 (pre-2023 model)"
-    spans = series.groupby("version_drawn")["month"].agg(["min", "max"]).sort_values("min", ascending=False)
-    parts = [f"{VERSION_LABELS.get(version, version)}, {date_label(span['min'])} – {date_label(span['max'])}" for version, span in spans.iterrows()]
+    spans: dict[str, tuple[str, str]] = {}  # version → (first month, last month): a groupby took ~4 ms
+    for version, month in zip(series["version_drawn"], series["month"]):
+        if isinstance(version, str):
+            first, last = spans.get(version, (month, month))
+            spans[version] = (min(first, month), max(last, month))
+    parts = [f"{VERSION_LABELS.get(version, version)}, {date_label(first)} – {date_label(last)}" for version, (first, last) in sorted(spans.items(), key=lambda item: item[1][0], reverse=True)]
     return "Network power: " + "; ".join(parts)
 
 

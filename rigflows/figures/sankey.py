@@ -181,20 +181,25 @@ def _node_counts(links: pd.DataFrame) -> dict[tuple[str, int], str]:
     """Each node's machines as the data layer words them ('at least 12,345', 'about 1.57
     million'): a node fed by one link shows that link's `shown`; a node fed by several shows
     their sum, 'at least' or 'about' when any of them is so worded."""
-    shown = links["shown"] if "shown" in links else pd.Series("", index=links.index)
+    shown = links["shown"] if "shown" in links else [""] * len(links)
+    words = ["" if pd.isna(text) else str(text) for text in shown]
+    machines = [0 if pd.isna(value) else value for value in links["machines"]]
     counts = {}
-    for side, label_field, column_field in (("in", "target", "target_column"), ("out", "source", "source_column")):
-        for (label, column), group in links.groupby([label_field, column_field], sort=False):
-            total = group["machines"].sum()
-            if (label, column) in counts and counts[(label, column)][0] >= total:
+    for label_field, column_field in (("target", "target_column"), ("source", "source_column")):
+        groups: dict[tuple[str, int], list[int]] = {}  # node → its links' positions, in order
+        for position, node in enumerate(zip(links[label_field], links[column_field])):
+            groups.setdefault(node, []).append(position)
+        for node, positions in groups.items():
+            total = sum(machines[position] for position in positions)
+            if node in counts and counts[node][0] >= total:
                 continue
-            words = shown.loc[group.index].fillna("").astype(str)
-            if len(group) == 1 and words.iloc[0] and "+" not in words.iloc[0]:
-                text = words.iloc[0]
+            texts = [words[position] for position in positions]
+            if len(texts) == 1 and texts[0] and "+" not in texts[0]:
+                text = texts[0]
             else:
-                qualifier = next((word for word in ("at least", "at most", "about") if words.str.contains(word).any()), "")
+                qualifier = next((word for word in ("at least", "at most", "about") if any(word in text for text in texts)), "")
                 text = f"{qualifier} {total:,.0f}".strip()
-            counts[(label, column)] = (total, text)
+            counts[node] = (total, text)
     return {key: text for key, (_, text) in counts.items()}
 
 
