@@ -251,10 +251,25 @@ def themed_layout(
 
 def _frame(title: str, subtitle: str, footer: list, source_line: str, axis_space: int, title_wrap: int, footer_wrap: int, above: int) -> dict:
     """Title, top margin, footer annotations and bottom margin for one width."""
-    # Plotly never wraps a title or an annotation; break them here for the width.
+    title_layout, top = _title_block(title, subtitle, title_wrap, above)
+    annotations, bottom = _footer_block(tuple(footer), source_line, axis_space, footer_wrap)
+    return {"title": title_layout, "top": top, "annotations": list(annotations), "bottom": bottom}
+
+
+# Kept per text: a map's title per metric and month, and its footer, are the same in every
+# filter's frames. What they return is shared: copied, never changed, by those who use it.
+@lru_cache(maxsize=4096)
+def _title_block(title: str, subtitle: str, title_wrap: int, above: int) -> tuple[dict, int]:
+    """The title (plotly never wraps one: broken here for the width) and the top margin it needs."""
     title_lines = _title_lines(title, title_wrap)
     subtitle = wrap_html(subtitle, int(title_wrap * 1.3)) if subtitle else ""
     top = above + 38 + 22 * len(title_lines) + (18 * (subtitle.count("<br>") + 1) if subtitle else 0)
+    return {"text": "<br>".join(title_lines), "subtitle": {"text": subtitle, "font": {"size": 12, "color": MUTED_TEXT}}, "pad": {"t": 22 + above}}, top
+
+
+@lru_cache(maxsize=4096)
+def _footer_block(footer: tuple, source_line: str, axis_space: int, footer_wrap: int) -> tuple[tuple[dict, ...], int]:
+    """The footer lines and the source line as annotations under the plot, and the bottom margin."""
     lines = [line if isinstance(line, tuple) else (line, None) for line in (*footer, escape(source_line))]
     lines = [(wrap_html(text, footer_wrap), hovertext) for text, hovertext in lines]
     heights = [_LINE_PX * (text.count("<br>") + 1) for text, _ in lines]
@@ -262,8 +277,7 @@ def _frame(title: str, subtitle: str, footer: list, source_line: str, axis_space
     for (text, hovertext), line_height in zip(lines, heights):
         annotations.append(_footer_line(text, hovertext, offset))
         offset -= line_height
-    title_layout = {"text": "<br>".join(title_lines), "subtitle": {"text": subtitle, "font": {"size": 12, "color": MUTED_TEXT}}, "pad": {"t": 22 + above}}
-    return {"title": title_layout, "top": top, "annotations": annotations, "bottom": axis_space + sum(heights) + 10}
+    return tuple(annotations), axis_space + sum(heights) + 10
 
 
 @lru_cache(maxsize=1024)  # a map title per metric and month, whatever the filter
