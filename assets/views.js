@@ -5,7 +5,7 @@
 // `view` draws from them (a new filter draws when its frames arrive), and writes
 // the address (`writeAddress`) and the QUERY Store the tables read: the filter part comes from
 // the server (the FILTER Store), metric and month from here.
-// Component ids ('filter', 'play', 'navigate') are those of components/ids.py.
+// Component ids ('filter', 'play', 'navigate', 'month-slider', 'metric') are those of components/ids.py.
 (function () {
   const clientside = (window.dash_clientside = window.dash_clientside || {});
   const noUpdate = () => clientside.no_update;
@@ -116,6 +116,8 @@
   }
 
   const current = {metric: null, month: null, slug: ''};
+  // What `view` drew from last (its inputs), for drawing ahead of dash-renderer (below).
+  let latest = null;
 
   function monthLabel(metric, month) {
     return 'Month: ' + month + (metric === 'machines' ? ' (not used by the machines map)' : '');
@@ -123,6 +125,7 @@
 
   clientside.rigflows = {
     view: function (metric, monthIndex, filter, mapFrames, energyFrames, settings) {
+      latest = {metric: metric, monthIndex: monthIndex, filter: filter, mapFrames: mapFrames, energyFrames: energyFrames, settings: settings};
       const month = settings.months[monthIndex] || settings.month;
       current.metric = metric;
       current.month = month;
@@ -191,6 +194,25 @@
       paintedSent = true;
       clientside.set_props('page-painted', {data: true});
     }
+  });
+
+  // A month key on the slider or a metric picked: drawn here at once, as Play's tick is
+  // (`drawAhead`), without waiting for dash-renderer to pass the new value on to `view` (about
+  // 20 ms), which then finds the charts drawn. Listened for last (bubbling to the window), after
+  // the slider has handled the key. Anything else (a drag, a click on the track) goes through `view`.
+  const MONTH_KEYS = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1};
+  window.addEventListener('keydown', function (event) {
+    if (!latest || !event.target.closest || !event.target.closest('#month-slider') || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    const last = latest.settings.months.length - 1;
+    const next = event.key === 'Home' ? 0 : event.key === 'End' ? last : event.key in MONTH_KEYS ? latest.monthIndex + MONTH_KEYS[event.key] : null;
+    if (next === null || next < 0 || next > last || next === latest.monthIndex) { return; }
+    drawAhead(latest.metric, latest.settings.months[next], latest.filter, latest.mapFrames, latest.energyFrames);
+  });
+  window.addEventListener('change', function (event) {
+    const input = event.target;
+    if (!latest || !input.closest || !input.closest('#metric') || input.type !== 'radio' || !input.checked) { return; }
+    const month = latest.settings.months[latest.monthIndex] || latest.settings.month;
+    drawAhead(input.value, month, latest.filter, latest.mapFrames, latest.energyFrames);
   });
 
   // Back and forward: hand the address to the state callback (components/sync.py).

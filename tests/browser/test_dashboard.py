@@ -377,6 +377,44 @@ def test_a_month_step_moves_the_energy_charts_mark_on_a_phone(page, app_url):
     expect(described).to_have_accessible_description(re.compile(r"In Aug 2021, the selected month \(measurement-gap month: overstated\): Kazakhstan "))
 
 
+def test_keys_and_metric_drawn_ahead_of_the_callback_match_the_slider(page, app_url):
+    """A month key or a metric pick is drawn by assets/views.js before dash-renderer passes it
+    on: what it draws is where the slider lands (hashrate_share.csv runs Sep 2019 - Jan 2022),
+    even for keys pressed faster than the page redraws, and the callback then changes nothing."""
+    page.goto(app_url + "/?metric=share&country=KAZ,RUS,USA&month=2021-08")
+    wait_until_drawn(page)
+    wait_for_frames(page)
+    slider = page.locator(f"#{ids.MONTH} [role=slider]")
+    title = lambda: page.eval_on_selector(f"#{ids.MAP} .gtitle", "element => element.textContent")  # noqa: E731
+    # Whether the map was redrawn within each key's own event (a listener added after the
+    # page's runs after it): dash-renderer would redraw it later, in a task of its own.
+    page.evaluate("""() => {
+        const gd = document.querySelector('#map .js-plotly-plot');
+        window.__withinKey = [];
+        window.addEventListener('keydown', () => { window.__redrawn = false; }, true);
+        gd.on('plotly_afterplot', () => { window.__redrawn = true; });
+        window.addEventListener('keydown', () => { window.__withinKey.push(window.__redrawn); });
+    }""")
+    slider.focus()
+    for key, month, shown in (("End", "Jan 2022", 28), ("Home", "Sep 2019", 0), ("ArrowUp", "Oct 2019", 1)):
+        page.keyboard.press(key)
+        expect(slider).to_have_attribute("aria-valuenow", str(shown))
+        page.wait_for_function("month => document.querySelector('#map .gtitle').textContent.includes(month)", arg=month)
+        expect_energy_marker(page, f"Selected: {month}")
+    assert page.evaluate("window.__withinKey") == [True, True, True]
+    for _ in range(3):  # three steps before the page has drawn the first: it ends on the third
+        page.keyboard.press("ArrowRight")
+    expect(slider).to_have_attribute("aria-valuenow", "4")
+    page.wait_for_function("() => document.querySelector('#map .gtitle').textContent.includes('Jan 2020')")
+    expect_energy_marker(page, "Selected: Jan 2020")
+    page.wait_for_timeout(500)
+    assert "Jan 2020" in title() and query(page)["month"] == ["2020-01"]
+    page.click(f"#{ids.METRIC} input[value=load]")
+    page.wait_for_function("() => document.querySelector('#map .gtitle').textContent.includes('load')")
+    page.wait_for_timeout(500)
+    assert "Jan 2020" in title() and query(page)["metric"] == ["load"]
+
+
 def test_no_modebar_button_leaves_the_machine(page, app_url):
     page.add_init_script("window.__opened = []; window.open = (...args) => { window.__opened.push(String(args[0])); return null; };")
     page.goto(app_url + "/")
