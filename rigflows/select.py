@@ -106,13 +106,19 @@ def cut_by_country(*depends_on: str):
 
 
 def filter_flows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-    """Flows to the selected countries, from or to the selected firms (all flows when none)."""
+    """Flows to the selected countries, from or to the selected firms (all flows when none).
+    Kept per filter (a view's map, Sankey, text and lists all ask): treat it as read-only."""
+    return _flows_of(dataset, tuple(sorted(state.countries)), tuple(sorted(state.firms)))
+
+
+@lru_cache(maxsize=256)
+def _flows_of(dataset: Dataset, countries: tuple[str, ...], firms: tuple[str, ...]) -> pd.DataFrame:
     flows = dataset.flows
     keep = pd.Series(True, index=flows.index)
-    if state.countries:
-        keep &= flows["destination_iso3"].isin(state.countries)
-    if state.firms:
-        keep &= flows["seller"].isin(state.firms) | flows["receiver"].isin(state.firms)
+    if countries:
+        keep &= flows["destination_iso3"].isin(countries)
+    if firms:
+        keep &= flows["seller"].isin(firms) | flows["receiver"].isin(firms)
     return flows[keep]
 
 
@@ -254,10 +260,11 @@ def unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     if state.countries:
         totals = totals[totals["iso3"].isin(state.countries)]
     if not state.firms:
+        parents, with_flows = set(totals["parent_id"].dropna()), set(dataset.flows["total_id"].dropna())
         for total in totals.itertuples():
             if pd.isna(total.machines):
                 rows.append({"what": total.label, "note": total.note, "source_ids": total.source_ids})
-            elif pd.isna(total.parent_id) and pd.isna(total.iso3) and totals["parent_id"].ne(total.total_id).all() and not (dataset.flows["total_id"] == total.total_id).any():
+            elif pd.isna(total.parent_id) and pd.isna(total.iso3) and total.total_id not in parents and total.total_id not in with_flows:
                 rows.append({"what": f"{total.label}: {_qualified(total.machines, total.qualifier)}", "note": total.note, "source_ids": total.source_ids})
     return pd.DataFrame(rows, columns=["what", "note", "source_ids"])
 
@@ -301,8 +308,7 @@ def sankey_links(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     if not state.countries or state.firms:
         return _links_of(dataset, state)
     every, country = _every_countrys_links(dataset, state.show_orders)
-    cut = every[country.isin({country_name(iso3) for iso3 in state.countries})].reset_index(drop=True)
-    return cut if not cut.empty else _links_of(dataset, state)  # none: the empty frame's own columns
+    return every[country.isin({country_name(iso3) for iso3 in state.countries})].reset_index(drop=True)
 
 
 @lru_cache(maxsize=8)
@@ -674,10 +680,16 @@ def energy_countries(dataset: Dataset, state: ViewState) -> list[str]:
 
 def energy_series(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Monthly model load (GW, with range) for the energy chart's countries."""
-    countries = energy_countries(dataset, state)
-    load = model_load(dataset, state)
-    load = load[load["iso3"].isin(countries)].assign(country=lambda rows: rows["iso3"].map(country_name))
-    return load.sort_values(["iso3", "month"]).reset_index(drop=True)
+    every = _every_countrys_load(dataset, state.cbeci, state.efficiency, state.pue, state.shares)
+    return every[every["iso3"].isin(energy_countries(dataset, state))].reset_index(drop=True)
+
+
+@lru_cache(maxsize=16)
+def _every_countrys_load(dataset: Dataset, cbeci: str, efficiency, pue, shares) -> pd.DataFrame:
+    """`energy_series` of every country under one load model, by country and month: a view's
+    rows are those of its countries (one row per country and month: the order is the same)."""
+    load = mining_load(dataset, cbeci, efficiency, pue, shares)
+    return load.assign(country=load["iso3"].map(country_name)).sort_values(["iso3", "month"])
 
 
 def reported_loads(dataset: Dataset, state: ViewState) -> pd.DataFrame:
