@@ -105,6 +105,12 @@ def cut_by_country(*depends_on: str):
     return decorate
 
 
+def _columns(frame: pd.DataFrame, *names: str):
+    """The rows of `names` columns as tuples of Python values: one conversion per column, where
+    itertuples reads every column of every row through pandas."""
+    return zip(*(frame[name].tolist() for name in names))
+
+
 def filter_flows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Flows to the selected countries, from or to the selected firms (all flows when none).
     Kept per filter (a view's map, Sankey, text and lists all ask): treat it as read-only."""
@@ -253,19 +259,19 @@ def unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     flows = filter_flows(dataset, state)
     hidden = flows["machines"].isna() | (flows["kind"] == "plan_or_request") | (flows["kind"].isin(NOT_RECEIVED_KINDS) & (not state.show_orders))
     rows = [
-        {"what": f"{_KIND_WORDS[flow.kind]}: {flow.seller} → {country_name(flow.destination_iso3)} ({flow.receiver}), {_qualified(flow.machines, flow.qualifier)}", "note": flow.note, "source_ids": flow.source_ids}
-        for flow in flows[hidden].itertuples()
+        {"what": f"{_KIND_WORDS[kind]}: {seller} → {country_name(iso3)} ({receiver}), {_qualified(machines, qualifier)}", "note": note, "source_ids": source_ids}
+        for kind, seller, iso3, receiver, machines, qualifier, note, source_ids in _columns(flows[hidden], "kind", "seller", "destination_iso3", "receiver", "machines", "qualifier", "note", "source_ids")
     ]
     totals = dataset.flow_totals
     if state.countries:
         totals = totals[totals["iso3"].isin(state.countries)]
     if not state.firms:
         parents, with_flows = set(totals["parent_id"].dropna()), set(dataset.flows["total_id"].dropna())
-        for total in totals.itertuples():
-            if pd.isna(total.machines):
-                rows.append({"what": total.label, "note": total.note, "source_ids": total.source_ids})
-            elif pd.isna(total.parent_id) and pd.isna(total.iso3) and total.total_id not in parents and total.total_id not in with_flows:
-                rows.append({"what": f"{total.label}: {_qualified(total.machines, total.qualifier)}", "note": total.note, "source_ids": total.source_ids})
+        for total_id, label, machines, qualifier, parent_id, iso3, note, source_ids in _columns(totals, "total_id", "label", "machines", "qualifier", "parent_id", "iso3", "note", "source_ids"):
+            if pd.isna(machines):
+                rows.append({"what": label, "note": note, "source_ids": source_ids})
+            elif pd.isna(parent_id) and pd.isna(iso3) and total_id not in parents and total_id not in with_flows:
+                rows.append({"what": f"{label}: {_qualified(machines, qualifier)}", "note": note, "source_ids": source_ids})
     return pd.DataFrame(rows, columns=["what", "note", "source_ids"])
 
 

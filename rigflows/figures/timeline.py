@@ -9,18 +9,23 @@ cannot move the views there: `index` is None.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from rigflows.alttext import and_join
 from rigflows.countries import country_name
+from rigflows.figures.style import named_rows
 from rigflows.select import ORIGIN
 
 
+@lru_cache(maxsize=1024)  # the same few dozen months and dates in every filter's timeline
 def month_words(month: str) -> str:
     """'2021-09' → 'Sep 2021' (as the map's and the energy chart's titles write it)."""
     return pd.Timestamp(month).strftime("%b %Y")
 
 
+@lru_cache(maxsize=1024)
 def date_words(date: str) -> str:
     """'2021-09-24' → '24 Sep 2021'; a date to the month only stays a month: 'Sep 2021'."""
     return pd.Timestamp(date).strftime("%-d %b %Y") if len(date) > 7 else month_words(date)
@@ -30,25 +35,18 @@ def timeline_months(events: pd.DataFrame, months: list[str]) -> list[dict]:
     """One entry per month with events, oldest first: its label, its index among `months` (the
     slider's value that shows it, or None) and its events in `events`' order."""
     index = {month: position for position, month in enumerate(months)}
-    groups = []
-    for month, rows in events.groupby("month", sort=True):
-        groups.append({
-            "month": month,
-            "label": month_words(month),
-            "index": index.get(month),
-            "events": [
-                {
-                    "id": row.event_id,
-                    "title": row.title,
-                    "meta": " · ".join(part for part in (row.kind, row.country, date_words(row.date)) if part),
-                    "kind": row.kind,
-                    "description": row.description,
-                    "source_ids": row.source_ids,
-                }
-                for row in rows.itertuples()
-            ],
-        })
-    return groups
+    by_month: dict[str, list[dict]] = {}
+    for row in named_rows(events[["month", "event_id", "title", "kind", "country", "date", "description", "source_ids"]]):
+        if isinstance(row.month, str):  # as a groupby, a row with no month is left out
+            by_month.setdefault(row.month, []).append({
+                "id": row.event_id,
+                "title": row.title,
+                "meta": " · ".join(part for part in (row.kind, row.country, date_words(row.date)) if part),
+                "kind": row.kind,
+                "description": row.description,
+                "source_ids": row.source_ids,
+            })
+    return [{"month": month, "label": month_words(month), "index": index.get(month), "events": by_month[month]} for month in sorted(by_month)]
 
 
 def month_status(groups: list[dict], month: str) -> str:
