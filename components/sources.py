@@ -91,6 +91,12 @@ def sources_layout(dataset: Dataset) -> html.Section:
     )
 
 
+@lru_cache(maxsize=4)
+def _source_items(dataset: Dataset) -> dict[str, html.Li]:
+    """Every source's list item, made once per dataset: each filter's panel lists some of them."""
+    return {source["source_id"]: _source_item(source) for _, source in dataset.sources.iterrows()}
+
+
 def _source_item(source: pd.Series) -> html.Li:
     title = html.A(source["title"], href=source["url"], target="_blank", rel="noopener noreferrer") if isinstance(source["url"], str) else html.Span(source["title"])
     bits = [html.Strong(source["producer"]), ", ", title]
@@ -107,7 +113,8 @@ def sources_panel(dataset: Dataset, state: ViewState) -> list:
     the charts: about 75 KB each, and the kept answers, components/response_cache.py, hold
     the panel as sent)."""
     sources = view_sources(dataset, state)
-    return [html.P(f"{len(sources)} sources behind what is shown now:"), html.Ol([_source_item(row) for _, row in sources.iterrows()], className="source-list")]
+    items = _source_items(dataset)
+    return [html.P(f"{len(sources)} sources behind what is shown now:"), html.Ol([items[source_id] for source_id in sources["source_id"]], className="source-list")]
 
 
 def register_sources_callbacks(app, dataset: Dataset, dataset_for=lambda token: None) -> None:

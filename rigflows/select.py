@@ -815,17 +815,23 @@ def credited_sources(dataset: Dataset, source_ids: tuple[str, ...]) -> list[dict
     A press copy whose original has a row of its own is listed under that original (the FT
     article, read in ultcoin365's rewrite); any other source stands for itself.
     """
-    sources = dataset.sources.set_index("source_id")
-    entry = lambda source_id: {"producer": sources.loc[source_id, "producer"], "title": sources.loc[source_id, "title"], "url": sources.loc[source_id, "url"] if isinstance(sources.loc[source_id, "url"], str) else None}  # noqa: E731
+    sources = _sources_by_id(dataset)
+    entry = lambda source_id: {"producer": sources[source_id]["producer"], "title": sources[source_id]["title"], "url": sources[source_id]["url"] if isinstance(sources[source_id]["url"], str) else None}  # noqa: E731
     credited: dict[str, list[str]] = {}
-    for source_id in (source_id for source_id in source_ids if source_id in sources.index):
-        original = sources.loc[source_id, "original_id"]
-        if isinstance(original, str) and original in sources.index:
+    for source_id in (source_id for source_id in source_ids if source_id in sources):
+        original = sources[source_id]["original_id"]
+        if isinstance(original, str) and original in sources:
             credited.setdefault(original, []).append(source_id)
         else:
             credited.setdefault(source_id, [])
-    ranked = sorted(credited, key=lambda source_id: (_CREDIT_ORDER.get(sources.loc[source_id, "kind"], len(_CREDIT_ORDER)), sources.index.get_loc(source_id)))
+    ranked = sorted(credited, key=lambda source_id: (_CREDIT_ORDER.get(sources[source_id]["kind"], len(_CREDIT_ORDER)), sources[source_id]["position"]))
     return [{**entry(source_id), "copies": [entry(copy) for copy in credited[source_id]]} for source_id in ranked]
+
+
+@lru_cache(maxsize=4)
+def _sources_by_id(dataset: Dataset) -> dict[str, dict]:
+    """The sources table as {source_id: its row, with its position in the table}: read only."""
+    return {row["source_id"]: {**row, "position": position} for position, row in enumerate(dataset.sources.to_dict("records"))}
 
 
 def source_names(dataset: Dataset, column: pd.Series) -> list[tuple[str, ...]]:
