@@ -62,10 +62,13 @@ def server_pids(cluster) -> list[int]:
     return masters + [child for master in masters for child in load.children(master)]
 
 
-def page_views(cluster, reader, static, clients: int, seconds: float) -> dict:
-    """Readers loading the page again and again. Besides wall-clock rates (which the load
-    generator and other work on the machine slow down), the CPU time nginx and gunicorn used:
-    page views per CPU-second is what a core of a machine serving only this could do."""
+def page_views(cluster, reader, static, clients: int, seconds: float, rate_limit: float) -> dict:
+    """Readers loading the page again and again, each sending its requests to the app below
+    nginx's per-client limit (`rate_limit` per second; a reader faster than that is a storm,
+    which the storm step measures, and its refused requests would count as cheap page views).
+    Besides wall-clock rates (which the load generator and other work on the machine slow
+    down), the CPU time nginx and gunicorn used: page views per CPU-second is what a core of a
+    machine serving only this could do."""
     port = cluster.port
     pids = server_pids(cluster)
     cpu_before = load.cpu_seconds(pids)
@@ -74,9 +77,15 @@ def page_views(cluster, reader, static, clients: int, seconds: float) -> dict:
     views = []
     deadline = time.monotonic() + seconds
 
+    pace = 0.9 * rate_limit
+
     def client(source: str):
+        started, sent = time.monotonic(), 0
         while time.monotonic() < deadline:
             for request in page_view(port, reader, static):
+                if request not in static:
+                    time.sleep(max(0.0, started + sent / pace - time.monotonic()))
+                    sent += 1
                 status, took = load.send(port, request, source)
                 results.add(request, status, took)
                 if request not in static:
@@ -203,7 +212,7 @@ def main(argv=None) -> int:
         reader = load.reader_requests(cluster.port)
         static = [load.Request("static", "GET", link) for link in page_links(cluster.port)]
         steps = [
-            ("page views", lambda: page_views(cluster, reader, static, mode["views_clients"], mode["views_seconds"])),
+            ("page views", lambda: page_views(cluster, reader, static, mode["views_clients"], mode["views_seconds"], settings.rate)),
             ("worker kills", lambda: worker_kills(cluster, reader, mode["fault_seconds"], workers)),
             ("instance stop", lambda: instance_stop(cluster, reader, mode["fault_seconds"], settings, log)),
             ("slow clients", lambda: slow_clients(cluster, reader, mode["slow_clients"], mode["slow_seconds"])),
