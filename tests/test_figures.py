@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import pytest
 
 from rigflows.config import PROJECT_ROOT
-from rigflows.figures.choropleth import build_choropleth_figure
+from rigflows.figures.choropleth import build_choropleth_figure, shared_tail
 from rigflows.figures.energy import build_energy_figure, month_date
 from rigflows.figures.sankey import build_sankey_figure, node_table
 from rigflows.figures.style import FONT_FAMILY, NO_DATA_GREY, SOURCE_LINE, date_label, empty_figure, figure_from_dicts, period_label
@@ -113,6 +113,11 @@ def traces(figure, name_part: str) -> list:
     return [trace for trace in figure.data if trace.name and name_part in trace.name]
 
 
+def shown_hovers(trace) -> list[str]:
+    """Each point's hover as plotly shows it: its text put into the trace's template."""
+    return [trace.hovertemplate.replace("%{hovertext}", text).removesuffix("<extra></extra>") for text in trace.hovertext]
+
+
 def annotation_texts(figure) -> str:
     return "\n".join(annotation.text for annotation in figure.layout.annotations)
 
@@ -201,9 +206,9 @@ def test_map_keeps_count_less_destinations_and_gap_zeros_off_the_scale():
     neutral = traces(figure, "no number")[0]
     assert list(neutral.locations) == ["CAN", "CHN"]
     assert neutral.showscale is False
-    canada = neutral.hovertext[0]
+    canada, china = shown_hovers(neutral)
     assert "count not reported" in canada and "Source: Financial Times" in canada and "ft_copy" not in canada
-    assert "0.00%" not in neutral.hovertext[1]  # China's measurement gap is not shown as 0%
+    assert "0.00%" not in china  # China's measurement gap is not shown as 0%
 
 
 def test_map_marks_flagged_rows_with_outline_and_warning_sign():
@@ -213,7 +218,7 @@ def test_map_marks_flagged_rows_with_outline_and_warning_sign():
     assert outline.marker.line.width >= 2
     sign = next(trace for trace in figure.data if trace.type == "scattergeo" and trace.mode == "text")
     assert list(sign.locations) == ["CHN", "DEU"] and set(sign.text) == {"⚠"}
-    assert "VPN" in outline.hovertext[1] and "Source: CCAF, CBECI" in outline.hovertext[1]
+    assert "VPN" in shown_hovers(outline)[1] and "Source: CCAF, CBECI" in shown_hovers(outline)[1]
 
 
 def test_map_hover_has_value_unit_status_details_and_sources():
@@ -221,11 +226,25 @@ def test_map_hover_has_value_unit_status_details_and_sources():
     rows.loc[rows["iso3"] == "KAZ", ["low", "high"]] = [15.0, 21.0]
     figure = build_choropleth_figure(rows, None, SHARE)
     values = next(trace for trace in figure.data if trace.type == "choropleth" and trace.showscale is not False)
-    kazakhstan = values.hovertext[list(values.locations).index("KAZ")]
+    hovers = dict(zip(values.locations, shown_hovers(values)))
     for part in ("Kazakhstan", "18.10% of global hashrate", "Range: 15.00% of global hashrate – 21.00%", "Reported", "Hashrate: 20.00 EH/s", "Source: CCAF, CBECI"):
-        assert part in kazakhstan
-    assert "Sources: CCAF, CBECI; Decrypt" in values.hovertext[list(values.locations).index("USA")]
-    assert not any("cbeci_" in text for text in values.hovertext)  # plain language: no internal ids
+        assert part in hovers["KAZ"]
+    assert "Sources: CCAF, CBECI; Decrypt" in hovers["USA"]
+    assert not any("cbeci_" in text for text in hovers.values())  # plain language: no internal ids
+
+
+def test_the_lines_every_hover_of_a_trace_ends_with_are_written_once_in_its_template():
+    """Germany and China, both flagged, both sourced to CCAF: the source line is the template's;
+    each hover keeps its own lines, and text plotly would read as a placeholder stays put."""
+    outline = traces(build_choropleth_figure(map_table(), None, SHARE), "Flagged value")[0]
+    assert outline.hovertemplate == "%{hovertext}<br>Source: CCAF, CBECI<extra></extra>"
+    assert all("Source:" not in text for text in outline.hovertext)
+    assert shared_tail(["<b>A</b><br>1<br>Source: X", "<b>B</b><br>2<br>Source: X"]) == "<br>Source: X"
+    assert shared_tail(["<b>A</b><br>Source: X", "<b>B</b><br>Source: X"]) == "<br>Source: X"
+    assert shared_tail(["<b>A</b>", "<b>A</b>"]) == ""  # a hover keeps its first line
+    assert shared_tail(["<b>A</b><br>Source: X"]) == ""  # one hover: nothing to share
+    assert shared_tail(["<b>A</b><br>Source: X", "<b>B</b><br>Source: Y"]) == ""
+    assert shared_tail(["<b>A</b><br>100%{x}", "<b>B</b><br>100%{x}"]) == ""
 
 
 def test_map_title_names_metric_and_month_or_the_machines_period():
@@ -430,7 +449,7 @@ def test_real_data_builds_every_figure(metric):
 
 
 def test_flow_lines_are_drawn_from_china_with_widths_in_machines():
-    from rigflows.figures.choropleth import build_choropleth_figure
+    from rigflows.figures.choropleth import build_choropleth_figure, shared_tail
 
     rows = with_names(pd.DataFrame([
         {"iso3": "RUS", "country": "Russia", "value": 200.0, "low": float("nan"), "high": float("nan"), "status": "reported", "details": [], "source_ids": ("s",)},

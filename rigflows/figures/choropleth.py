@@ -539,15 +539,34 @@ def _hover(row, metric: str, value_shown: bool) -> str:
 
 
 def _country_trace(countries: list[MapCountry], **style) -> dict:
-    """A trace drawn at `countries` (by ISO-3 code) with their hovers."""
+    """A trace drawn at `countries` (by ISO-3 code) with their hovers. The lines every hover
+    ends with (the model, the sources) are written once, in the trace's template, not in each
+    country's hover: a third of the JSON of the 100x data's every-month map frames, a sixth of
+    the bundled data's (compressed, they repeat and cost little: 4 KB of 255)."""
+    hovers = [country.hover for country in countries]
+    tail = shared_tail(hovers)
     return {
         "locationmode": "ISO-3",
         "locations": [country.iso3 for country in countries],
-        "hovertext": [country.hover for country in countries],
-        "hovertemplate": "%{hovertext}<extra></extra>",
+        "hovertext": [hover[: len(hover) - len(tail)] for hover in hovers],
+        "hovertemplate": "%{hovertext}" + tail + "<extra></extra>",
         "showlegend": False,
         **style,
     }
+
+
+def shared_tail(hovers: list[str]) -> str:
+    """The last lines ('<br>...') all of two or more hovers end with, each keeping at least its
+    first line; '' when there are none, or when they hold '%{', which plotly would read as a
+    placeholder of the template."""
+    if len(hovers) < 2:
+        return ""
+    lines = [hover.split("<br>") for hover in hovers]
+    shared = 0
+    while all(len(each) > shared + 1 for each in lines) and len({each[-1 - shared] for each in lines}) == 1:
+        shared += 1
+    tail = "".join("<br>" + line for line in lines[0][len(lines[0]) - shared:]) if shared else ""
+    return "" if "%{" in tail else tail
 
 
 #: A horizontal colour bar under the map, so the map keeps the card's whole width.
