@@ -206,14 +206,18 @@
     const last = latest.settings.months.length - 1;
     const next = event.key === 'Home' ? 0 : event.key === 'End' ? last : event.key in MONTH_KEYS ? latest.monthIndex + MONTH_KEYS[event.key] : null;
     if (next === null || next < 0 || next > last || next === latest.monthIndex) { return; }
-    drawAhead(latest.metric, latest.settings.months[next], latest.filter, latest.mapFrames, latest.energyFrames);
+    drawAheadOfView(latest.metric, next);
   });
   window.addEventListener('change', function (event) {
     const input = event.target;
     if (!latest || !input.closest || !input.closest('#metric') || input.type !== 'radio' || !input.checked) { return; }
-    const month = latest.settings.months[latest.monthIndex] || latest.settings.month;
-    drawAhead(input.value, month, latest.filter, latest.mapFrames, latest.energyFrames);
+    drawAheadOfView(input.value, latest.monthIndex);
   });
+
+  // The last view's filter at `metric` and the month at `monthIndex`, drawn at once.
+  function drawAheadOfView(metric, monthIndex) {
+    drawAhead(metric, latest.settings.months[monthIndex] || latest.settings.month, latest.filter, latest.mapFrames, latest.energyFrames);
+  }
 
   // Back and forward: hand the address to the state callback (components/sync.py).
   window.addEventListener('popstate', function () {

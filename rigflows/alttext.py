@@ -20,8 +20,9 @@ from rigflows.dataset import Dataset
 from rigflows.figures.choropleth import MapCountry, map_countries
 from rigflows.figures.energy import gap_spans, version_note
 from rigflows.figures.sankey import LINK_KINDS
-from rigflows.figures.style import date_label, named_rows, period_label
+from rigflows.figures.style import date_label, period_label
 from rigflows.models import describe_assumptions
+from rigflows.rows import named_rows
 from rigflows.select import (
     NOT_RECEIVED_KINDS,
     delivery_text,

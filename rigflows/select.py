@@ -25,6 +25,7 @@ from rigflows.models import (
     grid_strain,
     measurement_gap_months,
 )
+from rigflows.rows import named_rows
 from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES, RECEIVED_KINDS
 from rigflows.state import ViewState, Vocabulary
 
@@ -97,18 +98,16 @@ def cut_by_country(*depends_on: str):
             if state.firms:
                 return select(dataset, state)
             rows = everywhere(dataset, tuple((name, getattr(state, name)) for name in depends_on))
-            kept = rows["iso3"].isin(state.countries) if state.countries else pd.Series(True, index=rows.index)
-            return rows[kept].reset_index(drop=True)
+            return _rows_of(rows, state.countries) if state.countries else rows.reset_index(drop=True)
 
         return cut
 
     return decorate
 
 
-def _columns(frame: pd.DataFrame, *names: str):
-    """The rows of `names` columns as tuples of Python values: one conversion per column, where
-    itertuples reads every column of every row through pandas."""
-    return zip(*(frame[name].tolist() for name in names))
+def _rows_of(rows: pd.DataFrame, countries) -> pd.DataFrame:
+    """The rows (column iso3) of `countries`, in their order, numbered from 0."""
+    return rows[rows["iso3"].isin(countries)].reset_index(drop=True)
 
 
 def filter_flows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
@@ -259,19 +258,19 @@ def unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     flows = filter_flows(dataset, state)
     hidden = flows["machines"].isna() | (flows["kind"] == "plan_or_request") | (flows["kind"].isin(NOT_RECEIVED_KINDS) & (not state.show_orders))
     rows = [
-        {"what": f"{_KIND_WORDS[kind]}: {seller} → {country_name(iso3)} ({receiver}), {_qualified(machines, qualifier)}", "note": note, "source_ids": source_ids}
-        for kind, seller, iso3, receiver, machines, qualifier, note, source_ids in _columns(flows[hidden], "kind", "seller", "destination_iso3", "receiver", "machines", "qualifier", "note", "source_ids")
+        {"what": f"{_KIND_WORDS[flow.kind]}: {flow.seller} → {country_name(flow.destination_iso3)} ({flow.receiver}), {_qualified(flow.machines, flow.qualifier)}", "note": flow.note, "source_ids": flow.source_ids}
+        for flow in named_rows(flows.loc[hidden, ["kind", "seller", "destination_iso3", "receiver", "machines", "qualifier", "note", "source_ids"]])
     ]
     totals = dataset.flow_totals
     if state.countries:
         totals = totals[totals["iso3"].isin(state.countries)]
     if not state.firms:
         parents, with_flows = set(totals["parent_id"].dropna()), set(dataset.flows["total_id"].dropna())
-        for total_id, label, machines, qualifier, parent_id, iso3, note, source_ids in _columns(totals, "total_id", "label", "machines", "qualifier", "parent_id", "iso3", "note", "source_ids"):
-            if pd.isna(machines):
-                rows.append({"what": label, "note": note, "source_ids": source_ids})
-            elif pd.isna(parent_id) and pd.isna(iso3) and total_id not in parents and total_id not in with_flows:
-                rows.append({"what": f"{label}: {_qualified(machines, qualifier)}", "note": note, "source_ids": source_ids})
+        for total in named_rows(totals[["total_id", "label", "machines", "qualifier", "parent_id", "iso3", "note", "source_ids"]]):
+            if pd.isna(total.machines):
+                rows.append({"what": total.label, "note": total.note, "source_ids": total.source_ids})
+            elif pd.isna(total.parent_id) and pd.isna(total.iso3) and total.total_id not in parents and total.total_id not in with_flows:
+                rows.append({"what": f"{total.label}: {_qualified(total.machines, total.qualifier)}", "note": total.note, "source_ids": total.source_ids})
     return pd.DataFrame(rows, columns=["what", "note", "source_ids"])
 
 
@@ -687,7 +686,7 @@ def energy_countries(dataset: Dataset, state: ViewState) -> list[str]:
 def energy_series(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Monthly model load (GW, with range) for the energy chart's countries."""
     every = _every_countrys_load(dataset, state.cbeci, state.efficiency, state.pue, state.shares)
-    return every[every["iso3"].isin(energy_countries(dataset, state))].reset_index(drop=True)
+    return _rows_of(every, energy_countries(dataset, state))
 
 
 @lru_cache(maxsize=16)
@@ -701,7 +700,7 @@ def _every_countrys_load(dataset: Dataset, cbeci: str, efficiency, pue, shares) 
 def reported_loads(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Reported mining loads and capacities in GW (with ranges), for the energy countries."""
     every = _every_reported_load(dataset)
-    return every[every["iso3"].isin(energy_countries(dataset, state))].reset_index(drop=True)
+    return _rows_of(every, energy_countries(dataset, state))
 
 
 @lru_cache(maxsize=4)  # a view's rows are these rows of its countries: a lookup, not a pass
@@ -723,7 +722,7 @@ def _every_reported_load(dataset: Dataset) -> pd.DataFrame:
 def grid_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Blackouts, cut-offs, rationing, caps and permit decisions for the energy countries, by date."""
     every = _every_grid_event(dataset)
-    return every[every["iso3"].isin(energy_countries(dataset, state))].reset_index(drop=True)
+    return _rows_of(every, energy_countries(dataset, state))
 
 
 @lru_cache(maxsize=4)

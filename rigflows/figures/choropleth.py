@@ -33,12 +33,12 @@ from rigflows.figures.style import (
     filters_text,
     floats,
     legend_key,
-    named_rows,
     figure_from_dicts,
     sources_text,
     themed_layout,
     wrap,
 )
+from rigflows.rows import named_rows
 from rigflows.select import BOUND_WORDS
 from rigflows.state import METRICS, ViewState
 
@@ -346,9 +346,8 @@ def _place_labels(
     natural earth projection (`_projected`); box sizes are estimated from the text, generously.
     The placement depends on the texts' shapes only (characters per line), so the months of a
     filter whose labels keep their lengths share one (`_placement`)."""
-    view = (tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"]), geo["projection"]["rotation"]["lon"])
     shapes = tuple(_text_shape(text) for text in texts)
-    return list(_placement(tuple(map(tuple, points)), shapes, tuple(markers), tuple(map(tuple, signs)), view, tuple(size), font, tuple(legend)))
+    return list(_placement(tuple(map(tuple, points)), shapes, tuple(markers), tuple(map(tuple, signs)), _view(geo), tuple(size), font, tuple(legend)))
 
 
 @lru_cache(maxsize=4096)  # the same few labels in every month and width
@@ -363,9 +362,8 @@ _TAG = re.compile(r"<[^>]+>")
 
 @lru_cache(maxsize=4096)
 def _placement(points: tuple, shapes: tuple, markers: tuple, signs: tuple, view: tuple, size: tuple, font: int, legend: tuple) -> tuple[str | None, ...]:
-    """`_place_labels` of hashable parts (`view`: lon range, lat range, centre longitude)."""
-    (lon0, lon1), (lat0, lat1), centre = view
-    project, frame = _projected({"lonaxis": {"range": [lon0, lon1]}, "lataxis": {"range": [lat0, lat1]}, "projection": {"rotation": {"lon": centre}}}, size)
+    """`_place_labels` of hashable parts (`view`: `_view` of the map's geo layout)."""
+    project, frame = _projected(view, size)
     taken = [_box(*project(lon, lat), _SIGN_PX, _SIGN_PX, "middle center", 0) for lon, lat in signs]
     if legend:  # the legend's box, at the plot's bottom left (`_LEGEND`)
         width = 48 + max(len(name) for name in legend) * font * 0.62
@@ -413,10 +411,15 @@ def _natural_earth(lon: float, lat: float, centre: float) -> tuple[float, float]
     return x, y
 
 
+def _view(geo: dict) -> tuple[float, float, float, float, float]:
+    """The view of a map's `geo` layout as (lon0, lon1, lat0, lat1, centre longitude): hashable."""
+    return (*geo["lonaxis"]["range"], *geo["lataxis"]["range"], geo["projection"]["rotation"]["lon"])
+
+
 def _view_box(geo: dict) -> tuple[float, float, float, float]:
     """(x0, x1, y0, y1) of the view's lon/lat box in the unscaled projection (its edges
     sampled along parallels and meridians, y up)."""
-    return _box_of(*geo["lonaxis"]["range"], *geo["lataxis"]["range"], geo["projection"]["rotation"]["lon"])
+    return _box_of(*_view(geo))
 
 
 @lru_cache(maxsize=256)  # every month of a filter has the same view
@@ -426,11 +429,12 @@ def _box_of(lon0: float, lon1: float, lat0: float, lat1: float, centre: float) -
     return min(xs), max(xs), min(ys), max(ys)
 
 
-def _projected(geo: dict, size: tuple[float, float]):
-    """(lon, lat) → plot pixels for `geo` drawn in a plot of `size`, and the map's frame (left,
-    top, right, bottom): the view's box is fitted into the plot and centred, as plotly does."""
-    x0, x1, y0, y1 = _view_box(geo)
-    centre = geo["projection"]["rotation"]["lon"]
+def _projected(view: tuple[float, float, float, float, float], size: tuple[float, float]):
+    """(lon, lat) → plot pixels for the `view` (`_view`) drawn in a plot of `size`, and the map's
+    frame (left, top, right, bottom): the view's box is fitted into the plot and centred, as
+    plotly does."""
+    x0, x1, y0, y1 = _box_of(*view)
+    centre = view[4]
     scale = min(size[0] / (x1 - x0), size[1] / (y1 - y0))
     left, top = (size[0] - scale * (x1 - x0)) / 2, (size[1] - scale * (y1 - y0)) / 2
 

@@ -27,13 +27,13 @@ from rigflows.figures.style import (
     escape,
     filters_text,
     floats,
-    named_rows,
     rgba,
     sources_text,
     themed_layout,
     wrap,
 )
 from rigflows.models import METHOD_NOTE, VERSION_LABELS, describe_assumptions
+from rigflows.rows import named_rows
 from rigflows.state import ViewState
 
 #: Marker shape per grid event kind (colour is taken by the country's dashed line).

@@ -23,13 +23,13 @@ from rigflows.figures.style import (
     figure_from_dicts,
     filters_text,
     legend_key,
-    named_rows,
     rgba,
     sources_text,
     themed_layout,
     wrap,
     wrap_html,
 )
+from rigflows.rows import named_rows
 from rigflows.select import NOT_ITEMISED
 from rigflows.state import ViewState
 

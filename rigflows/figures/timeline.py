@@ -15,7 +15,7 @@ import pandas as pd
 
 from rigflows.alttext import and_join
 from rigflows.countries import country_name
-from rigflows.figures.style import named_rows
+from rigflows.rows import named_rows
 from rigflows.select import ORIGIN
 
 
