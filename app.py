@@ -6,6 +6,7 @@ gunicorn (`gunicorn app:server`); `python app.py` runs the development server.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from components.tables import CHARTS, register_table_callbacks, table_id
 from components.timeline import register_timeline_callbacks
 from components.upload import register_upload
 from components.views import register_view_callbacks
-from rigflows.config import ASSETS_DIR, TOPOJSON_PATH, settings_from_env
+from rigflows.config import ASSETS_DIR, LAZY_ASSETS, TOPOJSON_PATH, settings_from_env
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.problems import DataError
 from rigflows.render import energy_frames, energy_frames_key, map_frames, map_frames_key, sources_key, view_sources
@@ -97,7 +98,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     server = Flask(__name__)
     server.config.update(COMPRESSION)
     app = Dash(
-        __name__, server=server, title=TITLE, assets_folder=str(ASSETS_DIR), compress=True, serve_locally=True, update_title=None,
+        __name__, server=server, title=TITLE, assets_folder=str(ASSETS_DIR), assets_ignore="|".join(re.escape(name) for name in LAZY_ASSETS), compress=True, serve_locally=True, update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}, {"name": "description", "content": TITLE}],
     )
     topojson_url = app.get_asset_url("topojson/")

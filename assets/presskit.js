@@ -3,7 +3,8 @@
 // with a caption under it: the view's filters in words, the chart's own sources by name, the
 // date and the view's link. The text comes from the server (GET api/v1/presskit.json with the
 // page's query, components/presskit.py), never from this file. The press kit zip is built
-// here with fflate (assets/fflate-zip.min.js, window.rigflowsZip). Each chart's accessible
+// here with fflate (assets/fflate-zip.min.js, window.rigflowsZip), which the page fetches only
+// when a reader first asks for a kit (rigflows.config.LAZY_ASSETS). Each chart's accessible
 // name and text alternative travel with its figure (layout.meta) and are copied into the page
 // here whenever the chart is drawn, so a month drawn in the browser is described without the server.
 (function () {
@@ -25,6 +26,22 @@
     if (typeof token !== 'string') { return {}; }
     const mode = document.querySelector('#upload-mode input:checked');
     return { 'X-Rigflows-Upload': token, 'X-Rigflows-Layer': mode ? mode.value : 'instead' };
+  }
+
+  // Beside this file, wherever the app is mounted.
+  const ZIP_LIBRARY = new URL('fflate-zip.min.js', document.currentScript.src).href;
+  let zipLoaded = null;
+
+  // window.rigflowsZip, loaded once, on the first press kit.
+  function loadZip() {
+    zipLoaded = zipLoaded || new Promise(function (resolve, reject) {
+      const script = document.createElement('script');
+      script.src = ZIP_LIBRARY;
+      script.onload = function () { resolve(window.rigflowsZip); };
+      script.onerror = function () { zipLoaded = null; reject(new Error('the zip library did not load')); };
+      document.head.appendChild(script);
+    });
+    return zipLoaded;
   }
 
   async function fetchKit() {
@@ -91,12 +108,12 @@
   }
 
   // The bytes of a data: URL from Plotly.toImage (PNG is base64, SVG is URI-encoded text).
-  function dataUrlBytes(url) {
+  function dataUrlBytes(url, zip) {
     const comma = url.indexOf(',');
     const header = url.slice(0, comma);
     const body = url.slice(comma + 1);
     if (header.endsWith(';base64')) { return Uint8Array.from(atob(body), (ch) => ch.charCodeAt(0)); }
-    return window.rigflowsZip.strToU8(decodeURIComponent(body));
+    return zip.strToU8(decodeURIComponent(body));
   }
 
   function save(blob, filename) {
@@ -212,7 +229,7 @@
     downloadPressKit: async function (nClicks) {
       if (!nClicks) { return window.dash_clientside.no_update; }
       try {
-        const kit = await fetchKit();
+        const [kit, zip] = await Promise.all([fetchKit(), loadZip()]);
         const folder = 'rigflows_' + kit.slug + '_press-kit/';
         const files = {};
         for (const name of Object.keys(kit.charts)) {
@@ -220,11 +237,11 @@
           if (!plot || !plot._fullLayout) { throw new Error('the ' + name + ' chart is not drawn yet'); }
           const figure = captionedFigure(plot, kit.charts[name]);
           const size = { width: figure.layout.width, height: figure.layout.height };
-          files[folder + name + '.png'] = dataUrlBytes(await window.Plotly.toImage(figure, Object.assign({ format: 'png', scale: 2 }, size)));
-          files[folder + name + '.svg'] = dataUrlBytes(await window.Plotly.toImage(figure, Object.assign({ format: 'svg' }, size)));
+          files[folder + name + '.png'] = dataUrlBytes(await window.Plotly.toImage(figure, Object.assign({ format: 'png', scale: 2 }, size)), zip);
+          files[folder + name + '.svg'] = dataUrlBytes(await window.Plotly.toImage(figure, Object.assign({ format: 'svg' }, size)), zip);
         }
-        for (const [name, text] of Object.entries(kit.files)) { files[folder + name] = window.rigflowsZip.strToU8(text); }
-        const zipped = window.rigflowsZip.zipSync(files, { level: 6 });
+        for (const [name, text] of Object.entries(kit.files)) { files[folder + name] = zip.strToU8(text); }
+        const zipped = zip.zipSync(files, { level: 6 });
         save(new Blob([zipped], { type: 'application/zip' }), folder.slice(0, -1) + '.zip');
         return 'Press kit downloaded: ' + Object.keys(files).length + ' files.';
       } catch (error) {

@@ -9,6 +9,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PROJECT_ROOT / "assets"
 TOPOJSON_PATH = ASSETS_DIR / "topojson" / "world_110m.json"
+#: Assets the page does not load with itself (Dash's `assets_ignore`), but fetches when a reader
+#: first needs them: the zip library only the press kit uses (assets/presskit.js loads it).
+LAZY_ASSETS = ("fflate-zip.min.js",)
 
 
 def _flag(value: str | None) -> bool:

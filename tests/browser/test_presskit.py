@@ -33,8 +33,13 @@ def drawn_size(page, chart: str) -> tuple[int, int]:
 
 
 def test_press_kit_zip_holds_every_part(page, app_url):
+    zip_library = []
+    page.on("request", lambda request: zip_library.append(request.url) if "fflate-zip" in request.url else None)
     page.goto(app_url + VIEW)
     wait_until_drawn(page)
+    # The zip library is fetched for the first press kit, not with the page (rigflows.config.LAZY_ASSETS).
+    page.wait_for_timeout(1000)
+    assert zip_library == []
     with page.expect_download(timeout=60_000) as download_info:
         page.click(f"#{PRESSKIT_BUTTON}")
     download = download_info.value
@@ -65,6 +70,7 @@ def test_press_kit_zip_holds_every_part(page, app_url):
     assert "licence unknown" in files["licences.txt"].decode()
     assert "README.txt" in files
     assert "Press kit downloaded" in page.inner_text(f"#{STATUS}")
+    assert len(zip_library) == 1
 
 
 def test_modebar_png_is_2x_and_carries_its_caption(page, app_url):
