@@ -35,7 +35,6 @@ from rigflows.render import (
     apply_diff,
     energy_figure,
     energy_frames,
-    every_country_rows,
     figure_diff,
     map_frames,
     plain,
@@ -51,12 +50,11 @@ from rigflows.select import (
     flows_period,
     map_rows,
     sankey_links,
-    selected_countries,
     source_line,
     vocabulary,
     with_month,
 )
-from rigflows.state import ViewState, Vocabulary, keep_model
+from rigflows.state import ViewState, Vocabulary
 
 INSTEAD = "instead"
 BESIDE = "beside"
@@ -288,19 +286,10 @@ def with_map_layer(figure: dict, trace: dict | None) -> dict:
     return {**figure, "data": [*figure.get("data", []), trace], "layout": layout if "geo" in layout else {**layout, "geo": geo_view(None)}}
 
 
-def map_layer_rows(yours: Dataset, key: ViewState) -> pd.DataFrame:
-    """The upload's map rows for `key` (its metric and month), limited by the filters."""
-    if key.metric == "machines" or not key.month:
-        return map_rows(yours, key)
-    rows = every_country_rows(yours, key.metric, key.month, keep_model(ViewState(), key))
-    limit = selected_countries(yours, key)
-    return rows if limit is None else rows[rows["iso3"].isin(limit)]
-
-
 def _with_markers(bundled: Dataset, bundled_figure: dict, yours: Dataset, key: ViewState) -> dict:
     if not draws_from_upload(bundled, yours, METRIC_TABLES[key.metric]):
         return bundled_figure
-    return with_map_layer(bundled_figure, map_layer_trace(yours, map_layer_rows(yours, key), key.metric))
+    return with_map_layer(bundled_figure, map_layer_trace(yours, map_rows(yours, key), key.metric))
 
 
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)

@@ -138,17 +138,11 @@ MONTHLY_METRICS = tuple(metric for metric in METRICS if metric != "machines")
 
 
 @lru_cache(maxsize=len(MONTHLY_METRICS) * 240)
-def every_country_rows(dataset: Dataset, metric: str, month: str, model: ViewState = ViewState()) -> pd.DataFrame:
-    """`select.map_rows` of the unfiltered view, for a monthly metric and the load model of
-    `model`: computed once per dataset, so a new filter's map costs what it draws, not a pass
-    over the tables."""
-    return map_rows(dataset, keep_model(ViewState(metric=metric, month=month), model))
-
-
-@lru_cache(maxsize=len(MONTHLY_METRICS) * 240)
 def every_country(dataset: Dataset, metric: str, month: str, model: ViewState = ViewState()) -> tuple[MapCountry, ...]:
-    """`every_country_rows` as the map draws them (`choropleth.map_countries`, hovers included)."""
-    return tuple(map_countries(every_country_rows(dataset, metric, month, model), metric))
+    """`select.map_rows` of the unfiltered view, for a monthly metric and the load model of
+    `model`, as the map draws them (`choropleth.map_countries`, hovers included): made once
+    per dataset, so a new filter's map costs what it draws, not a pass over the tables."""
+    return tuple(map_countries(map_rows(dataset, keep_model(ViewState(metric=metric, month=month), model)), metric))
 
 
 @lru_cache(maxsize=4)
@@ -170,12 +164,18 @@ def map_extent(dataset: Dataset, key: ViewState, metric: str) -> tuple[float, fl
         points += [*zip(lines["from_lon"], lines["from_lat"]), *zip(lines["to_lon"], lines["to_lat"])]
     else:
         selected = selected_countries(dataset, key)
-        model = keep_model(ViewState(), key)
-        codes = {country.iso3 for month in dataset.months for country in every_country(dataset, metric, month, model) if selected is None or country.iso3 in selected}
+        every = drawn_in_any_month(dataset, metric, keep_model(ViewState(), key))
+        codes = every if selected is None else every & selected
     if key.show_farms:
         farms = farm_markers(dataset, key)
         points += list(zip(floats(farms["lon"]), floats(farms["lat"])))
     return dataset.geometry.extent(sorted(codes), points)
+
+
+@lru_cache(maxsize=len(MONTHLY_METRICS) * 4)
+def drawn_in_any_month(dataset: Dataset, metric: str, model: ViewState = ViewState()) -> frozenset[str]:
+    """Every country the unfiltered map draws in `metric` in some month (with the load model of `model`)."""
+    return frozenset(country.iso3 for month in dataset.months for country in every_country(dataset, metric, month, model))
 
 
 @lru_cache(maxsize=4)
@@ -185,7 +185,7 @@ def monthly_ids_by_country(dataset: Dataset) -> dict[str, tuple[str, ...]]:
     cells: dict[str, list[tuple[str, ...]]] = {}
     for metric in MONTHLY_METRICS:
         for month in dataset.months:
-            rows = every_country_rows(dataset, metric, month)
+            rows = map_rows(dataset, ViewState(metric=metric, month=month))
             for iso3, ids in zip(rows["iso3"], rows["source_ids"]):
                 cells.setdefault(iso3, []).append(ids)
     return {iso3: all_ids(*ids) for iso3, ids in cells.items()}

@@ -27,7 +27,7 @@ from rigflows.models import (
 )
 from rigflows.rows import named_rows
 from rigflows.schema import GRID_EVENT_KINDS, OTHER_COUNTRIES, RECEIVED_KINDS
-from rigflows.state import ViewState, Vocabulary
+from rigflows.state import METRICS, ViewState, Vocabulary, keep_model
 
 NOT_IDENTIFIED = "not identified"
 #: The seller-side node of remainders: machines the reporting counted but did not itemise.
@@ -447,9 +447,25 @@ def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     (a reported destination without a number) or "plan only" (only plans or requests, not
     counted as received); `details` are extra hover lines; `source_names` the producers behind
     the row, as a reader knows them (`credited_producers`).
+
+    Each country's row is its own, so a view's rows are cut from every country's, which are
+    kept (treat them as read-only); only a firm filter changes the rows of the machines map.
     """
-    builders = {"machines": _machine_rows, "share": _share_rows, "load": _load_rows, "strain": _strain_rows}
     state = with_month(dataset, state)
+    if state.firms and state.metric == "machines":
+        return _map_rows(dataset, state)
+    rows = _every_countrys_map_rows(dataset, keep_model(ViewState(metric=state.metric, month=state.month), state))
+    limit = selected_countries(dataset, state)
+    return rows if limit is None else _rows_of(rows, limit)
+
+
+@lru_cache(maxsize=len(METRICS) * 240)  # every metric and month of 20 years of a dataset
+def _every_countrys_map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    return _map_rows(dataset, state)
+
+
+def _map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    builders = {"machines": _machine_rows, "share": _share_rows, "load": _load_rows, "strain": _strain_rows}
     rows = builders[state.metric](dataset, state)
     limit = selected_countries(dataset, state)
     if limit is not None:
