@@ -389,20 +389,32 @@ def drawn_links(dataset: Dataset, links: pd.DataFrame, most: int = MAX_NODES_PER
     nodes, and the others merged into one ("37 other sellers", "12 other countries", "412
     other receivers"), whose links keep every source. Remainders are never merged: each is its
     own count. A node's size is what leaves it (sellers) or what reaches it (the others)."""
-    frame = links[_LINK_COLUMNS].copy()
+    frame = links
     merged = False
     for column, words in enumerate(("other sellers", "other countries", "other receivers")):
-        end = "source" if column == 0 else "target"
-        at_column = frame[frame[f"{end}_column"] == column]
-        totals = at_column.groupby(end, sort=False)["machines"].sum().sort_values(ascending=False, kind="stable")
-        remainders = set(at_column.loc[at_column["kind"] == "remainder", end])
-        others = [label for label in totals.index[most:] if label not in remainders]
+        others = _beyond_largest(frame, column, most)
         if len(others) > 1:
+            frame = frame if merged else links[_LINK_COLUMNS].copy()
             label = f"{len(others):,} {words}"
             for side in ("source", "target"):
                 frame.loc[(frame[f"{side}_column"] == column) & frame[side].isin(others), side] = label
             merged = True
     return _merged_links(dataset, frame) if merged else links
+
+
+def _beyond_largest(links: pd.DataFrame, column: int, most: int) -> list[str]:
+    """The nodes of `column` after its `most` largest (ties in order of appearance), but
+    remainders: those `drawn_links` merges when there are two or more."""
+    end = "source" if column == 0 else "target"
+    totals: dict[str, float] = {}
+    remainders = set()
+    for label, at, kind, machines in zip(links[end].tolist(), links[f"{end}_column"].tolist(), links["kind"].tolist(), links["machines"].tolist()):
+        if at == column:
+            totals[label] = totals.get(label, 0) + (0 if pd.isna(machines) else machines)
+            if kind == "remainder":
+                remainders.add(label)
+    ranked = sorted(totals, key=lambda label: -totals[label])
+    return [label for label in ranked[most:] if label not in remainders]
 
 
 def delivery_text(flow) -> str:

@@ -6,6 +6,9 @@ the same picture: a chart in an article must match the one a reader opens from i
 
 from __future__ import annotations
 
+import re
+from collections import namedtuple
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -126,18 +129,17 @@ def _untraced(links: pd.DataFrame) -> pd.DataFrame:
 def _sankey_trace(links: pd.DataFrame, domain: tuple[float, float], plot_px: int, *, titles: tuple[str, ...] = COLUMN_TITLES) -> tuple[dict, list[dict]]:
     """One Sankey trace of `links` in paper heights `domain`, and its annotations: the
     column titles above it and each node's count beside its label."""
-    domain_px = plot_px * (domain[1] - domain[0])
-    nodes = node_table(links, domain_px)
-    index = {(row.label, row.column): position for position, row in enumerate(named_rows(nodes))}
-    links = links.assign(
-        source_index=[index[key] for key in zip(links["source"], links["source_column"])],
-        target_index=[index[key] for key in zip(links["target"], links["target_column"])],
-    ).sort_values(["source_index", "target_index", "kind"], kind="stable")
-    kinds = [LINK_KINDS.get(kind, (NEUTRAL_GREY, 0.45, kind)) for kind in links["kind"]]
     split = _machines_by_kind(links)
-    approximate = _approximate_nodes(links)
-    counts = _node_counts(links)
+    nodes = _nodes(split, plot_px * (domain[1] - domain[0]))
+    index = {(node.label, node.column): position for position, node in enumerate(nodes)}
+    rows = named_rows(links)
+    ends = [(index[(link.source, link.source_column)], index[(link.target, link.target_column)]) for link in rows]
+    order = sorted(range(len(rows)), key=lambda position: (*ends[position], rows[position].kind))
+    rows, ends = [rows[position] for position in order], [ends[position] for position in order]
+    approximate = _approximate_nodes(rows)
+    counts = _node_counts(rows)
     opaque = {"bgcolor": "white", "bordercolor": MUTED_TEXT, "font": {"color": TEXT_COLOUR}}
+    kinds = [LINK_KINDS.get(link.kind, (NEUTRAL_GREY, 0.45, link.kind)) for link in rows]
     trace = {
         "type": "sankey",
         "arrangement": "fixed",  # positions are set; "snap" makes nodes draggable and swallows clicks
@@ -146,49 +148,49 @@ def _sankey_trace(links: pd.DataFrame, domain: tuple[float, float], plot_px: int
         "valuesuffix": " machines",
         "textfont": {"size": 13, "color": TEXT_COLOUR},
         "node": {
-            "label": nodes["label"].tolist(),
-            "x": nodes["x"].to_numpy(),
-            "y": nodes["y"].to_numpy(),
+            "label": [node.label for node in nodes],
+            "x": [node.x for node in nodes],
+            "y": [node.y for node in nodes],
             "sort": "input",
             "pad": _NODE_PAD_PX,
             "thickness": _NODE_THICKNESS,
-            "color": [NEUTRAL_GREY if unknown else _NODE_COLOUR for unknown in nodes["unknown"]],
+            "color": [NEUTRAL_GREY if node.unknown else _NODE_COLOUR for node in nodes],
             "line": {"color": "white", "width": 0.5},
-            "customdata": [_node_hover(row, split, approximate) for row in named_rows(nodes)],
+            "customdata": [_node_hover(node, split, approximate) for node in nodes],
             "hovertemplate": "%{customdata}<extra></extra>",
             "hoverlabel": opaque,
         },
         "link": {
-            "source": links["source_index"].to_numpy(),
-            "target": links["target_index"].to_numpy(),
-            "value": links["machines"].astype(float).to_numpy(),
+            "source": [source for source, _ in ends],
+            "target": [target for _, target in ends],
+            "value": [float(link.machines) for link in rows],
             "color": [rgba(colour, alpha) for colour, alpha, _ in kinds],
-            "customdata": [_link_hover(link) for link in named_rows(links)],
+            "customdata": [_link_hover(link) for link in rows],
             "hovertemplate": "%{customdata}<extra></extra>",
             "hoverlabel": opaque,
         },
     }
-    if nodes.empty:
+    if not nodes:
         return trace, []
-    column_x = dict(zip(nodes["column"], nodes["x"]))
+    column_x = {node.column: node.x for node in nodes}
     last = max(column_x)
     annotations = [_column_title(titles[column], x, domain[1]) for column, x in sorted(column_x.items())]
-    annotations += [_count_label(counts[(row.label, row.column)], row, row.column == last, domain) for row in named_rows(nodes)]
+    annotations += [_count_label(counts[(node.label, node.column)], node, node.column == last, domain) for node in nodes]
     return trace, annotations
 
 
-def _node_counts(links: pd.DataFrame) -> dict[tuple[str, int], str]:
+def _node_counts(links: list) -> dict[tuple[str, int], str]:
     """Each node's machines as the data layer words them ('at least 12,345', 'about 1.57
     million'): a node fed by one link shows that link's `shown`; a node fed by several shows
-    their sum, 'at least' or 'about' when any of them is so worded."""
-    shown = links["shown"] if "shown" in links else [""] * len(links)
-    words = ["" if pd.isna(text) else str(text) for text in shown]
-    machines = [0 if pd.isna(value) else value for value in links["machines"]]
+    their sum, 'at least' or 'about' when any of them is so worded. `links`: rows of
+    `sankey_links`, in the order they are drawn."""
+    words = [_shown(link) for link in links]
+    machines = [0 if pd.isna(link.machines) else link.machines for link in links]
     counts = {}
     for label_field, column_field in (("target", "target_column"), ("source", "source_column")):
         groups: dict[tuple[str, int], list[int]] = {}  # node → its links' positions, in order
-        for position, node in enumerate(zip(links[label_field], links[column_field])):
-            groups.setdefault(node, []).append(position)
+        for position, link in enumerate(links):
+            groups.setdefault((getattr(link, label_field), getattr(link, column_field)), []).append(position)
         for node, positions in groups.items():
             total = sum(machines[position] for position in positions)
             if node in counts and counts[node][0] >= total:
@@ -201,6 +203,12 @@ def _node_counts(links: pd.DataFrame) -> dict[tuple[str, int], str]:
                 text = f"{qualifier} {total:,.0f}".strip()
             counts[node] = (total, text)
     return {key: text for key, (_, text) in counts.items()}
+
+
+def _shown(link) -> str:
+    """A link's count as quoted ('at least 12,345'), '' when the data gives none."""
+    shown = getattr(link, "shown", "")
+    return "" if pd.isna(shown) else str(shown)
 
 
 def _count_label(text: str, node, last_column: bool, domain: tuple[float, float]) -> dict:
@@ -259,18 +267,26 @@ def node_table(links: pd.DataFrame, domain_px: float = _PLOT_PX * (_DOMAIN[1] - 
     remainders (both `unknown`, drawn grey); total machines descending; label. Input order never
     matters.
     """
-    split = _machines_by_kind(links)
+    return pd.DataFrame(_nodes(_machines_by_kind(links), domain_px), columns=SankeyNode._fields)
+
+
+#: A node as the Sankey draws it: grey (`unknown`) when not identified or reached only by remainders.
+SankeyNode = namedtuple("SankeyNode", "label column total unknown x y")
+
+
+def _nodes(split: _MachinesByKind, domain_px: float) -> list[SankeyNode]:
+    """`node_table`'s rows, from the links' machines by kind (`_machines_by_kind`)."""
     nodes = [_node(label, column, split) for label, column in sorted({(label, column) for label, column, _ in split})]
     nodes.sort(key=lambda node: (node["column"], node["tier"], -node["total"], node["label"].lower()))
     _place(nodes, domain_px)
-    return pd.DataFrame(nodes, columns=["label", "column", "total", "unknown", "x", "y"])
+    return [SankeyNode(node["label"], node["column"], node["total"], node["unknown"], node["x"], node["y"]) for node in nodes]
 
 
 def _machines_by_kind(links: pd.DataFrame) -> _MachinesByKind:
     """Each link counted as "out" at its source node and "in" at its target; kinds sorted."""
     split: _MachinesByKind = {}
     for side, label_field, column_field in (("out", "source", "source_column"), ("in", "target", "target_column")):
-        for label, column, kind, machines in zip(links[label_field], links[column_field], links["kind"], links["machines"]):
+        for label, column, kind, machines in zip(links[label_field].tolist(), links[column_field].tolist(), links["kind"].tolist(), links["machines"].tolist()):
             by_kind = split.setdefault((label, column, side), {})
             by_kind[kind] = by_kind.get(kind, 0) + machines
     return {key: dict(sorted(by_kind.items())) for key, by_kind in split.items()}
@@ -312,11 +328,15 @@ def _inside(position: float) -> float:
     return min(max(position, 0.001), 0.999)
 
 
-def _approximate_nodes(links: pd.DataFrame) -> set[str]:
-    """Nodes touching a link whose count is a bound or an approximation ('about 12,300')."""
-    shown = links["shown"] if "shown" in links else pd.Series("", index=links.index)
-    loose = shown.fillna("").str.contains("about|at least|at most|~")
-    return set(links.loc[loose, "source"]) | set(links.loc[loose, "target"])
+#: How the data words a count that is a bound or an approximation.
+_LOOSE = re.compile("about|at least|at most|~")
+
+
+def _approximate_nodes(links: list) -> set[str]:
+    """Nodes touching a link (a row of `sankey_links`) whose count is a bound or an
+    approximation ('about 12,300')."""
+    loose = [link for link in links if _LOOSE.search(_shown(link))]
+    return {link.source for link in loose} | {link.target for link in loose}
 
 
 def _node_hover(node, split: _MachinesByKind, approximate: set[str] = frozenset()) -> str:
