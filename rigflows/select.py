@@ -65,6 +65,7 @@ def vocabulary(dataset: Dataset) -> Vocabulary:
     )
 
 
+@lru_cache(maxsize=8)  # asked for by every state callback: treat as read-only
 def country_options(dataset: Dataset) -> dict[str, str]:
     """ISO-3 → name for every country any table names (for the country filter)."""
     codes = set(dataset.flows["destination_iso3"]) | set(dataset.farms["iso3"]) | set(dataset.hashrate_share["iso3"])
@@ -73,6 +74,7 @@ def country_options(dataset: Dataset) -> dict[str, str]:
     return dict(sorted(((code, country_name(code)) for code in codes), key=lambda item: item[1]))
 
 
+@lru_cache(maxsize=8)  # asked for by every state callback: treat as read-only
 def firm_options(dataset: Dataset) -> list[str]:
     """Named sellers, receivers and farm operators (for the firm filter), alphabetically."""
     names = set(dataset.flows["seller"]) | set(dataset.flows["receiver"]) | set(dataset.farms["operator"])
@@ -1027,8 +1029,7 @@ def country_choices(dataset: Dataset, state: ViewState) -> list[tuple[str, str]]
     flows and farms it would show."""
     firms = set(state.firms)
     keep_firm = (lambda firm: firm in firms) if firms else (lambda firm: True)
-    # A flow between two selected firms is one flow: counted from the flows, not the pairs.
-    flow_counts = dict(filter_flows(dataset, replace(state, countries=()))["destination_iso3"].value_counts())
+    flow_counts = _flows_by_country(dataset, state.firms)
     farm_counts = _tally(_reach(dataset)[1], keep_firm, lambda iso3: True, 1)
     nothing = "none for the selected firms" if firms else "no flows or farms reported"
     choices = []
@@ -1038,6 +1039,13 @@ def country_choices(dataset: Dataset, state: ViewState) -> list[tuple[str, str]]
             continue
         choices.append((code, _count_label(name, *counts, nothing)))
     return choices
+
+
+@lru_cache(maxsize=64)
+def _flows_by_country(dataset: Dataset, firms: tuple[str, ...]) -> dict[str, int]:
+    """Flows per destination (ISO-3) from or to `firms` (any firm when none). A flow between two
+    selected firms is one flow: counted from the flows, not the pairs."""
+    return dict(filter_flows(dataset, ViewState(firms=firms))["destination_iso3"].value_counts())
 
 
 def firm_choices(dataset: Dataset, state: ViewState) -> list[tuple[str, str]]:
