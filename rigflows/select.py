@@ -691,6 +691,7 @@ def _strain_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     )
 
 
+@lru_cache(maxsize=8)  # the same for every view: asked for by each energy chart and sources panel
 def model_source_ids(dataset: Dataset, with_demand: bool) -> tuple[str, ...]:
     """The sources the load model draws on (shares, network power, the hardware list behind its
     range, CBECI's annual totals and, for strain, demand)."""
