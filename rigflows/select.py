@@ -252,15 +252,31 @@ def derived_remainders(dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["total_id", "label", "iso3", "machines", "bound", "shown", "of_total", "accounted", "confidence", "source_ids", "note"])
 
 
-@lru_cache(maxsize=256)  # asked for by the Sankey's text alternative and the list under it
 def unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """What is reported but not drawn: flows and totals with no count (Canada's rank, The9's
     contract), plans and requests (never drawn: they are not machines received), orders and
-    machines in transit while their layer is off, and estimates nothing is reported under."""
+    machines in transit while their layer is off, and estimates nothing is reported under.
+    Columns what, note, source_ids.
+
+    Each report is of one country (or of none: a worldwide total, listed only while no country
+    is selected), so without a firm filter a view's are cut from every country's, which are kept.
+    """
+    if state.firms:
+        return _unquantified_reports(dataset, state)[_UNQUANTIFIED_COLUMNS]
+    every = _unquantified_reports(dataset, ViewState(show_orders=state.show_orders))
+    return (_rows_of(every, state.countries) if state.countries else every)[_UNQUANTIFIED_COLUMNS]
+
+
+_UNQUANTIFIED_COLUMNS = ["what", "note", "source_ids"]
+
+
+@lru_cache(maxsize=64)  # every country's per layer choice, and a few firm filters'
+def _unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+    """`unquantified_reports` with each report's country (iso3; missing for a worldwide total)."""
     flows = filter_flows(dataset, state)
     hidden = flows["machines"].isna() | (flows["kind"] == "plan_or_request") | (flows["kind"].isin(NOT_RECEIVED_KINDS) & (not state.show_orders))
     rows = [
-        {"what": f"{_KIND_WORDS[flow.kind]}: {flow.seller} → {country_name(flow.destination_iso3)} ({flow.receiver}), {_qualified(flow.machines, flow.qualifier)}", "note": flow.note, "source_ids": flow.source_ids}
+        {"what": f"{_KIND_WORDS[flow.kind]}: {flow.seller} → {country_name(flow.destination_iso3)} ({flow.receiver}), {_qualified(flow.machines, flow.qualifier)}", "note": flow.note, "source_ids": flow.source_ids, "iso3": flow.destination_iso3}
         for flow in named_rows(flows.loc[hidden, ["kind", "seller", "destination_iso3", "receiver", "machines", "qualifier", "note", "source_ids"]])
     ]
     totals = dataset.flow_totals
@@ -270,10 +286,10 @@ def unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         parents, with_flows = set(totals["parent_id"].dropna()), set(dataset.flows["total_id"].dropna())
         for total in named_rows(totals[["total_id", "label", "machines", "qualifier", "parent_id", "iso3", "note", "source_ids"]]):
             if pd.isna(total.machines):
-                rows.append({"what": total.label, "note": total.note, "source_ids": total.source_ids})
+                rows.append({"what": total.label, "note": total.note, "source_ids": total.source_ids, "iso3": total.iso3})
             elif pd.isna(total.parent_id) and pd.isna(total.iso3) and total.total_id not in parents and total.total_id not in with_flows:
-                rows.append({"what": f"{total.label}: {_qualified(total.machines, total.qualifier)}", "note": total.note, "source_ids": total.source_ids})
-    return pd.DataFrame(rows, columns=["what", "note", "source_ids"])
+                rows.append({"what": f"{total.label}: {_qualified(total.machines, total.qualifier)}", "note": total.note, "source_ids": total.source_ids, "iso3": total.iso3})
+    return pd.DataFrame(rows, columns=[*_UNQUANTIFIED_COLUMNS, "iso3"])
 
 
 #: How each flow kind reads in a listing or a hover.
