@@ -115,17 +115,17 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
     """The map of one view, drawn whole through plotly (the frames of `map_frames` draw the
     same figures month by month from their parts)."""
     key = with_month(dataset, key)
-    rows = map_rows(dataset, key)
+    countries = drawn_countries(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
-    alt = map_alt(dataset, key, rows, farms)
-    if rows.empty and (farms is None or farms.empty):
+    alt = map_alt(dataset, key, countries, farms)
+    if not countries and (farms is None or farms.empty):
         return Chart(described(empty_figure(_empty_map_message(dataset, key)), "map", alt))
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
-    ids = all_ids(rows["source_ids"], *([farms["source_ids"]] if farms is not None else []))
+    ids = all_ids(*(country.source_ids for country in countries), *([farms["source_ids"]] if farms is not None else []))
     extent = map_extent(dataset, map_frames_key(key), key.metric)
     shown = dict(received_machines(dataset, key)[["iso3", "shown"]].itertuples(index=False)) if key.metric == "machines" else None
     overlay = map_overlay(farms, lines, extent, country_anchors(dataset))
-    figure = choropleth_dict(map_countries(rows, key.metric), overlay, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids), shown=shown)
+    figure = choropleth_dict(countries, overlay, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids), shown=shown)
     return Chart(described(plain(figure), "map", alt), ids)
 
 
@@ -137,10 +137,20 @@ def _empty_map_message(dataset: Dataset, key: ViewState) -> str:
 MONTHLY_METRICS = tuple(metric for metric in METRICS if metric != "machines")
 
 
-@lru_cache(maxsize=len(MONTHLY_METRICS) * 240)
+def drawn_countries(dataset: Dataset, key: ViewState) -> list[MapCountry]:
+    """The countries the map of view `key` draws: those of `every_country` its filter selects,
+    but under a firm filter the machines map's own (a firm's machines are not its countries')."""
+    if key.firms and key.metric == "machines":
+        return map_countries(map_rows(dataset, key), key.metric)
+    selected = selected_countries(dataset, key)
+    every = every_country(dataset, key.metric, key.month, keep_model(ViewState(), key))
+    return [country for country in every if selected is None or country.iso3 in selected]
+
+
+@lru_cache(maxsize=len(METRICS) * 240)
 def every_country(dataset: Dataset, metric: str, month: str, model: ViewState = ViewState()) -> tuple[MapCountry, ...]:
-    """`select.map_rows` of the unfiltered view, for a monthly metric and the load model of
-    `model`, as the map draws them (`choropleth.map_countries`, hovers included): made once
+    """`select.map_rows` of the unfiltered view, for a metric (and month, and the load model of
+    `model`), as the map draws them (`choropleth.map_countries`, hovers included): made once
     per dataset, so a new filter's map costs what it draws, not a pass over the tables."""
     return tuple(map_countries(map_rows(dataset, keep_model(ViewState(metric=metric, month=month), model)), metric))
 
