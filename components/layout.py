@@ -103,7 +103,7 @@ def build_layout(dataset: Dataset, topojson_url: str, query: str = "", home: str
                 with_table(energy_card(energy_figure(dataset, energy_key(state)).figure), table_details(ids.ENERGY)),
                 calculator_layout(dataset, state),
                 sources_layout(dataset),
-                upload_layout(),
+                upload_layout(home),
             ]),
             html.Footer([*(f"{text} " for text in editorial_notes(dataset, "credit")["text"]), MAP_CREDIT], className="page-footer"),
         ],

@@ -12,7 +12,7 @@ from flask import Response, request
 from components import ids
 from components.hardening import MAX_REQUEST_BYTES
 from rigflows import layers, upload
-from rigflows.api import API_PREFIX
+from rigflows.api import API_PATH
 from rigflows.dataset import Dataset
 from rigflows.schema import TABLE_NAMES
 
@@ -24,7 +24,8 @@ BANNER_STYLE = {"border": "2px solid #b45309", "background": "#fff7ed", "borderR
 DROP_STYLE = {"border": "2px dashed var(--line)", "borderRadius": "8px", "padding": "16px", "textAlign": "center", "margin": "8px 0"}
 
 
-def upload_layout() -> html.Section:
+def upload_layout(home: str = "/") -> html.Section:
+    """The upload card; `home` is the app's own root, under which its templates are."""
     limit_mb = upload.MAX_UPLOAD_BYTES // (1024 * 1024)
     return html.Section(
         className="card upload-card",
@@ -48,16 +49,16 @@ def upload_layout() -> html.Section:
             # A link, not the tables themselves: every component in the page costs each redraw
             # (dash-renderer checks them all on each change), and these were 900 of them.
             html.P(className="templates", children=[
-                html.A("Every table's columns, types and rules", href=TEMPLATES_PAGE, target="_blank", rel="noopener"),
+                html.A("Every table's columns, types and rules", href=home + TEMPLATES, target="_blank", rel="noopener"),
                 ". Templates: ",
-                *[item for name in TABLE_NAMES for item in (html.A(f"{name}.csv", href=f"{API_PREFIX}templates/{name}.csv", download=f"{name}.csv"), " ")],
+                *[item for name in TABLE_NAMES for item in (html.A(f"{name}.csv", href=f"{home}{TEMPLATES}{name}.csv", download=f"{name}.csv"), " ")],
             ]),
         ],
     )
 
 
-#: The column documentation and the templates, a page of its own.
-TEMPLATES_PAGE = f"{API_PREFIX}templates/"
+#: The column documentation and the templates, a page of its own, under the app's own root.
+TEMPLATES = f"{API_PATH}templates/"
 
 
 def templates_page(readme, stylesheet: str) -> str:
@@ -126,11 +127,11 @@ def register_upload(app, dataset: Dataset) -> upload.UploadStore:
 
     page = templates_page(dataset.data_dir / "README.md", app.get_asset_url("style.css"))
 
-    @server.get(TEMPLATES_PAGE)
+    @server.get(app.config.routes_pathname_prefix + TEMPLATES)
     def templates_index():
         return Response(page, mimetype="text/html")
 
-    @server.get(f"{API_PREFIX}templates/<name>.csv")
+    @server.get(f"{app.config.routes_pathname_prefix}{TEMPLATES}<name>.csv")
     def template(name: str):
         if name not in TABLE_NAMES:
             return Response(f"404 Not Found: the tables are {', '.join(TABLE_NAMES)}\n", status=404, mimetype="text/plain")

@@ -21,7 +21,10 @@ from rigflows.schema import BOOLEAN_COLUMNS, ID_LIST_COLUMNS, TABLE_NAMES, join_
 from rigflows.select import export_table
 from rigflows.state import ViewState, Vocabulary, parse_query
 
-API_PREFIX = "/api/v1/"
+#: The API's path under the app's own root ("/", or the prefix the app is served under).
+API_PATH = "api/v1/"
+#: The API's root when the app is served at "/".
+API_ROOT = "/" + API_PATH
 FORMATS = ("csv", "json")
 CSV_MIME = "text/csv; charset=utf-8"
 JSON_MIME = "application/json"
@@ -66,11 +69,11 @@ def data_version(data_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def citation(version: str) -> str:
-    """How to cite what the API serves (ASCII, so it fits an HTTP header)."""
+def citation(version: str, root: str = API_ROOT) -> str:
+    """How to cite what the API (at `root`) serves (ASCII, so it fits an HTTP header)."""
     return (
         f"Rig Flows data, version {version}. Each row cites its own sources "
-        f"(source_ids; the full list at {API_PREFIX}tables/sources.csv); credit those sources."
+        f"(source_ids; the full list at {root}tables/sources.csv); credit those sources."
     )
 
 
@@ -116,14 +119,14 @@ def table_answer(dataset: Dataset, name: str) -> Answer:
     return Answer(200, rows=table_frame(dataset, name), name=f"{name}.csv", table=name)
 
 
-def json_text(answer: Answer, version: str) -> str:
+def json_text(answer: Answer, version: str, root: str = API_ROOT) -> str:
     """{data_version, citation, query or table, columns, rows} (nulls as null), or {error, notices}."""
     if answer.rows is None:
         return json.dumps({"error": answer.status, "notices": list(answer.notices), "data_version": version})
     records = json.loads(answer.rows.to_json(orient="records", force_ascii=False))
     body = {
         "data_version": version,
-        "citation": citation(version),
+        "citation": citation(version, root),
         **({"table": answer.table} if answer.table else {"query": answer.query}),
         "columns": list(answer.rows.columns),
         "rows": records,
@@ -136,16 +139,16 @@ def error_text(answer: Answer) -> str:
     return "\n".join([f"{answer.status} {'Bad Request' if answer.status == 400 else 'Not Found'}", *answer.notices]) + "\n"
 
 
-def index(version: str) -> dict:
-    """What the API serves, for GET /api/v1/."""
-    example = f"{API_PREFIX}view.csv{ViewState(metric='share', month='2021-10', countries=('KAZ',)).to_query()}"
+def index(version: str, root: str = API_ROOT) -> dict:
+    """What the API (at `root`) serves, for GET <root>."""
+    example = f"{root}view.csv{ViewState(metric='share', month='2021-10', countries=('KAZ',)).to_query()}"
     return {
         "data_version": version,
-        "citation": citation(version),
+        "citation": citation(version, root),
         "endpoints": {
-            f"{API_PREFIX}view.csv, {API_PREFIX}view.json": "the rows behind a view; takes the page's query string (metric, month, country, firm, farms, remainders)",
-            f"{API_PREFIX}tables/<name>.csv, {API_PREFIX}tables/<name>.json": "one curated table as validated",
+            f"{root}view.csv, {root}view.json": "the rows behind a view; takes the page's query string (metric, month, country, firm, farms, remainders)",
+            f"{root}tables/<name>.csv, {root}tables/<name>.json": "one curated table as validated",
         },
-        "tables": {name: f"{API_PREFIX}tables/{name}.csv" for name in TABLE_NAMES},
+        "tables": {name: f"{root}tables/{name}.csv" for name in TABLE_NAMES},
         "example": example,
     }

@@ -56,3 +56,23 @@ def test_an_embed_under_a_path_prefix_links_to_the_full_view_under_that_prefix(p
     full = layout_props(page_layout(prefixed_client, links[0]["href"]))
     assert full[ids.COUNTRIES]["value"] == ["KAZ"] and ids.SANKEY in full
     assert prefixed_client.get("/?country=KAZ").status_code == 404
+
+
+def test_the_data_api_and_the_templates_live_under_the_path_prefix(prefixed_client):
+    """A newsroom serving the app under a path forwards only that path to it: the API, the
+    templates and the links to them must be under it too."""
+    index = prefixed_client.get(PREFIX + "api/v1/")
+    assert index.status_code == 200
+    listed = index.get_json()
+    assert listed["tables"]["flows"] == PREFIX + "api/v1/tables/flows.csv"
+    assert PREFIX + "api/v1/tables/sources.csv" in listed["citation"] and PREFIX + "api/v1/tables/sources.csv" in index.headers["X-Citation"]
+    view = prefixed_client.get(PREFIX + "api/v1/view.csv?country=KAZ")
+    assert view.status_code == 200 and view.data.decode().startswith("view,")
+    assert prefixed_client.get(PREFIX + "api/v1/tables/flows.json").get_json()["table"] == "flows"
+    assert prefixed_client.get(PREFIX + "api/v1/nothing").status_code == 404
+    assert prefixed_client.get("/api/v1/").status_code == 404
+    # The upload card links to the templates under the prefix, and they are served there.
+    page = page_layout(prefixed_client, PREFIX)
+    links = [node["props"]["href"] for node in walk(page) if node.get("type") == "A" and "templates/" in node["props"].get("href", "")]
+    assert PREFIX + "api/v1/templates/" in links and PREFIX + "api/v1/templates/flows.csv" in links
+    assert all(prefixed_client.get(link).status_code == 200 for link in links)
