@@ -26,7 +26,7 @@ from components.tables import CHARTS, register_table_callbacks, table_id
 from components.timeline import register_timeline_callbacks
 from components.upload import register_upload
 from components.views import register_view_callbacks
-from rigflows.config import ASSETS_DIR, LAZY_ASSETS, TOPOJSON_PATH, settings_from_env
+from rigflows.config import ASSETS_DIR, LAZY_ASSETS, TOPOJSON_PATH, ZIP_LIBRARY, settings_from_env
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.problems import DataError
 from rigflows.render import energy_frames, energy_frames_key, map_frames, map_frames_key, sources_key, view_sources
@@ -51,6 +51,7 @@ INDEX_STRING = """<!DOCTYPE html>
         <title>{%title%}</title>
         <link rel="icon" href="{%icon%}">
         <link rel="preload" href="{%topojson%}" as="fetch" type="application/json" crossorigin="anonymous">
+        <meta name="rigflows-zip-library" content="{%zip_library%}">
         {%css%}
     </head>
     <body>
@@ -72,6 +73,12 @@ PURE_OUTPUTS = {
     *(f"{ids.frames(chart)}.data" for chart in (ids.MAP, ids.ENERGY)),
     *(f"{table_id(chart)}.children" for chart in CHARTS),
 }
+
+
+def fingerprinted(app: Dash, name: str) -> str:
+    """The URL of asset `name` with Dash's own fingerprint (?m=<mtime>), for an asset the page
+    fetches itself (`LAZY_ASSETS`): browsers keep assets for a day (components/hardening.py)."""
+    return f"{app.get_asset_url(name)}?m={(ASSETS_DIR / name).stat().st_mtime}"
 
 
 def warm_default_view(dataset: Dataset) -> None:
@@ -102,7 +109,11 @@ def create_app(data_dir: Path | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}, {"name": "description", "content": TITLE}],
     )
     topojson_url = app.get_asset_url("topojson/")
-    app.index_string = INDEX_STRING.replace("{%topojson%}", app.get_asset_url(TOPOJSON_PATH.relative_to(ASSETS_DIR).as_posix())).replace("{%icon%}", FAVICON)
+    app.index_string = (
+        INDEX_STRING.replace("{%topojson%}", app.get_asset_url(TOPOJSON_PATH.relative_to(ASSETS_DIR).as_posix()))
+        .replace("{%icon%}", FAVICON)
+        .replace("{%zip_library%}", fingerprinted(app, ZIP_LIBRARY))
+    )
     home = app.get_relative_path("/")
     # The bare page is built now, before gunicorn forks (preload_app): every worker starts with
     # it cached, and Dash's callback validation gets its skeleton.

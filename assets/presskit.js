@@ -28,8 +28,8 @@
     return { 'X-Rigflows-Upload': token, 'X-Rigflows-Layer': mode ? mode.value : 'instead' };
   }
 
-  // Beside this file, wherever the app is mounted.
-  const ZIP_LIBRARY = new URL('fflate-zip.min.js', document.currentScript.src).href;
+  // Its fingerprinted address, from the page's head (app.INDEX_STRING).
+  const ZIP_LIBRARY = document.querySelector('meta[name="rigflows-zip-library"]').content;
   let zipLoaded = null;
 
   // window.rigflowsZip, loaded once, on the first press kit.

@@ -11,7 +11,8 @@ ASSETS_DIR = PROJECT_ROOT / "assets"
 TOPOJSON_PATH = ASSETS_DIR / "topojson" / "world_110m.json"
 #: Assets the page does not load with itself (Dash's `assets_ignore`), but fetches when a reader
 #: first needs them: the zip library only the press kit uses (assets/presskit.js loads it).
-LAZY_ASSETS = ("fflate-zip.min.js",)
+ZIP_LIBRARY = "fflate-zip.min.js"
+LAZY_ASSETS = (ZIP_LIBRARY,)
 
 
 def _flag(value: str | None) -> bool:

@@ -592,6 +592,11 @@ def page_scripts() -> list[str]:
     return sorted(sources, key=lambda src: not src.startswith("/_dash-component-suites/"))
 
 
+def lazy_scripts() -> list[str]:
+    """The scripts the page fetches itself when a reader first needs them (the zip library)."""
+    return re.findall(r'<meta name="rigflows-zip-library" content="([^"]+)"', CLIENT.get("/").get_data(as_text=True))
+
+
 def test_the_policy_allows_exactly_the_inline_scripts_the_page_runs():
     page = CLIENT.get("/")
     scripts = parse_scripts(page.get_data(as_text=True))
@@ -665,7 +670,7 @@ def decoded(response) -> bytes:
     return data
 
 
-@pytest.mark.parametrize("src", page_scripts())
+@pytest.mark.parametrize("src", [*page_scripts(), *lazy_scripts()])
 def test_every_script_of_the_page_is_compressed_for_a_browser(src):
     plain = CLIENT.get(src, headers={"Accept-Encoding": "identity"})
     assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
@@ -699,7 +704,7 @@ def max_age(response) -> int:
     return int(match.group(1)) if match else 0
 
 
-@pytest.mark.parametrize("src", [*page_scripts(), "/assets/style.css", "/assets/topojson/world_110m.json"])
+@pytest.mark.parametrize("src", [*page_scripts(), *lazy_scripts(), "/assets/style.css", "/assets/topojson/world_110m.json"])
 def test_what_the_page_loads_can_be_cached(src):
     response = CLIENT.get(src)
     assert response.status_code == 200
@@ -710,7 +715,8 @@ def test_assets_are_linked_with_a_fingerprint_so_caching_is_safe():
     page = CLIENT.get("/").get_data(as_text=True)
     # Except the preloaded topojson: plotly.js asks for topojsonURL + "world_110m.json", and the
     # preload must name that exact URL to be reused.
-    links = [link for link in re.findall(r'(?:src|href)="(/assets/[^"]+)"', page) if link != "/assets/topojson/world_110m.json"]
+    links = [link for link in re.findall(r'(?:src|href|content)="(/assets/[^"]+)"', page) if link != "/assets/topojson/world_110m.json"]
+    assert lazy_scripts() == [link for link in links if "fflate-zip" in link]
     assert links and all(re.search(r"\?m=[\d.]+$", link) for link in links), links
 
 
