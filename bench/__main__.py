@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench import browser, memory, replay, report, server, synthetic
+from bench import browser, cpu, memory, replay, report, server, synthetic
 from rigflows.dataset import load_dataset
 from rigflows.select import vocabulary
 
@@ -24,10 +24,11 @@ DEFAULT_OUT = server.PROJECT_ROOT / "bench" / "results" / "latest.json"
 LEVELS = (1, 8, 32)
 COLD_LEVELS = (1, 8)
 #: Per mode: cold page loads, loads of the synthetic page, seconds and interactions per replay
-#: run, month/metric inputs measured in the browser, and the memory step's time limit.
+#: run, month/metric inputs measured in the browser, the memory step's time limit, and the
+#: cold filter changes replayed in process for their CPU.
 MODES = {
-    "full": {"loads": 5, "synthetic_loads": 3, "seconds": 2.5, "max_interactions": 2000, "redraws": 20, "memory_seconds": 30},
-    "quick": {"loads": 2, "synthetic_loads": 1, "seconds": 1.0, "max_interactions": 150, "redraws": 10, "memory_seconds": 15},
+    "full": {"loads": 5, "synthetic_loads": 3, "seconds": 2.5, "max_interactions": 2000, "redraws": 20, "memory_seconds": 30, "cpu_interactions": 100},
+    "quick": {"loads": 2, "synthetic_loads": 1, "seconds": 1.0, "max_interactions": 150, "redraws": 10, "memory_seconds": 15, "cpu_interactions": 20},
 }
 
 
@@ -106,6 +107,11 @@ def main(argv=None) -> int:
         with server.dashboard(temp / "memory.log", workers=1, options=memory.SERVER_OPTIONS) as served:
             with phase(result, f"bundled data: memory of one worker over up to {args.memory_views:,} distinct views ({settings['memory_seconds']:g} s at most)"):
                 result["memory"] = memory.measure(served.url, served.pid, captured, list(bundled.months), bundled.default_month, sorted(bundled.countries), args.memory_views, settings["memory_seconds"])
+
+    with phase(result, f"bundled data: CPU per new filter, in process ({settings['cpu_interactions']} cold filter changes)"):
+        import app as dashboard  # builds the app from the bundled data, in this process only
+
+        result["cpu"] = cpu.cpu_per_new_filter(dashboard.server.test_client(), captured, bundled, settings["cpu_interactions"])
 
     pages = result["readiness"]
     result["ready_ratio_to_floor"] = round(pages["dashboard"]["ready_ms_median"] / pages["floor"]["ready_ms_median"], 3)

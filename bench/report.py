@@ -170,6 +170,8 @@ def print_table(result: dict) -> None:
                     n = max((item["n"] for item in stats.values()), default=0)
                     cells = "".join(f"{_ms(stats[name]['p95']) if name in stats else '-':>15}" for name in columns)
                     print(f"  {data:<16}{interaction:<12}{mode:<6}{clients:>7}{n:>6}{run['errors']:>5}{run['requests_per_s']:>7.0f}{run['load_average_1min']:>6.1f}{cells}")
+    if result.get("cpu"):
+        print_cpu(result["cpu"])
     if result.get("clientside"):
         print("\nMonth, metric and Play in the browser: ms from the input to every chart it changes redrawn")
         for name, redraw in result["clientside"].items():
@@ -180,6 +182,11 @@ def print_table(result: dict) -> None:
     for row in result["budgets"]:
         verdict = {True: "pass", False: "MISS", None: "n/a "}[row["holds"]]
         print(f"  [{verdict}] {row['budget']}: {row['measured']}")
+
+
+def print_cpu(cpu: dict) -> None:
+    calls = ", ".join(f"{name.split('.')[0]} {_ms(stats['mean'])}" for name, stats in cpu["callbacks"].items())
+    print(f"\nCPU per new filter, in process (no queue; {cpu['interactions']} cold filter changes, mean ms): {calls}; a whole filter change {_ms(cpu['interaction_mean_ms'])}")
 
 
 def print_memory(memory: dict) -> None:

@@ -3,6 +3,7 @@ verdicts. Timing is never asserted here; `make bench` measures it."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 from dataclasses import replace
@@ -10,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from app import create_app
-from bench import memory, report
+from bench import cpu, memory, report
 from components import ids
 from rigflows.select import vocabulary
 from rigflows.state import ViewState
@@ -142,3 +143,15 @@ def test_one_view_per_filter_gives_every_filter_of_up_to_four_countries_once(voc
     n = len(vocab.countries)
     assert len(filters) == len(set(filters)) == 1 + n + n * (n - 1) // 2 + n * (n - 1) * (n - 2) // 6 + n * (n - 1) * (n - 2) * (n - 3) // 24
     assert {view.month for view in filters} == {vocab.default_month}
+
+
+def test_the_cpu_step_times_every_chart_of_each_new_filter_and_leaves_the_collector_as_it_was(captured, vocab):
+    gc.unfreeze()  # as in the benchmark's process: nothing frozen before the step
+    thresholds = gc.get_threshold()
+    measured = cpu.cpu_per_new_filter(CLIENT, captured, vocab, interactions=3)
+    assert measured["interactions"] == 3
+    assert EVERY_CHART | {"state"} <= set(measured["callbacks"])
+    assert all(stats["n"] == 3 for stats in measured["callbacks"].values())
+    assert gc.get_threshold() == thresholds
+    assert gc.get_freeze_count() == 0
+    assert cpu.gunicorn_gc_thresholds() == (20_000, 20, 20)  # gunicorn.conf.py
