@@ -20,7 +20,8 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from components import ids
 from rigflows.dataset import Dataset
-from rigflows.figures.timeline import month_statuses, month_words, scope_words, timeline_months
+from rigflows.figures.style import date_label
+from rigflows.figures.timeline import month_statuses, scope_words, timeline_months
 from rigflows.select import vocabulary
 from rigflows.state import clean_state
 from rigflows.timeline import events_for, source_credits, timeline_events
@@ -66,7 +67,7 @@ def timeline_data(dataset: Dataset, countries: tuple[str, ...], show_all: bool =
 
     groups = _months(dataset, () if show_all else countries)
     heading, detail = scope_words(countries, count(countries), count(()), show_all)
-    beyond = f"After the data's last month ({month_words(dataset.months[-1])}): listed, not shown in the views."
+    beyond = f"After the data's last month ({date_label(dataset.months[-1])}): listed, not shown in the views."
     return {
         "scope": {"heading": heading, "detail": detail},
         "statuses": month_statuses(groups, dataset.months),

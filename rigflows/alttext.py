@@ -33,9 +33,9 @@ from rigflows.select import (
     flows_period,
     grid_events,
     map_rows,
-    received_machines,
     reported_loads,
     sankey_links,
+    shown_machines,
     unquantified_reports,
     with_month,
 )
@@ -92,7 +92,7 @@ _UNCOUNTED = {
 def map_alt(dataset: Dataset, state: ViewState, rows: pd.DataFrame | list[MapCountry] | None = None, farms: pd.DataFrame | None = None) -> str:
     """'Choropleth map of machines relocated from China (reported) by country, to Nov 2021:
     <country> <count as shown, e.g. "at least N">, ...', from `select.map_rows` (and, for machines, the counts as
-    `select.received_machines` shows them and the flow lines of `select.flow_lines`).
+    `select.shown_machines` words them and the flow lines of `select.flow_lines`).
 
     `rows` and `farms`: the map's `select.map_rows` (or the `MapCountry`s the map draws) and,
     when it marks farms, `select.farm_markers`, if the caller has them (selected here when not)."""
@@ -105,7 +105,7 @@ def map_alt(dataset: Dataset, state: ViewState, rows: pd.DataFrame | list[MapCou
         return f"{head}: no country has a value for this selection."
     valued = sorted((country for country in countries if not math.isnan(country.value)), key=lambda country: -country.value)
     if state.metric == "machines":
-        shown = dict(received_machines(dataset, state)[["iso3", "shown"]].itertuples(index=False))
+        shown = shown_machines(dataset, state)
         listed = [f"{country.country} {shown.get(country.iso3, f'{country.value:,.0f}')}" for country in valued[:MAX_LISTED]]
     else:
         unit = _MAP_UNITS[state.metric]

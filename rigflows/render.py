@@ -40,11 +40,11 @@ from rigflows.select import (
     grid_events,
     map_rows,
     method_text,
-    received_machines,
     model_source_ids,
     reported_loads,
     sankey_links,
     selected_countries,
+    shown_machines,
     source_line,
     sources_with_originals,
     with_month,
@@ -123,7 +123,7 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
     lines = flow_lines(dataset, key) if key.metric == "machines" else None
     ids = all_ids(*(country.source_ids for country in countries), *([farms["source_ids"]] if farms is not None else []))
     extent = map_extent(dataset, map_frames_key(key), key.metric)
-    shown = dict(received_machines(dataset, key)[["iso3", "shown"]].itertuples(index=False)) if key.metric == "machines" else None
+    shown = shown_machines(dataset, key) if key.metric == "machines" else None
     overlay = map_overlay(farms, lines, extent, country_anchors(dataset))
     figure = choropleth_dict(countries, overlay, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids), shown=shown)
     return Chart(described(plain(figure), "map", alt), ids)
@@ -142,9 +142,12 @@ def drawn_countries(dataset: Dataset, key: ViewState) -> list[MapCountry]:
     but under a firm filter the machines map's own (a firm's machines are not its countries')."""
     if key.firms and key.metric == "machines":
         return map_countries(map_rows(dataset, key), key.metric)
-    selected = selected_countries(dataset, key)
-    every = every_country(dataset, key.metric, key.month, keep_model(ViewState(), key))
-    return [country for country in every if selected is None or country.iso3 in selected]
+    return _selected_of(every_country(dataset, key.metric, key.month, keep_model(ViewState(), key)), selected_countries(dataset, key))
+
+
+def _selected_of(countries: tuple[MapCountry, ...], selected: set[str] | None) -> list[MapCountry]:
+    """Those of `countries` a filter selects (`select.selected_countries`; None: every one)."""
+    return [country for country in countries if selected is None or country.iso3 in selected]
 
 
 @lru_cache(maxsize=len(METRICS) * 240)
@@ -388,7 +391,7 @@ def map_frames(dataset: Dataset, key: ViewState) -> Frames:
         at_metric = map_key(replace(key, metric=metric))  # a monthly metric's key keeps its month
         for month in dataset.months:
             state = replace(at_metric, month=month)
-            countries = [country for country in every_country(dataset, metric, month, model) if selected is None or country.iso3 in selected]
+            countries = _selected_of(every_country(dataset, metric, month, model), selected)
             alt = map_alt(dataset, state, countries, farms)
             if not countries and (farms is None or farms.empty):
                 empty = empty or empty_figure(_empty_map_message(dataset, state))

@@ -82,9 +82,10 @@ def firm_options(dataset: Dataset) -> list[str]:
 
 
 def cut_by_country(*depends_on: str):
-    """For a selection with one row per destination country (column iso3), each computed from
-    the flows and totals of that country alone: with no firm filter, a country filter's rows are
-    the rows of the unfiltered view for those countries. They are cut from one pass per dataset
+    """For a selection whose rows are each of one destination country (column iso3), computed
+    from the flows and totals of that country alone: with no firm filter, a country filter's
+    rows are the rows of the unfiltered view for those countries (a row of no country, such as
+    a worldwide total, belongs to the unfiltered view only). They are cut from one pass per dataset
     (kept), so a new country filter costs a lookup, not a pass over the tables.
 
     `depends_on`: the ViewState fields other than the filters the selection reads; the kept
@@ -252,26 +253,17 @@ def derived_remainders(dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["total_id", "label", "iso3", "machines", "bound", "shown", "of_total", "accounted", "confidence", "source_ids", "note"])
 
 
+@lru_cache(maxsize=256)  # asked for by the Sankey's text alternative and the list under it
 def unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """What is reported but not drawn: flows and totals with no count (Canada's rank, The9's
     contract), plans and requests (never drawn: they are not machines received), orders and
     machines in transit while their layer is off, and estimates nothing is reported under.
-    Columns what, note, source_ids.
-
-    Each report is of one country (or of none: a worldwide total, listed only while no country
-    is selected), so without a firm filter a view's are cut from every country's, which are kept.
-    """
-    if state.firms:
-        return _unquantified_reports(dataset, state)[_UNQUANTIFIED_COLUMNS]
-    every = _unquantified_reports(dataset, ViewState(show_orders=state.show_orders))
-    return (_rows_of(every, state.countries) if state.countries else every)[_UNQUANTIFIED_COLUMNS]
+    Columns what, note, source_ids."""
+    return _reports_not_drawn(dataset, state)[["what", "note", "source_ids"]]
 
 
-_UNQUANTIFIED_COLUMNS = ["what", "note", "source_ids"]
-
-
-@lru_cache(maxsize=64)  # every country's per layer choice, and a few firm filters'
-def _unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
+@cut_by_country("show_orders")
+def _reports_not_drawn(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """`unquantified_reports` with each report's country (iso3; missing for a worldwide total)."""
     flows = filter_flows(dataset, state)
     hidden = flows["machines"].isna() | (flows["kind"] == "plan_or_request") | (flows["kind"].isin(NOT_RECEIVED_KINDS) & (not state.show_orders))
@@ -289,7 +281,7 @@ def _unquantified_reports(dataset: Dataset, state: ViewState) -> pd.DataFrame:
                 rows.append({"what": total.label, "note": total.note, "source_ids": total.source_ids, "iso3": total.iso3})
             elif pd.isna(total.parent_id) and pd.isna(total.iso3) and total.total_id not in parents and total.total_id not in with_flows:
                 rows.append({"what": f"{total.label}: {_qualified(total.machines, total.qualifier)}", "note": total.note, "source_ids": total.source_ids, "iso3": total.iso3})
-    return pd.DataFrame(rows, columns=[*_UNQUANTIFIED_COLUMNS, "iso3"])
+    return pd.DataFrame(rows, columns=["what", "note", "source_ids", "iso3"])
 
 
 #: How each flow kind reads in a listing or a hover.
@@ -528,6 +520,13 @@ def received_machines(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             counted[iso3] = (int(group["machines"].sum()), " + ".join(_qualified(m, q) for m, q in zip(group["machines"], group["qualifier"])) if not exact or len(group) > 1 else _qualified(group["machines"].iloc[0], "exact"))
     rows = [{"iso3": iso3, "machines": machines, "shown": shown} for iso3, (machines, shown) in sorted(counted.items())]
     return pd.DataFrame(rows, columns=["iso3", "machines", "shown"])
+
+
+def shown_machines(dataset: Dataset, state: ViewState) -> dict[str, str]:
+    """{ISO-3: its machines as quoted ('at least 12,345')} of `received_machines`: how the map's
+    labels and text alternative word them."""
+    received = received_machines(dataset, state)
+    return dict(zip(received["iso3"].tolist(), received["shown"].tolist()))
 
 
 @cut_by_country()

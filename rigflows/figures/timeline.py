@@ -9,26 +9,13 @@ cannot move the views there: `index` is None.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 
 from rigflows.alttext import and_join
 from rigflows.countries import country_name
+from rigflows.figures.style import date_label
 from rigflows.rows import named_rows
 from rigflows.select import ORIGIN
-
-
-@lru_cache(maxsize=1024)  # the same few dozen months and dates in every filter's timeline
-def month_words(month: str) -> str:
-    """'2021-09' → 'Sep 2021' (as the map's and the energy chart's titles write it)."""
-    return pd.Timestamp(month).strftime("%b %Y")
-
-
-@lru_cache(maxsize=1024)
-def date_words(date: str) -> str:
-    """'2021-09-24' → '24 Sep 2021'; a date to the month only stays a month: 'Sep 2021'."""
-    return pd.Timestamp(date).strftime("%-d %b %Y") if len(date) > 7 else month_words(date)
 
 
 def timeline_months(events: pd.DataFrame, months: list[str]) -> list[dict]:
@@ -41,12 +28,12 @@ def timeline_months(events: pd.DataFrame, months: list[str]) -> list[dict]:
             by_month.setdefault(row.month, []).append({
                 "id": row.event_id,
                 "title": row.title,
-                "meta": " · ".join(part for part in (row.kind, row.country, date_words(row.date)) if part),
+                "meta": " · ".join(part for part in (row.kind, row.country, date_label(row.date)) if part),
                 "kind": row.kind,
                 "description": row.description,
                 "source_ids": row.source_ids,
             })
-    return [{"month": month, "label": month_words(month), "index": index.get(month), "events": by_month[month]} for month in sorted(by_month)]
+    return [{"month": month, "label": date_label(month), "index": index.get(month), "events": by_month[month]} for month in sorted(by_month)]
 
 
 def month_status(groups: list[dict], month: str) -> str:
@@ -54,9 +41,9 @@ def month_status(groups: list[dict], month: str) -> str:
     here = next((group for group in groups if group["month"] == month), None)
     if here:
         count = len(here["events"])
-        return f"{month_words(month)}: {count} event{'s' if count != 1 else ''} (highlighted)."
+        return f"{date_label(month)}: {count} event{'s' if count != 1 else ''} (highlighted)."
     later = next((group for group in groups if group["month"] > month), None)
-    return f"{month_words(month)}: no event listed." + (f" Next: {later['label']}." if later else "")
+    return f"{date_label(month)}: no event listed." + (f" Next: {later['label']}." if later else "")
 
 
 def month_statuses(groups: list[dict], months: list[str]) -> dict[str, str]:
