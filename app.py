@@ -18,6 +18,7 @@ from components.api import register_api
 from components.controls import register_controls_callbacks
 from components.hardening import harden
 from components.layout import build_layout, requested_query, validation_skeleton
+from components.page_scripts import LeanDash
 from components.presskit import register_presskit
 from components.response_cache import cache_pure_answers, pure_outputs
 from components.sources import register_sources_callbacks
@@ -104,7 +105,7 @@ def create_app(data_dir: Path | None = None) -> Dash:
     dataset = load_dataset(Path(data_dir or settings.data_dir).resolve())
     server = Flask(__name__)
     server.config.update(COMPRESSION)
-    app = Dash(
+    app = LeanDash(
         __name__, server=server, title=TITLE, assets_folder=str(ASSETS_DIR), assets_ignore="|".join(re.escape(name) for name in LAZY_ASSETS), compress=True, serve_locally=True, update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}, {"name": "description", "content": TITLE}],
     )

@@ -12,7 +12,8 @@ import re
 import pytest
 from plotly.offline import get_plotlyjs_version
 
-from tests.browser.pages import wait_until_drawn
+from components import ids
+from tests.browser.pages import choose, wait_until_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +43,22 @@ def test_charts_draw_with_the_small_bundle_and_the_full_one_is_never_requested(p
     # Ours, not the full plotly.js (about 50 trace types), and every drawn type is in it.
     assert registered == drawn
 
+
+
+def test_the_page_runs_on_the_browsers_own_functions_without_dashs_polyfill(page, app_url):
+    """@babel/polyfill and dash_table's bundle are left out (components/page_scripts.py): neither
+    is fetched, String.prototype.trim (which the polyfill swapped for a slower copy, and plotly.js
+    calls through every draw) is the browser's own, and the lazily loaded components, which call
+    regeneratorRuntime, still render: the charts, the dropdowns, the month slider."""
+    requests = record_requests(page)
+    page.goto(app_url + "/")
+    wait_until_drawn(page)
+    page.wait_for_selector(f"#{ids.MONTH} [role=slider]")
+    choose(page, ids.COUNTRIES, "Kazakh", "Kazakhstan (2 flows, 2 farms)")
+    urls = [request.url for request in requests]
+    assert [url for url in urls if "polyfill" in url or "dash_table" in url] == []
+    assert page.evaluate("String.prototype.trim.toString()") == "function trim() { [native code] }"
+    assert page.evaluate("typeof window.regeneratorRuntime.wrap") == "function"
 
 def test_topojson_is_preloaded_before_any_callback_and_downloaded_once(page, app_url):
     requests = record_requests(page)
