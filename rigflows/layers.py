@@ -44,6 +44,7 @@ from rigflows.schema import TABLE_NAMES
 from rigflows.select import (
     NOT_ITEMISED,
     country_choices,
+    drawn_links,
     empty_reason,
     export_table,
     firm_choices,
@@ -208,16 +209,21 @@ def _recolour_layer_links(figure: dict) -> dict:
 
 @lru_cache(maxsize=256)
 def sankey_beside(bundled: Dataset, yours: Dataset, key: ViewState) -> Chart:
-    """The Sankey of both layers: the bundled links and, as their own nodes, the upload's."""
-    yours_links = marked_links(sankey_links(yours, key)) if draws_from_upload(bundled, yours, CHART_TABLES["sankey"]) else None
-    links = pd.concat([sankey_links(bundled, key), yours_links], ignore_index=True)
+    """The Sankey of both layers: the bundled links and, as their own nodes, the upload's. Each
+    layer is drawn as its own Sankey would be (`drawn_links`: an upload of 500 sellers draws its
+    20 largest and one node for the rest, never merged with a bundled node); the text
+    alternative and the sources take every link."""
+    bundled_links = sankey_links(bundled, key)
+    yours_links = sankey_links(yours, key) if draws_from_upload(bundled, yours, CHART_TABLES["sankey"]) else None
+    links = pd.concat([bundled_links, None if yours_links is None else marked_links(yours_links)], ignore_index=True)
     alt = sankey_alt(bundled, key, links)
     if links.empty:
         return Chart(described(empty_figure(empty_reason(bundled, key) or "No reported flows with a machine count match this selection, in either layer."), "sankey", alt))
     ids = all_ids(links["source_ids"])
     period = period_label(flows_period(bundled, key) + flows_period(yours, key))
     line = f"{source_line(bundled, ids)}. Marked (your data): the reader's upload, not shared"
-    figure = plain(sankey_dict(links, key, period=period, source_line=line))
+    drawn = pd.concat([drawn_links(bundled, bundled_links), None if yours_links is None else marked_links(drawn_links(yours, yours_links))], ignore_index=True)
+    figure = plain(sankey_dict(drawn, key, period=period, source_line=line))
     figure = _bundled_reconciliation(figure, plain(sankey_figure(bundled, key).figure))  # a copy: its shapes go into this figure
     return Chart(described(_recolour_layer_links(figure), "sankey", alt), ids)
 

@@ -30,7 +30,7 @@ from rigflows.layers import (
     sankey_beside,
     uploaded_tables,
 )
-from rigflows.render import apply_diff, energy_figure, energy_frames_key, energy_key, map_figure, map_frames_key, map_key, plain, sankey_key
+from rigflows.render import apply_diff, energy_figure, sankey_figure, energy_frames_key, energy_key, map_figure, map_frames_key, map_key, plain, sankey_key
 from rigflows.select import NOT_ITEMISED
 from rigflows.state import ViewState
 from tests.conftest import edit_table
@@ -100,6 +100,33 @@ def test_the_sankey_beside_keeps_every_bundled_link_and_adds_the_uploads(dataset
     assert "Paraguay" + YOURS in labels and "Reader Farm SA" + YOURS in labels and "Paraguay" not in labels
     assert "rgba(213,94,0,0.55)" in trace["link"]["color"]
 
+
+
+def test_a_large_upload_beside_draws_its_largest_sellers_and_one_node_for_the_rest(dataset, tmp_path):
+    """25 sellers of the reader's, 10 to 250 machines, all to Paraguay: the upload's seller
+    column draws its 20 largest nodes (select.MAX_NODES_PER_COLUMN), which are its remainder
+    ("Sellers not itemised", the bundled totals the upload leaves unattributed) and sellers 07
+    to 25, and "6 other sellers (your data)" of 10 + 20 + 30 + 40 + 50 + 60 = 210 machines;
+    every bundled node stays drawn."""
+    import shutil
+
+    from tests.conftest import DATA_DIR
+
+    folder = tmp_path / "data"
+    shutil.copytree(DATA_DIR, folder)
+    rows = [{**READERS_ROW, "flow_id": f"reader_{number:02}", "seller": f"Reader Seller {number:02}", "machines": str(10 * number)} for number in range(1, 26)]
+    edit_table(folder, "flows", lambda frame: pd.DataFrame(rows, columns=frame.columns).astype(object).fillna(""))
+    upload = load_dataset(folder)
+    chart = sankey_beside(dataset, upload, sankey_key(ViewState()))
+    trace = chart.figure["data"][0]
+    labels = trace["node"]["label"]
+    yours = [label for label in labels if label.endswith(YOURS) and label.startswith("Reader Seller")]
+    assert sorted(yours) == [f"Reader Seller {number:02}{YOURS}" for number in range(7, 26)]
+    assert "Sellers not itemised" + YOURS in labels
+    merged = labels.index("6 other sellers" + YOURS)
+    assert sum(value for source, value in zip(trace["link"]["source"], trace["link"]["value"]) if source == merged) == 210
+    bundled = sankey_figure(dataset, sankey_key(ViewState())).figure["data"][0]["node"]["label"]
+    assert set(bundled) <= set(labels)
 
 def test_the_sankey_beside_cites_both_layers_sources_by_id_and_by_name(dataset, upload):
     """Its source ids are ids (the reader's row cites the FT article), and its source line names
