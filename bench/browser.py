@@ -153,7 +153,7 @@ def _median_or_none(values: list) -> float | None:
 
 def _choose_country(page) -> None:
     page.click(f"#{ids.COUNTRIES}")
-    page.keyboard.type("Kazakh")
+    page.keyboard.type("Kazakh", delay=60)  # the first key opens the search box: at machine speed the next could miss it
     page.click("[role=option]:has(input[value=KAZ])", timeout=TIMEOUT_MS)
     page.keyboard.press("Escape")
 
