@@ -23,12 +23,13 @@
   }
 
   // The energy chart draws a mark at every month, hidden but one (rigflows/figures/energy.py,
-  // `show_mark`, the same rule): `month`'s is shown. A mark's line and labels are named
-  // MARK_PREFIX + its month.
-  const MARK_PREFIX = 'month-mark ';
+  // `show_mark`, the same rule): `month`'s is shown. A mark's line and labels are named by the
+  // figure's layout.meta.mark_prefix and their month; a figure without it has no marks.
   function showMark(figure, month) {
-    const name = MARK_PREFIX + month;
-    const isMark = (item) => typeof item.name === 'string' && item.name.startsWith(MARK_PREFIX);
+    const prefix = figure.layout.meta && figure.layout.meta.mark_prefix;
+    if (!prefix) { return figure; }
+    const name = prefix + month;
+    const isMark = (item) => typeof item.name === 'string' && item.name.startsWith(prefix);
     const shown = (layout) => {
       const out = Object.assign({}, layout);
       for (const part of ['shapes', 'annotations']) {

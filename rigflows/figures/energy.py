@@ -142,7 +142,7 @@ def energy_dict(
         "shapes": [*gap_shading, *_event_lines(events, narrow_rows, narrow_strip, colours), *lines],
     }
     narrow_data = {first_event + index: {"y": trace["y"]} for index, trace in enumerate(_event_traces(events, narrow_rows))}
-    return {"data": traces, "layout": themed_layout(
+    layout = themed_layout(
         layout,
         "Bitcoin mining load: model estimate vs reported figures (GW)",
         subtitle=filters_text(state),
@@ -160,7 +160,10 @@ def energy_dict(
             "annotations": [*gap_labels, *narrow_labels, *_end_labels(ends, _NARROW_PLOT_PX, two_lines=True)],
             "footer": [line for line in (_symbol_key(reported, events), note) if line],
         },
-    )}
+    )
+    # How the page tells the month marks from the other shapes and labels (assets/views.js, showMark).
+    layout["meta"]["mark_prefix"] = MARK_PREFIX
+    return {"data": traces, "layout": layout}
 
 
 def drawn_dates(series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame) -> list[pd.Timestamp]:
