@@ -89,13 +89,23 @@ _UNCOUNTED = {
 }
 
 
-def map_alt(dataset: Dataset, state: ViewState, rows: pd.DataFrame | list[MapCountry] | None = None, farms: pd.DataFrame | None = None) -> str:
+def map_alt(
+    dataset: Dataset,
+    state: ViewState,
+    rows: pd.DataFrame | list[MapCountry] | None = None,
+    farms: pd.DataFrame | None = None,
+    *,
+    lines: pd.DataFrame | None = None,
+    shown: dict[str, str] | None = None,
+) -> str:
     """'Choropleth map of machines relocated from China (reported) by country, to Nov 2021:
     <country> <count as shown, e.g. "at least N">, ...', from `select.map_rows` (and, for machines, the counts as
     `select.shown_machines` words them and the flow lines of `select.flow_lines`).
 
     `rows` and `farms`: the map's `select.map_rows` (or the `MapCountry`s the map draws) and,
-    when it marks farms, `select.farm_markers`, if the caller has them (selected here when not)."""
+    when it marks farms, `select.farm_markers`; `lines` and `shown`: for machines, its
+    `select.flow_lines` and `select.shown_machines`; each if the caller has it (selected here
+    when not)."""
     state = with_month(dataset, state)
     rows = map_rows(dataset, state) if rows is None else rows
     countries = map_countries(rows, state.metric) if isinstance(rows, pd.DataFrame) else rows
@@ -105,7 +115,7 @@ def map_alt(dataset: Dataset, state: ViewState, rows: pd.DataFrame | list[MapCou
         return f"{head}: no country has a value for this selection."
     valued = sorted((country for country in countries if not math.isnan(country.value)), key=lambda country: -country.value)
     if state.metric == "machines":
-        shown = shown_machines(dataset, state)
+        shown = shown_machines(dataset, state) if shown is None else shown
         listed = [f"{country.country} {shown.get(country.iso3, f'{country.value:,.0f}')}" for country in valued[:MAX_LISTED]]
     else:
         unit = _MAP_UNITS[state.metric]
@@ -123,7 +133,7 @@ def map_alt(dataset: Dataset, state: ViewState, rows: pd.DataFrame | list[MapCou
         if names:
             sentences.append(f"{words}: {and_join(names)}.")
     if state.metric == "machines":
-        sentences += _flow_line_sentences(dataset, state)
+        sentences += _flow_line_sentences(flow_lines(dataset, state) if lines is None else lines)
     if state.show_farms:
         farms = farm_markers(dataset, state) if farms is None else farms
         if not farms.empty:
@@ -132,10 +142,9 @@ def map_alt(dataset: Dataset, state: ViewState, rows: pd.DataFrame | list[MapCou
     return " ".join(sentences)
 
 
-def _flow_line_sentences(dataset: Dataset, state: ViewState) -> list[str]:
-    """The map's lines from China: solid for machines relocated, dashed (the orders layer) for
-    orders and machines in transit, each in the words of its hover."""
-    lines = flow_lines(dataset, state)
+def _flow_line_sentences(lines: pd.DataFrame) -> list[str]:
+    """The map's lines from China (`select.flow_lines`): solid for machines relocated, dashed
+    (the orders layer) for orders and machines in transit, each in the words of its hover."""
     sentences = []
     if (lines["layer"] == "received").any():
         sentences.append("Solid lines from China to each destination with a count, widths in machines relocated.")

@@ -30,6 +30,7 @@ from rigflows.figures.energy import drawn_dates, energy_dict, month_date, show_m
 from rigflows.figures.sankey import sankey_dict
 from rigflows.figures.style import empty_figure, floats, period_label
 from rigflows.select import (
+    cut_from_every_country,
     drawn_links,
     empty_reason,
     energy_countries,
@@ -117,13 +118,13 @@ def map_figure(dataset: Dataset, key: ViewState) -> Chart:
     key = with_month(dataset, key)
     countries = drawn_countries(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
-    alt = map_alt(dataset, key, countries, farms)
+    lines = flow_lines(dataset, key) if key.metric == "machines" else None
+    shown = shown_machines(dataset, key) if key.metric == "machines" else None
+    alt = map_alt(dataset, key, countries, farms, lines=lines, shown=shown)
     if not countries and (farms is None or farms.empty):
         return Chart(described(empty_figure(_empty_map_message(dataset, key)), "map", alt))
-    lines = flow_lines(dataset, key) if key.metric == "machines" else None
     ids = all_ids(*(country.source_ids for country in countries), *([farms["source_ids"]] if farms is not None else []))
     extent = map_extent(dataset, map_frames_key(key), key.metric)
-    shown = shown_machines(dataset, key) if key.metric == "machines" else None
     overlay = map_overlay(farms, lines, extent, country_anchors(dataset))
     figure = choropleth_dict(countries, overlay, key, period=period_label(flows_period(dataset, key)), source_line=source_line(dataset, ids), shown=shown)
     return Chart(described(plain(figure), "map", alt), ids)
@@ -139,8 +140,8 @@ MONTHLY_METRICS = tuple(metric for metric in METRICS if metric != "machines")
 
 def drawn_countries(dataset: Dataset, key: ViewState) -> list[MapCountry]:
     """The countries the map of view `key` draws: those of `every_country` its filter selects,
-    but under a firm filter the machines map's own (a firm's machines are not its countries')."""
-    if key.firms and key.metric == "machines":
+    as `select.map_rows` cuts its rows (`select.cut_from_every_country`)."""
+    if not cut_from_every_country(key):
         return map_countries(map_rows(dataset, key), key.metric)
     return _selected_of(every_country(dataset, key.metric, key.month, keep_model(ViewState(), key)), selected_countries(dataset, key))
 

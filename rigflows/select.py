@@ -474,11 +474,17 @@ def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     kept (treat them as read-only); only a firm filter changes the rows of the machines map.
     """
     state = with_month(dataset, state)
-    if state.firms and state.metric == "machines":
+    if not cut_from_every_country(state):
         return _map_rows(dataset, state)
     rows = _every_countrys_map_rows(dataset, keep_model(ViewState(metric=state.metric, month=state.month), state))
     limit = selected_countries(dataset, state)
     return rows if limit is None else _rows_of(rows, limit)
+
+
+def cut_from_every_country(state: ViewState) -> bool:
+    """Whether the map rows of view `state` are every country's, cut by its filter: all but a
+    firm filter's machines map (a firm's machines are not its countries')."""
+    return not (state.firms and state.metric == "machines")
 
 
 @lru_cache(maxsize=len(METRICS) * 240)  # every metric and month of 20 years of a dataset
