@@ -31,7 +31,7 @@ from rigflows.config import ASSETS_DIR, LAZY_ASSETS, TOPOJSON_PATH, ZIP_LIBRARY,
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.problems import DataError
 from rigflows.render import energy_frames, energy_frames_key, map_frames, map_frames_key, sources_key, view_sources
-from rigflows.state import ViewState
+from rigflows.state import METRICS, ViewState
 
 TITLE = "Rig Flows: where China's crypto-mining machines went after the 2021 ban"
 
@@ -71,7 +71,8 @@ INDEX_STRING = """<!DOCTYPE html>
 #: upload, the downloads or the press kit.
 PURE_OUTPUTS = {
     f"{ids.FILTER}.data", f"{ids.SANKEY}.figure", f"{ids.SOURCES}.children", f"{ids.TIMELINE_DATA}.data",
-    *(f"{ids.frames(chart)}.data" for chart in (ids.MAP, ids.ENERGY)),
+    f"{ids.frames(ids.ENERGY)}.data",
+    *(f"{ids.frames(ids.MAP, metric)}.data" for metric in METRICS),
     *(f"{table_id(chart)}.children" for chart in CHARTS),
 }
 

@@ -1,7 +1,8 @@
 // Month, metric, Play and the share link, in the browser: they never reach the server.
 //
-// The server fills, per filter, Stores with every month and metric of the map and the energy
-// chart (rigflows/render.py, Frames: a base figure per group plus what each month changes).
+// The server fills, per filter, Stores with every month and metric of the map (one Store per
+// metric) and of the energy chart (rigflows/render.py, Frames: a base figure per group plus
+// what each month changes).
 // `view` draws from them (a new filter draws when its frames arrive), and writes
 // the address (`writeAddress`) and the QUERY Store the tables read: the filter part comes from
 // the server (the FILTER Store), metric and month from here.
@@ -85,11 +86,17 @@
     drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames});
   }
 
+  // Of the map's Stores (one per metric, components/controls.py), the one holding `metric`.
+  function framesOf(stores, metric) {
+    return stores.find((frames) => frames && frames.groups && frames.groups[metric]) || null;
+  }
+
   // The map and the energy chart at `metric` and `month` for `filter` (see `choose`), each
-  // drawn here if it can be: what their figure props get (`drawNow`).
+  // drawn here if it can be: what their figure props get (`drawNow`). `frames.map` is the
+  // map's Stores, `frames.energy` the energy chart's.
   function drawCharts(metric, month, filter, frames) {
     return [
-      drawNow('map', choose('map', frames.map, filter.map, metric, month)),
+      drawNow('map', choose('map', framesOf(frames.map, metric), filter.map, metric, month)),
       drawNow('energy', choose('energy', frames.energy, filter.energy, 'all', month, (figure) => showMark(figure, month))),
     ];
   }
@@ -125,7 +132,9 @@
   }
 
   clientside.rigflows = {
-    view: function (metric, monthIndex, filter, mapFrames, energyFrames, settings) {
+    view: function (metric, monthIndex, filter, energyFrames, ...mapStoresAndSettings) {
+      const settings = mapStoresAndSettings.pop();
+      const mapFrames = mapStoresAndSettings;
       latest = {metric: metric, monthIndex: monthIndex, filter: filter, mapFrames: mapFrames, energyFrames: energyFrames, settings: settings};
       const month = settings.months[monthIndex] || settings.month;
       current.metric = metric;
@@ -139,7 +148,7 @@
     },
 
     // Play toggles the ticker; each tick moves to the next month; reaching the last one stops.
-    play: function (nClicks, nIntervals, monthIndex, disabled, settings, metric, filter, mapFrames, energyFrames) {
+    play: function (nClicks, nIntervals, monthIndex, disabled, settings, metric, filter, energyFrames, ...mapFrames) {
       const last = settings.months.length - 1;
       const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
       if (triggered.includes('play.n_clicks')) {

@@ -129,8 +129,8 @@ def register_controls_callbacks(app) -> None:
         # What a tick needs to draw the next month at once (assets/views.js, drawAhead).
         State(ids.METRIC, "value"),
         State(ids.FILTER, "data"),
-        State(ids.frames(ids.MAP), "data"),
         State(ids.frames(ids.ENERGY), "data"),
+        *[State(ids.frames(ids.MAP, metric), "data") for metric in METRICS],
         prevent_initial_call=True,
     )
     app.clientside_callback(
@@ -142,8 +142,8 @@ def register_controls_callbacks(app) -> None:
         Input(ids.METRIC, "value"),
         Input(ids.MONTH, "value"),
         Input(ids.FILTER, "data"),
-        Input(ids.frames(ids.MAP), "data"),
         Input(ids.frames(ids.ENERGY), "data"),
+        *[Input(ids.frames(ids.MAP, metric), "data") for metric in METRICS],
         State(ids.SETTINGS, "data"),
     )
     app.clientside_callback(

@@ -64,9 +64,10 @@ def key(part: str) -> str:
     return f"{part}-key"
 
 
-def frames(chart_id: str) -> str:
-    """The Store with every month and metric of a chart for the current filter."""
-    return f"{chart_id}-frames"
+def frames(chart_id: str, group: str = "") -> str:
+    """The Store with every month of a chart's `group` for the current filter: the map has one
+    per metric (each its own request, built by any free worker), the energy chart one in all."""
+    return f"{chart_id}-frames" + (f"-{group}" if group else "")
 
 #: The grid-strain calculator (components.calculator).
 CALC_PRESET = "calc-preset"

@@ -4,7 +4,7 @@ Each chart's callback listens to its own key Store (`ids.key`), which the state 
 (`components.sync`) writes only when the part of the state that chart draws has changed: an
 unchanged chart costs no request, and gunicorn workers draw the charts of one interaction in
 parallel. The map and the energy chart are sent as every month and metric of the filter
-(`ids.frames`), which the page's clientside code draws from (assets/views.js): month, metric
+(`ids.frames`, the map's one Store per metric), which the page's clientside code draws from (assets/views.js): month, metric
 and Play never reach the server, and a new filter builds each chart once. Each callback also
 listens to the tab's upload token, and draws the reader's own data while it has a live upload
 ("bring your own data").
@@ -25,8 +25,8 @@ from rigflows.models import METHOD_NOTE
 from rigflows.render import (
     energy_frames,
     energy_frames_key,
-    map_frames,
     map_frames_key,
+    map_group_frames,
     sankey_figure,
     sankey_key,
     sources_key,
@@ -34,7 +34,7 @@ from rigflows.render import (
 )
 from rigflows.layers import Drawn, drawn, drawn_vocabulary, energy_frames_beside, map_frames_beside, sankey_beside
 from rigflows.select import credited_sources, unquantified_reports
-from rigflows.state import ViewState, parse_query
+from rigflows.state import METRICS, ViewState, parse_query
 
 
 def _card(title: str, intro: str, *children, class_name: str = "") -> html.Section:
@@ -76,7 +76,7 @@ def energy_card(figure: dict) -> html.Section:
 def key_stores(state: ViewState) -> list[dcc.Store]:
     """The key Store of each keyed part, holding the view's key, and the Stores the server fills."""
     stores = [dcc.Store(id=ids.key(part), data=key.to_query()) for part, key in state_keys(state).items()]
-    fills = [ids.frames(ids.MAP), ids.frames(ids.ENERGY), ids.SOURCES_SHOWN, ids.PAINTED]
+    fills = [*(ids.frames(ids.MAP, metric) for metric in METRICS), ids.frames(ids.ENERGY), ids.SOURCES_SHOWN, ids.PAINTED]
     return stores + [dcc.Store(id=store) for store in fills]
 
 
@@ -165,12 +165,18 @@ def register_view_callbacks(app, dataset: Dataset, dataset_for=lambda token: Non
     # other data redraw.
     painted = Input(ids.PAINTED, "data")
 
-    @app.callback(Output(ids.frames(ids.MAP), "data"), Input(ids.key(ids.MAP_FRAMES), "data"), token, mode, painted, prevent_initial_call=True)
-    def fill_map_frames(query, upload_token, upload_mode, _painted):
-        data = shown(upload_token, upload_mode)
-        key = map_frames_key(state_of(query, data))
-        frames = map_frames_beside(dataset, data.yours, key) if data.yours else map_frames(data.main, key).data
-        return {**frames, "dataset": dataset_label(upload_token, data, dataset)}
+    def map_frames_callback(metric: str) -> None:
+        """The map's frames of one metric: four requests a new filter, one per metric."""
+
+        @app.callback(Output(ids.frames(ids.MAP, metric), "data"), Input(ids.key(ids.MAP_FRAMES), "data"), token, mode, painted, prevent_initial_call=True)
+        def fill_map_frames(query, upload_token, upload_mode, _painted):
+            data = shown(upload_token, upload_mode)
+            key = map_frames_key(state_of(query, data))
+            frames = map_frames_beside(dataset, data.yours, key, metric) if data.yours else map_group_frames(data.main, key, metric).data
+            return {**frames, "dataset": dataset_label(upload_token, data, dataset)}
+
+    for metric in METRICS:
+        map_frames_callback(metric)
 
     @app.callback(Output(ids.frames(ids.ENERGY), "data"), Input(ids.key(ids.ENERGY_FRAMES), "data"), token, mode, painted, prevent_initial_call=True)
     def fill_energy_frames(query, upload_token, upload_mode, _painted):

@@ -36,7 +36,7 @@ from rigflows.render import (
     energy_figure,
     energy_frames,
     figure_diff,
-    map_frames,
+    map_group_frames,
     plain,
     sankey_figure,
 )
@@ -299,19 +299,17 @@ def _with_markers(bundled: Dataset, bundled_figure: dict, yours: Dataset, key: V
 
 
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)
-def map_frames_beside(bundled: Dataset, yours: Dataset, key: ViewState) -> dict:
-    """The bundled map's frames (every metric and month of `key`, a `map_frames_key`) with the
-    upload's markers in each."""
-    bundled_frames = map_frames(bundled, key)
-    groups = {}
-    for group, entry in bundled_frames.data["groups"].items():
-        figures = {}
-        for month, diff in entry["diffs"].items():
-            month_key = replace(key, metric=group, month=month if group in MONTHLY_METRICS else "")
-            figures[month] = plain(_with_markers(bundled, apply_diff(entry["base"], diff), yours, month_key))
-        base = next(iter(figures.values()))
-        groups[group] = {"base": base, "diffs": {month: figure_diff(base, figure) for month, figure in figures.items()}}
-    return {**bundled_frames.data, "groups": groups}
+def map_frames_beside(bundled: Dataset, yours: Dataset, key: ViewState, metric: str) -> dict:
+    """The bundled map's frames (every month of `metric` for `key`, a `map_frames_key`) with
+    the upload's markers in each."""
+    bundled_frames = map_group_frames(bundled, key, metric)
+    entry = bundled_frames.data["groups"][metric]
+    figures = {}
+    for month, diff in entry["diffs"].items():
+        month_key = replace(key, metric=metric, month=month if metric in MONTHLY_METRICS else "")
+        figures[month] = plain(_with_markers(bundled, apply_diff(entry["base"], diff), yours, month_key))
+    base = next(iter(figures.values()))
+    return {**bundled_frames.data, "groups": {metric: {"base": base, "diffs": {month: figure_diff(base, figure) for month, figure in figures.items()}}}}
 
 
 # --- the energy chart: the upload's lines, dashed and named -------------------------------

@@ -368,42 +368,49 @@ def _frames(key: ViewState, groups: dict[str, dict[str, dict]]) -> Frames:
     return Frames({"key": key.to_query(), "groups": out})
 
 
-@lru_cache(maxsize=FRAMES_CACHE_SIZE)
 def map_frames(dataset: Dataset, key: ViewState) -> Frames:
-    """The map of filter `key` (a `map_frames_key`) for every metric and month.
+    """The map of filter `key` (a `map_frames_key`) for every metric and month: each metric's
+    `map_group_frames` in one."""
+    groups = {metric: map_group_frames(dataset, key, metric).data["groups"][metric] for metric in METRICS}
+    return Frames({"key": key.to_query(), "groups": groups})
 
-    The machines map has no month: it is the per-view figure. A monthly metric's figure is
-    built month by month from its parts, without plotly: the countries of `every_country`
-    (kept per dataset, hovers included) that the filter selects, under an overlay (farms, the
-    view) built once; only the choropleth traces, title, footer key and text alternative are
-    made per month, and the diff against the first month is taken on shared objects. Nothing
-    goes through the per-view cache, so a filter's 88 frames do not push out the views readers
-    asked for.
+
+@lru_cache(maxsize=FRAMES_CACHE_SIZE * len(METRICS))
+def map_group_frames(dataset: Dataset, key: ViewState, metric: str) -> Frames:
+    """The map of filter `key` (a `map_frames_key`) for `metric`, every month of it.
+
+    The page asks for each metric's apart, so a new filter's four are built by as many workers
+    at once and none of the filter's requests is four times the others. The machines map has no
+    month: it is the per-view figure. A monthly metric's figure is built month by month from
+    its parts, without plotly: the countries of `every_country` (kept per dataset, hovers
+    included) that the filter selects, under an overlay (farms, the view) built once; only the
+    choropleth traces, title, footer key and text alternative are made per month, and the diff
+    against the first month is taken on shared objects. Nothing goes through the per-view
+    cache, so a filter's 88 frames do not push out the views readers asked for.
     """
+    if metric not in MONTHLY_METRICS:
+        return _frames(key, {metric: {ViewState().month: map_figure.__wrapped__(dataset, map_key(replace(key, metric=metric))).figure}})
     selected = selected_countries(dataset, key)
     farms = farm_markers(dataset, key) if key.show_farms else None
     farm_ids = all_ids(farms["source_ids"]) if farms is not None else ()
     lines: dict[tuple[str, ...], str] = {}  # source line by source ids: the same in most months
-    groups = {"machines": {ViewState().month: map_figure.__wrapped__(dataset, map_key(replace(key, metric="machines"))).figure}}
     model = keep_model(ViewState(), key)
-    for metric in MONTHLY_METRICS:
-        figures, empty = {}, None
-        overlay = map_overlay(farms, extent=map_extent(dataset, key, metric), anchors=country_anchors(dataset))
-        at_metric = map_key(replace(key, metric=metric))  # a monthly metric's key keeps its month
-        for month in dataset.months:
-            state = replace(at_metric, month=month)
-            countries = _selected_of(every_country(dataset, metric, month, model), selected)
-            alt = map_alt(dataset, state, countries, farms)
-            if not countries and (farms is None or farms.empty):
-                empty = empty or empty_figure(_empty_map_message(dataset, state))
-                figures[month] = described({"data": empty["data"], "layout": dict(empty["layout"])}, "map", alt)
-                continue
-            ids = all_ids(*(country.source_ids for country in countries), farm_ids)
-            if ids not in lines:
-                lines[ids] = source_line(dataset, ids)
-            figures[month] = described(choropleth_dict(countries, overlay, state, source_line=lines[ids]), "map", alt)
-        groups[metric] = figures
-    return _frames(key, groups)
+    figures, empty = {}, None
+    overlay = map_overlay(farms, extent=map_extent(dataset, key, metric), anchors=country_anchors(dataset))
+    at_metric = map_key(replace(key, metric=metric))  # a monthly metric's key keeps its month
+    for month in dataset.months:
+        state = replace(at_metric, month=month)
+        countries = _selected_of(every_country(dataset, metric, month, model), selected)
+        alt = map_alt(dataset, state, countries, farms)
+        if not countries and (farms is None or farms.empty):
+            empty = empty or empty_figure(_empty_map_message(dataset, state))
+            figures[month] = described({"data": empty["data"], "layout": dict(empty["layout"])}, "map", alt)
+            continue
+        ids = all_ids(*(country.source_ids for country in countries), farm_ids)
+        if ids not in lines:
+            lines[ids] = source_line(dataset, ids)
+        figures[month] = described(choropleth_dict(countries, overlay, state, source_line=lines[ids]), "map", alt)
+    return _frames(key, {metric: figures})
 
 
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)

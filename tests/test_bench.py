@@ -21,8 +21,17 @@ APP = create_app()
 CLIENT = APP.server.test_client()
 
 #: The chart callbacks (their first outputs), as the README states them: the Sankey, the map's
-#: and the energy chart's every-month frames and the sources, each belonging to a filter.
-EVERY_CHART = {"sankey.figure", "map-frames.data", "energy-frames.data", "sources.children"}
+#: every-month frames (one request per metric) and the energy chart's, and the sources, each
+#: belonging to a filter.
+EVERY_CHART = {
+    "sankey.figure",
+    "map-frames-machines.data",
+    "map-frames-share.data",
+    "map-frames-load.data",
+    "map-frames-strain.data",
+    "energy-frames.data",
+    "sources.children",
+}
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +105,7 @@ def test_memory_verdict(views, peak, holds):
     assert report.memory_row(_memory(views, peak))["holds"] is holds
 
 
-def _run(p95: float, name: str = "map-frames.data") -> dict:
+def _run(p95: float, name: str = "map-frames-share.data") -> dict:
     return {"callbacks": {name: {"p95": p95, "n": 10, "errors": 0}, "state": {"p95": 1.0, "n": 10, "errors": 0}}, "load_average_1min": 1.0}
 
 

@@ -693,10 +693,10 @@ def test_dash_bundles_are_gzipped_for_a_gzip_only_client(src):
 def test_the_map_outlines_and_the_callback_answers_are_compressed():
     outlines = CLIENT.get("/assets/topojson/world_110m.json", headers={"Accept-Encoding": BROWSER_ENCODINGS})
     assert outlines.headers.get("Content-Encoding") in {"br", "gzip"}
-    fill_map = callback_writing(f"{ids.frames(ids.MAP)}.data")
+    fill_map = callback_writing(f"{ids.frames(ids.MAP, 'share')}.data")
     answer = post(callback_body(fill_map, ["?country=KAZ", None, None, True]), headers={"Accept-Encoding": "gzip"})
     assert answer.headers.get("Content-Encoding") == "gzip"
-    assert json.loads(gzip.decompress(answer.get_data()))["response"][ids.frames(ids.MAP)]["data"]["groups"]["share"]["base"]["data"]
+    assert json.loads(gzip.decompress(answer.get_data()))["response"][ids.frames(ids.MAP, "share")]["data"]["groups"]["share"]["base"]["data"]
 
 
 def max_age(response) -> int:

@@ -34,7 +34,7 @@ def test_the_oldest_answers_go_first_once_the_bytes_are_spent():
 
 
 def frames_body(country: str, token=None) -> dict:
-    callback = CALLBACKS[f"{ids.frames(ids.MAP)}.data"]
+    callback = CALLBACKS[f"{ids.frames(ids.MAP, 'share')}.data"]
     key = state_keys(ViewState(countries=(country,)))[ids.MAP_FRAMES].to_query()
     return callback_body(callback, [key, token, "instead", True])  # True: the page's first paint is done
 
@@ -48,7 +48,7 @@ def test_a_repeated_request_gets_the_same_bytes_from_the_cache():
     assert first.status_code == second.status_code == 200
     assert kept > before and CACHE.size == kept  # kept once, then served
     assert second.headers["Content-Encoding"] == "gzip" and second.get_data() == first.get_data()
-    frames = json.loads(gzip.decompress(second.get_data()))["response"][ids.frames(ids.MAP)]["data"]
+    frames = json.loads(gzip.decompress(second.get_data()))["response"][ids.frames(ids.MAP, "share")]["data"]
     assert "KAZ" in frames["key"]
     # The security headers are added to a kept answer too.
     assert "Content-Security-Policy" in second.headers

@@ -100,6 +100,8 @@ FEWER_TO_USA = (DATA_DIR / "flow_totals.csv").read_bytes().replace(b"total_usa,U
 SOURCES = (DATA_DIR / "sources.csv").read_bytes()
 RETITLED = SOURCES.replace(b"China's exiled crypto machines fuel global mining boom", b"My retitled report", 1)
 KEYS = layout_props(CLIENT.get("/_dash-layout").get_json())
+#: The Store of the machines map's frames (the map has one per metric).
+MACHINES_FRAMES = ids.frames(ids.MAP, "machines")
 BANNER = next(callback for callback in DEPENDENCIES if callback["output"] == f"{ids.YOUR_DATA}.children")
 CSV = next(callback for callback in DEPENDENCIES if callback["output"] == f"{ids.CSV_FILE}.data")
 
@@ -165,7 +167,7 @@ def test_a_valid_upload_is_drawn_instead_of_the_bundled_data_with_a_banner():
 
 def test_the_map_frames_are_drawn_from_the_upload():
     token = accepted(FEWER_TO_USA, "flow_totals.csv")
-    bundled, mine = (drawn(f"{ids.frames(ids.MAP)}.data", ids.MAP_FRAMES, t)[ids.frames(ids.MAP)]["data"] for t in (None, token))
+    bundled, mine = (drawn(f"{MACHINES_FRAMES}.data", ids.MAP_FRAMES, t)[MACHINES_FRAMES]["data"] for t in (None, token))
     machines = [frames["groups"]["machines"]["base"] for frames in (bundled, mine)]
     assert machines_to("USA", machines[0]) == 87_200 and machines_to("USA", machines[1]) == 12_345
     # Same filter, other data: the label the page compares (assets/views.js) differs, and never shows the token.
@@ -213,7 +215,7 @@ def test_beside_the_bundled_data_the_uploads_flows_are_their_own_marked_sankey_n
 
 def test_beside_the_bundled_data_the_map_keeps_the_bundled_values_and_marks_the_uploads():
     token = accepted(FEWER_TO_USA, "flow_totals.csv")
-    frames = drawn(f"{ids.frames(ids.MAP)}.data", ids.MAP_FRAMES, token, "beside")[ids.frames(ids.MAP)]["data"]
+    frames = drawn(f"{MACHINES_FRAMES}.data", ids.MAP_FRAMES, token, "beside")[MACHINES_FRAMES]["data"]
     machines = frames["groups"]["machines"]["base"]
     assert machines_to("USA", machines) == 87_200  # the bundled figure, not the reader's, not a sum
     layer = next(trace for trace in machines["data"] if trace.get("name") == "Your data")
@@ -221,7 +223,8 @@ def test_beside_the_bundled_data_the_map_keeps_the_bundled_values_and_marks_the_
     assert "12,345 machines" in hover["USA"] and "(your data)" in hover["USA"]
     assert frames["dataset"].startswith("upload-beside-") and token not in json.dumps(frames)
     # The share map draws no table of this upload: no markers there.
-    share = frames["groups"]["share"]["base"]
+    share_frames = ids.frames(ids.MAP, "share")
+    share = drawn(f"{share_frames}.data", ids.MAP_FRAMES, token, "beside")[share_frames]["data"]["groups"]["share"]["base"]
     assert not [trace for trace in share["data"] if trace.get("name") == "Your data"]
 
 

@@ -144,7 +144,7 @@ def framed(frames: dict, group: str, month: str) -> dict:
 
 
 def machines_map_beside(dataset, upload, state: ViewState) -> dict:
-    return framed(map_frames_beside(dataset, upload, map_frames_key(state)), "machines", ViewState().month)
+    return framed(map_frames_beside(dataset, upload, map_frames_key(state), "machines"), "machines", ViewState().month)
 
 
 def test_the_map_beside_keeps_the_bundled_choropleth(dataset, upload):
