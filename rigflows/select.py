@@ -100,8 +100,8 @@ def cut_by_country(*depends_on: str):
         def cut(dataset: Dataset, state: ViewState) -> pd.DataFrame:
             if state.firms:
                 return select(dataset, state)
-            rows = everywhere(dataset, tuple((name, getattr(state, name)) for name in depends_on))
-            return _rows_of(rows, state.countries) if state.countries else rows.reset_index(drop=True)
+            fields = tuple((name, getattr(state, name)) for name in depends_on)
+            return kept_cut(everywhere, (dataset, fields), state.countries) if state.countries else everywhere(dataset, fields).reset_index(drop=True)
 
         return cut
 
@@ -111,6 +111,24 @@ def cut_by_country(*depends_on: str):
 def _rows_of(rows: pd.DataFrame, countries) -> pd.DataFrame:
     """The rows (column iso3) of `countries`, in their order, numbered from 0."""
     return rows[rows["iso3"].isin(countries)].reset_index(drop=True)
+
+
+def kept_cut(every, arguments: tuple, countries: Iterable[str]) -> pd.DataFrame:
+    """`_rows_of` the rows `every(*arguments)` (a selection kept per dataset) for `countries`,
+    kept per the countries those rows have of them: many filters have the same few in common
+    with a table (a handful of countries report loads), and cutting a frame costs pandas about
+    0.5 ms however small it is. Treat the rows as read-only."""
+    return _kept_cut(every, arguments, frozenset(countries) & _countries_in(every, arguments))
+
+
+@lru_cache(maxsize=256)
+def _kept_cut(every, arguments: tuple, countries: frozenset[str]) -> pd.DataFrame:
+    return _rows_of(every(*arguments), countries)
+
+
+@lru_cache(maxsize=64)
+def _countries_in(every, arguments: tuple) -> frozenset[str]:
+    return frozenset(every(*arguments)["iso3"])
 
 
 def filter_flows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
@@ -476,9 +494,9 @@ def map_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     state = with_month(dataset, state)
     if not cut_from_every_country(state):
         return _map_rows(dataset, state)
-    rows = _every_countrys_map_rows(dataset, keep_model(ViewState(metric=state.metric, month=state.month), state))
+    key = keep_model(ViewState(metric=state.metric, month=state.month), state)
     limit = selected_countries(dataset, state)
-    return rows if limit is None else _rows_of(rows, limit)
+    return _every_countrys_map_rows(dataset, key) if limit is None else kept_cut(_every_countrys_map_rows, (dataset, key), limit)
 
 
 def cut_from_every_country(state: ViewState) -> bool:
@@ -737,8 +755,7 @@ def energy_countries(dataset: Dataset, state: ViewState) -> list[str]:
 
 def energy_series(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Monthly model load (GW, with range) for the energy chart's countries."""
-    every = _every_countrys_load(dataset, state.cbeci, state.efficiency, state.pue, state.shares)
-    return _rows_of(every, energy_countries(dataset, state))
+    return kept_cut(_every_countrys_load, (dataset, state.cbeci, state.efficiency, state.pue, state.shares), energy_countries(dataset, state))
 
 
 @lru_cache(maxsize=16)
@@ -751,8 +768,7 @@ def _every_countrys_load(dataset: Dataset, cbeci: str, efficiency, pue, shares) 
 
 def reported_loads(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Reported mining loads and capacities in GW (with ranges), for the energy countries."""
-    every = _every_reported_load(dataset)
-    return _rows_of(every, energy_countries(dataset, state))
+    return kept_cut(_every_reported_load, (dataset,), energy_countries(dataset, state))
 
 
 @lru_cache(maxsize=4)  # a view's rows are these rows of its countries: a lookup, not a pass
@@ -773,8 +789,7 @@ def _every_reported_load(dataset: Dataset) -> pd.DataFrame:
 
 def grid_events(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     """Blackouts, cut-offs, rationing, caps and permit decisions for the energy countries, by date."""
-    every = _every_grid_event(dataset)
-    return _rows_of(every, energy_countries(dataset, state))
+    return kept_cut(_every_grid_event, (dataset,), energy_countries(dataset, state))
 
 
 @lru_cache(maxsize=4)

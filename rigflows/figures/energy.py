@@ -141,7 +141,7 @@ def energy_dict(
         **({"yaxis2": _strip_axis(narrow_strip)} if narrow_rows else {}),
         "shapes": [*gap_shading, *_event_lines(events, narrow_rows, narrow_strip, colours), *lines],
     }
-    narrow_data = {first_event + index: {"y": trace["y"]} for index, trace in enumerate(_event_traces(events, narrow_rows))}
+    narrow_data = {first_event + index: {"y": y} for index, y in enumerate(_event_rows_by_kind(events, narrow_rows))}
     layout = themed_layout(
         layout,
         "Bitcoin mining load: model estimate vs reported figures (GW)",
@@ -384,6 +384,7 @@ def country_colours(*frames: pd.DataFrame, order: list[str] | None = None) -> di
     return {code: CATEGORY_COLOURS[position % len(CATEGORY_COLOURS)] for position, code in enumerate(codes) if code in drawn}
 
 
+@lru_cache(maxsize=4096)  # the same few dozen months, a few hundred times a chart
 def month_date(value: str) -> pd.Timestamp:
     """A month ('2021-08') as its middle (the CBECI values are monthly means); a day as itself."""
     return pd.Timestamp(f"{value}-15") if len(value) == 7 else pd.Timestamp(value)
@@ -559,6 +560,18 @@ def _event_lines(events: pd.DataFrame, rows: list[int], strip: dict, colours: di
     ]
 
 
+def _event_kinds(events: pd.DataFrame) -> list[str]:
+    """The kinds of `events`, in the order of their traces: `EVENT_SYMBOLS`'s, then any other."""
+    kinds = set(events["kind"])
+    return [kind for kind in EVENT_SYMBOLS if kind in kinds] + sorted(kinds - set(EVENT_SYMBOLS))
+
+
+def _event_rows_by_kind(events: pd.DataFrame, rows: list[int]) -> list[np.ndarray]:
+    """Each event trace's rows in the strip (`_event_traces`' y): a width variant moves only these."""
+    kinds, y = events["kind"].to_numpy(dtype=object), np.array(rows, dtype=float)
+    return [y[kinds == kind] for kind in _event_kinds(events)]
+
+
 def _event_traces(events: pd.DataFrame, rows: list[int]) -> list[dict]:
     """One marker trace per event kind, its shape the kind's symbol, in the events' strip."""
     kinds = events["kind"].to_numpy(dtype=object)
@@ -566,7 +579,7 @@ def _event_traces(events: pd.DataFrame, rows: list[int]) -> list[dict]:
     y = np.array(rows, dtype=float)
     hover = np.array([_event_hover(event) for event in named_rows(events)], dtype=object)
     traces = []
-    for kind in [kind for kind in EVENT_SYMBOLS if kind in set(kinds)] + sorted(set(kinds) - set(EVENT_SYMBOLS)):
+    for kind in _event_kinds(events):
         at = kinds == kind
         traces.append(
             {

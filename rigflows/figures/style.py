@@ -79,6 +79,7 @@ def escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@lru_cache(maxsize=4096)  # the same notes and descriptions in every view
 def wrap(text: object, width: int = 70) -> str:
     """Escaped text broken into hover-sized lines, so long notes do not run off the screen."""
     return "<br>".join(textwrap.wrap(escape(text), width)) if pd.notna(text) else ""
