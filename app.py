@@ -30,7 +30,7 @@ from components.views import register_view_callbacks
 from rigflows.config import ASSETS_DIR, LAZY_ASSETS, TOPOJSON_PATH, ZIP_LIBRARY, settings_from_env
 from rigflows.dataset import Dataset, load_dataset
 from rigflows.problems import DataError
-from rigflows.render import energy_frames, energy_frames_key, map_frames, map_frames_key, sources_key, view_sources
+from rigflows.render import energy_frames, energy_frames_key, energy_texts, map_frames, map_frames_key, sources_key, view_sources
 from rigflows.state import METRICS, ViewState
 
 TITLE = "Rig Flows: where China's crypto-mining machines went after the 2021 ban"
@@ -72,6 +72,7 @@ INDEX_STRING = """<!DOCTYPE html>
 PURE_OUTPUTS = {
     f"{ids.FILTER}.data", f"{ids.SANKEY}.figure", f"{ids.SOURCES}.children", f"{ids.TIMELINE_DATA}.data",
     f"{ids.frames(ids.ENERGY)}.data",
+    f"{ids.ENERGY_TEXTS}.data",
     *(f"{ids.frames(ids.MAP, metric)}.data" for metric in METRICS),
     *(f"{table_id(chart)}.children" for chart in CHARTS),
 }
@@ -89,6 +90,7 @@ def warm_default_view(dataset: Dataset) -> None:
     default = ViewState()
     map_frames(dataset, map_frames_key(default))
     energy_frames(dataset, energy_frames_key(default))
+    energy_texts(dataset, energy_frames_key(default))
     view_sources(dataset, sources_key(default))
 
 

@@ -2,7 +2,7 @@
 //
 // The server fills, per filter, Stores with every month and metric of the map (one Store per
 // metric) and of the energy chart (rigflows/render.py, Frames: a base figure per group plus
-// what each month changes).
+// what each month changes), and one with the energy chart's text at every month.
 // `view` draws from them (a new filter draws when its frames arrive), and writes
 // the address (`writeAddress`) and the QUERY Store the tables read: the filter part comes from
 // the server (the FILTER Store), metric and month from here.
@@ -81,9 +81,20 @@
   // (which then finds it drawn): from the frames of the current filter (`choose` draws nothing
   // from another filter's), once both charts can be drawn here (else `view` draws it, as for
   // any month: a figure chosen here but not drawn would be lost).
-  function drawAhead(metric, month, filter, mapFrames, energyFrames) {
+  function drawAhead(metric, month, filter, mapFrames, energyFrames, energyTexts) {
     if (!readyChart('map') || !readyChart('energy')) { return; }
-    drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames});
+    drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames, energyTexts: energyTexts});
+  }
+
+  // The energy chart's frames once its texts of the same filter and data are in too (two
+  // requests, rigflows/render.py energy_texts), else null: the chart is never drawn without its text.
+  function withTexts(frames, texts) {
+    return frames && texts && texts.key === frames.key && texts.dataset === frames.dataset ? frames : null;
+  }
+
+  // `figure` carrying `alt` as its text alternative (layout.meta.alt, assets/presskit.js).
+  function described(figure, alt) {
+    return {data: figure.data, layout: Object.assign({}, figure.layout, {meta: Object.assign({}, figure.layout.meta, {alt: alt})})};
   }
 
   // Of the map's Stores (one per metric, components/controls.py), the one holding `metric`.
@@ -93,11 +104,12 @@
 
   // The map and the energy chart at `metric` and `month` for `filter` (see `choose`), each
   // drawn here if it can be: what their figure props get (`drawNow`). `frames.map` is the
-  // map's Stores, `frames.energy` the energy chart's.
+  // map's Stores, `frames.energy` and `frames.energyTexts` the energy chart's.
   function drawCharts(metric, month, filter, frames) {
+    const energy = withTexts(frames.energy, frames.energyTexts);
     return [
       drawNow('map', choose('map', framesOf(frames.map, metric), filter.map, metric, month)),
-      drawNow('energy', choose('energy', frames.energy, filter.energy, 'all', month, (figure) => showMark(figure, month))),
+      drawNow('energy', choose('energy', energy, filter.energy, 'all', month, (figure) => showMark(described(figure, frames.energyTexts.alts[month]), month))),
     ];
   }
 
@@ -132,10 +144,10 @@
   }
 
   clientside.rigflows = {
-    view: function (metric, monthIndex, filter, energyFrames, ...mapStoresAndSettings) {
+    view: function (metric, monthIndex, filter, energyFrames, energyTexts, ...mapStoresAndSettings) {
       const settings = mapStoresAndSettings.pop();
       const mapFrames = mapStoresAndSettings;
-      latest = {metric: metric, monthIndex: monthIndex, filter: filter, mapFrames: mapFrames, energyFrames: energyFrames, settings: settings};
+      latest = {metric: metric, monthIndex: monthIndex, filter: filter, mapFrames: mapFrames, energyFrames: energyFrames, energyTexts: energyTexts, settings: settings};
       const month = settings.months[monthIndex] || settings.month;
       current.metric = metric;
       current.month = month;
@@ -143,12 +155,12 @@
       const query = search(metric, month, filter, settings);
       const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
       writeAddress(query, triggered.includes('filter.data'));
-      const [map, energy] = drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames});
+      const [map, energy] = drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames, energyTexts: energyTexts});
       return [query, map, energy, monthLabel(metric, month)];
     },
 
     // Play toggles the ticker; each tick moves to the next month; reaching the last one stops.
-    play: function (nClicks, nIntervals, monthIndex, disabled, settings, metric, filter, energyFrames, ...mapFrames) {
+    play: function (nClicks, nIntervals, monthIndex, disabled, settings, metric, filter, energyFrames, energyTexts, ...mapFrames) {
       const last = settings.months.length - 1;
       const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
       if (triggered.includes('play.n_clicks')) {
@@ -158,7 +170,7 @@
       }
       if (disabled) { return [noUpdate(), noUpdate(), noUpdate()]; }
       const next = (monthIndex + 1) % settings.months.length;
-      drawAhead(metric, settings.months[next], filter, mapFrames, energyFrames);
+      drawAhead(metric, settings.months[next], filter, mapFrames, energyFrames, energyTexts);
       // Only the month moves while playing: an unchanged prop still costs dash-renderer a pass
       // over every component, so the ticker and the button are left alone until the last month.
       return next === last ? [next, true, '▶ Play'] : [next, noUpdate(), noUpdate()];
@@ -226,7 +238,7 @@
 
   // The last view's filter at `metric` and the month at `monthIndex`, drawn at once.
   function drawAheadOfView(metric, monthIndex) {
-    drawAhead(metric, latest.settings.months[monthIndex] || latest.settings.month, latest.filter, latest.mapFrames, latest.energyFrames);
+    drawAhead(metric, latest.settings.months[monthIndex] || latest.settings.month, latest.filter, latest.mapFrames, latest.energyFrames, latest.energyTexts);
   }
 
   // Back and forward: hand the address to the state callback (components/sync.py).

@@ -130,6 +130,7 @@ def register_controls_callbacks(app) -> None:
         State(ids.METRIC, "value"),
         State(ids.FILTER, "data"),
         State(ids.frames(ids.ENERGY), "data"),
+        State(ids.ENERGY_TEXTS, "data"),
         *[State(ids.frames(ids.MAP, metric), "data") for metric in METRICS],
         prevent_initial_call=True,
     )
@@ -143,6 +144,7 @@ def register_controls_callbacks(app) -> None:
         Input(ids.MONTH, "value"),
         Input(ids.FILTER, "data"),
         Input(ids.frames(ids.ENERGY), "data"),
+        Input(ids.ENERGY_TEXTS, "data"),
         *[Input(ids.frames(ids.MAP, metric), "data") for metric in METRICS],
         State(ids.SETTINGS, "data"),
     )

@@ -64,6 +64,11 @@ def key(part: str) -> str:
     return f"{part}-key"
 
 
+#: The energy chart's text alternative at every month of the filter: its frames' other half,
+#: asked for apart (`rigflows.render.energy_texts`).
+ENERGY_TEXTS = "energy-texts"
+
+
 def frames(chart_id: str, group: str = "") -> str:
     """The Store with every month of a chart's `group` for the current filter: the map has one
     per metric (each its own request, built by any free worker), the energy chart one in all."""

@@ -4,7 +4,8 @@ Each chart's callback listens to its own key Store (`ids.key`), which the state 
 (`components.sync`) writes only when the part of the state that chart draws has changed: an
 unchanged chart costs no request, and gunicorn workers draw the charts of one interaction in
 parallel. The map and the energy chart are sent as every month and metric of the filter
-(`ids.frames`, the map's one Store per metric), which the page's clientside code draws from (assets/views.js): month, metric
+(`ids.frames`: the map's one Store per metric, the energy chart's frames and its texts,
+`ids.ENERGY_TEXTS`, apart), which the page's clientside code draws from (assets/views.js): month, metric
 and Play never reach the server, and a new filter builds each chart once. Each callback also
 listens to the tab's upload token, and draws the reader's own data while it has a live upload
 ("bring your own data").
@@ -25,6 +26,7 @@ from rigflows.models import METHOD_NOTE
 from rigflows.render import (
     energy_frames,
     energy_frames_key,
+    energy_texts,
     map_frames_key,
     map_group_frames,
     sankey_figure,
@@ -76,7 +78,7 @@ def energy_card(figure: dict) -> html.Section:
 def key_stores(state: ViewState) -> list[dcc.Store]:
     """The key Store of each keyed part, holding the view's key, and the Stores the server fills."""
     stores = [dcc.Store(id=ids.key(part), data=key.to_query()) for part, key in state_keys(state).items()]
-    fills = [*(ids.frames(ids.MAP, metric) for metric in METRICS), ids.frames(ids.ENERGY), ids.SOURCES_SHOWN, ids.PAINTED]
+    fills = [*(ids.frames(ids.MAP, metric) for metric in METRICS), ids.frames(ids.ENERGY), ids.ENERGY_TEXTS, ids.SOURCES_SHOWN, ids.PAINTED]
     return stores + [dcc.Store(id=store) for store in fills]
 
 
@@ -184,6 +186,13 @@ def register_view_callbacks(app, dataset: Dataset, dataset_for=lambda token: Non
         key = energy_frames_key(state_of(query, data))
         frames = energy_frames_beside(dataset, data.yours, key) if data.yours else energy_frames(data.main, key).data
         return {**frames, "dataset": dataset_label(upload_token, data, dataset)}
+
+    @app.callback(Output(ids.ENERGY_TEXTS, "data"), Input(ids.key(ids.ENERGY_FRAMES), "data"), token, mode, painted, prevent_initial_call=True)
+    def fill_energy_texts(query, upload_token, upload_mode, _painted):
+        """Beside an upload, the bundled chart's texts (the upload adds lines, not words)."""
+        data = shown(upload_token, upload_mode)
+        key = energy_frames_key(state_of(query, data))
+        return {**energy_texts(data.main, key), "dataset": dataset_label(upload_token, data, dataset)}
 
     @app.callback(Output(ids.SOURCES, "children"), Output(ids.SOURCES_SHOWN, "data"), Input(ids.key(ids.SOURCES), "data"), token, mode, painted, State(ids.SOURCES_SHOWN, "data"), prevent_initial_call=True)
     def list_sources(query, upload_token, upload_mode, _painted, listed_now):

@@ -227,7 +227,12 @@ def energy_alt(dataset: Dataset, state: ViewState) -> str:
     (range ...)', saying which model is drawn (CBECI version, the reader's efficiency and
     overhead), then the reported loads and the grid events, from `select.energy_*`."""
     state = with_month(dataset, state)
-    return energy_alts(state, [state.month], energy_series(dataset, state), reported_loads(dataset, state), grid_events(dataset, state))[state.month]
+    return energy_month_alts(dataset, state, [state.month])[state.month]
+
+
+def energy_month_alts(dataset: Dataset, state: ViewState, months: list[str]) -> dict[str, str]:
+    """`energy_alt` of `state` at each of `months`."""
+    return energy_alts(state, months, energy_series(dataset, state), reported_loads(dataset, state), grid_events(dataset, state))
 
 
 def energy_alts(state: ViewState, months: list[str], series: pd.DataFrame, reported: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:

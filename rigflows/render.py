@@ -23,7 +23,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from rigflows.alttext import NO_ENERGY_ALT, described, energy_alts, map_alt, sankey_alt
+from rigflows.alttext import NO_ENERGY_ALT, described, energy_alts, energy_month_alts, map_alt, sankey_alt
 from rigflows.dataset import Dataset
 from rigflows.figures.choropleth import MapCountry, choropleth_dict, map_countries, map_overlay
 from rigflows.figures.energy import drawn_dates, energy_dict, month_date, show_mark
@@ -253,19 +253,20 @@ def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
     return _energy_charts(dataset, key, [key.month])[key.month]
 
 
-def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], marks_shown: bool = True) -> dict[str, Chart]:
+def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], marks_shown: bool = True, texts: bool = True) -> dict[str, Chart]:
     """The energy chart of `key` at each of `months`, as plain JSON: the rows are the same in
     every month, so they are selected once, and the chart is drawn once with a mark at every
     month inside the span it draws anyway, each month showing its own (`energy.show_mark`; with
-    `marks_shown` False, none); a month outside that span widens the time axis and is drawn whole."""
+    `marks_shown` False, none); a month outside that span widens the time axis and is drawn
+    whole. With `texts` False the text alternatives are left empty (`energy_texts` has them)."""
     series = energy_series(dataset, key)
     if series.empty:
         message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.")
-        return dict.fromkeys(months, Chart(described(plain(message), "energy", NO_ENERGY_ALT)))
+        return dict.fromkeys(months, Chart(described(plain(message), "energy", NO_ENERGY_ALT if texts else "")))
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
     source_ids = _energy_ids(dataset, reported, events)
     line, method = source_line(dataset, source_ids), method_text(dataset, key)
-    alts = energy_alts(key, months, series, reported, events)
+    alts = energy_alts(key, months, series, reported, events) if texts else dict.fromkeys(months, "")
     dates = drawn_dates(series, reported, events)
     inside = [month for month in dataset.months if min(dates) <= month_date(month) <= max(dates)]
 
@@ -416,9 +417,26 @@ def map_group_frames(dataset: Dataset, key: ViewState, metric: str) -> Frames:
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)
 def energy_frames(dataset: Dataset, key: ViewState) -> Frames:
     """The energy chart of filter `key` (an `energy_frames_key`) at every month, every month
-    mark hidden: the page shows the month's (`energy.show_mark`), so a month changes only the
-    chart's text alternative."""
-    return _frames(key, {"all": {month: chart.figure for month, chart in _energy_charts(dataset, key, dataset.months, marks_shown=False).items()}})
+    mark hidden and its text alternative left empty: the page shows the month's mark
+    (`energy.show_mark`) and its text (`energy_texts`, another request, so that neither is
+    the chart's whole cost), so a month inside the chart's span changes nothing else."""
+    return _frames(key, {"all": {month: chart.figure for month, chart in _energy_charts(dataset, key, dataset.months, marks_shown=False, texts=False).items()}})
+
+
+@lru_cache(maxsize=FRAMES_CACHE_SIZE)
+def energy_texts(dataset: Dataset, key: ViewState) -> dict:
+    """The energy chart's text alternative at every month of filter `key` (an
+    `energy_frames_key`): {"key": the filter's query, "alts": {month: text}}."""
+    return {"key": key.to_query(), "alts": energy_month_alts(dataset, key, dataset.months)}
+
+
+def energy_frame(frames: dict, texts: dict, month: str) -> dict:
+    """The energy chart the page draws at `month` from `energy_frames` and `energy_texts`
+    (assets/views.js): the month's text alternative, its mark shown. For tests."""
+    group = frames["groups"]["all"]
+    figure = apply_diff(group["base"], group["diffs"][month])
+    figure["layout"]["meta"] = {**figure["layout"]["meta"], "alt": texts["alts"][month]}
+    return show_mark(figure, month)
 
 
 @lru_cache(maxsize=CACHE_SIZE)

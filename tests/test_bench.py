@@ -21,8 +21,8 @@ APP = create_app()
 CLIENT = APP.server.test_client()
 
 #: The chart callbacks (their first outputs), as the README states them: the Sankey, the map's
-#: every-month frames (one request per metric) and the energy chart's, and the sources, each
-#: belonging to a filter.
+#: every-month frames (one request per metric), the energy chart's frames and its texts (two),
+#: and the sources, each belonging to a filter.
 EVERY_CHART = {
     "sankey.figure",
     "map-frames-machines.data",
@@ -30,6 +30,7 @@ EVERY_CHART = {
     "map-frames-load.data",
     "map-frames-strain.data",
     "energy-frames.data",
+    "energy-texts.data",
     "sources.children",
 }
 

@@ -16,8 +16,7 @@ from pathlib import Path
 from hypothesis import assume, given
 
 from rigflows.dataset import find_problems, load_dataset
-from rigflows.figures.energy import show_mark
-from rigflows.render import apply_diff, energy_figure, energy_frames, energy_frames_key, energy_key, map_figure, map_frames, map_frames_key, map_key, plain
+from rigflows.render import apply_diff, energy_figure, energy_frame, energy_frames, energy_frames_key, energy_key, energy_texts, map_figure, map_frames, map_frames_key, map_key, plain
 from rigflows.state import ViewState
 from tests.test_data_any_valid_directory import generated_tables, perturbed_tables, property_settings, write
 
@@ -36,10 +35,10 @@ def frames_equal_the_whole_figures(tables) -> None:
                     drawn = apply_diff(group["base"], group["diffs"].get(month, {}))
                     whole = plain(map_figure(dataset, map_key(replace(key, metric=metric, month=month))).figure)
                     assert drawn == {"data": whole["data"], "layout": whole["layout"]}, (key, metric, month)
-            energy = energy_frames(dataset, energy_frames_key(key)).data["groups"]["all"]
+            energy, texts = energy_frames(dataset, energy_frames_key(key)).data, energy_texts(dataset, energy_frames_key(key))
             for month in dataset.months:
                 whole = plain(energy_figure(dataset, energy_key(replace(key, month=month))).figure)
-                assert show_mark(apply_diff(energy["base"], energy["diffs"][month]), month) == {"data": whole["data"], "layout": whole["layout"]}, (key, month)
+                assert energy_frame(energy, texts, month) == {"data": whole["data"], "layout": whole["layout"]}, (key, month)
         shutil.rmtree(data_dir)
 
 

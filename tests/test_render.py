@@ -13,8 +13,10 @@ from rigflows.render import (
     apply_diff,
     canonical,
     energy_figure,
+    energy_frame,
     energy_frames,
     energy_frames_key,
+    energy_texts,
     energy_key,
     figure_diff,
     map_figure,
@@ -29,7 +31,6 @@ from rigflows.render import (
     view_sources,
 )
 from rigflows.dataset import load_dataset
-from rigflows.figures.energy import show_mark
 from rigflows.state import ViewState
 from tests.conftest import edit_table
 
@@ -112,23 +113,23 @@ def test_an_empty_map_with_no_period_names_no_period(dataset):
 
 @pytest.mark.parametrize("key", [ViewState(countries=("KAZ",)), ViewState(), ViewState(countries=("IRN", "RUS"), efficiency=30.0)], ids=lambda key: key.to_query() or "default")
 def test_energy_frames_draw_every_month_exactly_as_the_server_would(dataset, key):
-    frames = energy_frames(dataset, energy_frames_key(key)).data
-    group = frames["groups"]["all"]
+    frames, texts = energy_frames(dataset, energy_frames_key(key)).data, energy_texts(dataset, energy_frames_key(key))
     for month in dataset.months:
-        # The page shows the month's mark on the frame (assets/views.js, showMark).
-        drawn = show_mark(apply_diff(group["base"], group["diffs"][month]), month)
+        # The page shows the month's mark and text on the frame (assets/views.js, showMark, described).
+        drawn = energy_frame(frames, texts, month)
         expected = plain(energy_figure(dataset, energy_key(replace(key, month=month))).figure)
         assert drawn["data"] == expected["data"], month
         assert drawn["layout"] == expected["layout"], month
 
 
 def test_a_month_inside_the_energy_charts_span_changes_only_its_text_alternative(dataset):
-    """What keeps a month step cheap in the browser: the frames differ only in layout.meta's
-    alt text, and the month's mark is shown by opacity alone (plotly.js then redraws no more)."""
-    group = energy_frames(dataset, energy_frames_key(ViewState(countries=("KAZ",)))).data["groups"]["all"]
-    diff = group["diffs"]["2021-10"]
-    assert set(diff) == {"meta"} and set(diff["meta"]) == {"alt"}
-    september, october = (show_mark(apply_diff(group["base"], group["diffs"][month]), month)["layout"] for month in ("2021-09", "2021-10"))
+    """What keeps a month step cheap in the browser: the frames do not differ (the text comes
+    apart, `energy_texts`), and the month's mark is shown by opacity alone (plotly.js then
+    redraws no more)."""
+    key = energy_frames_key(ViewState(countries=("KAZ",)))
+    frames, texts = energy_frames(dataset, key).data, energy_texts(dataset, key)
+    assert frames["groups"]["all"]["diffs"]["2021-10"] == {}
+    september, october = (energy_frame(frames, texts, month)["layout"] for month in ("2021-09", "2021-10"))
     for part in ("shapes", "annotations"):
         moved = [(before, after) for before, after in zip(september[part], october[part]) if before != after]
         assert [{**before, "opacity": 0} == {**after, "opacity": 0} for before, after in moved] == [True, True]
@@ -150,9 +151,10 @@ def test_energy_frames_redraw_a_month_that_widens_the_time_axis(data_copy):
     edit_table(data_copy, "hashrate_share", kazakhstan_from_2020_03)
     edited = load_dataset(data_copy)
     key = ViewState(countries=("KAZ",))
-    group = energy_frames(edited, energy_frames_key(key)).data["groups"]["all"]
+    frames, texts = energy_frames(edited, energy_frames_key(key)).data, energy_texts(edited, energy_frames_key(key))
+    assert frames["groups"]["all"]["diffs"]["2021-10"] != {}  # the base, the first month, is drawn whole
     for month in (edited.months[0], "2020-01", "2020-03", "2021-10"):
-        drawn = show_mark(apply_diff(group["base"], group["diffs"][month]), month)
+        drawn = energy_frame(frames, texts, month)
         expected = plain(energy_figure(edited, energy_key(replace(key, month=month))).figure)
         assert drawn == {"data": expected["data"], "layout": expected["layout"]}, month
 
@@ -207,8 +209,8 @@ def test_each_frame_carries_the_description_of_its_own_month(dataset):
     assert meta["title"] == "Share of global Bitcoin hashrate (%), Sep 2021"
     assert "by country, Sep 2021: United States 27.69%, Kazakhstan 17.72%, Russia 6.80%." in meta["alt"]
     # The energy chart's sentence on the selected month moves with its marker.
-    energy = energy_frames(dataset, energy_frames_key(ViewState(countries=("KAZ",)))).data["groups"]["all"]
-    assert "In Oct 2021, the selected month: Kazakhstan " in apply_diff(energy["base"], energy["diffs"]["2021-10"])["layout"]["meta"]["alt"]
+    energy = energy_texts(dataset, energy_frames_key(ViewState(countries=("KAZ",))))
+    assert "In Oct 2021, the selected month: Kazakhstan " in energy["alts"]["2021-10"]
 
 
 def test_plain_json_takes_arrays_of_objects_and_missing_values():

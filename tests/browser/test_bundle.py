@@ -99,7 +99,7 @@ _TIMES_JS = """selectors => {
 }"""
 CHARTS_DRAWN = ("#map .choroplethlocation", "#sankey .sankey-link", "#energy .scatterlayer .trace")
 #: The answers the first paint does not show: the month frames and the sources panel.
-AFTER_PAINT = ("map-frames-machines.data", "map-frames-share.data", "map-frames-load.data", "map-frames-strain.data", "energy-frames.data", "sources.children")
+AFTER_PAINT = ("map-frames-machines.data", "map-frames-share.data", "map-frames-load.data", "map-frames-strain.data", "energy-frames.data", "energy-texts.data", "sources.children")
 
 
 def test_the_frames_and_the_sources_are_asked_for_after_the_first_paint(page, app_url):
