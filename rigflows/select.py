@@ -89,18 +89,23 @@ def cut_by_country(*depends_on: str):
     (kept), so a new country filter costs a lookup, not a pass over the tables.
 
     `depends_on`: the ViewState fields other than the filters the selection reads; the kept
-    pass is keyed on them alone. A firm filter changes every country's rows: computed anew.
+    pass is keyed on them alone. A firm filter changes every country's rows: computed anew,
+    once per filter (the map, its extent, its lines and its sources all ask for them).
     """
     def decorate(select):
         @lru_cache(maxsize=8)
         def everywhere(dataset: Dataset, fields: tuple[tuple[str, object], ...]) -> pd.DataFrame:
             return select(dataset, ViewState(**dict(fields)))
 
+        @lru_cache(maxsize=64)
+        def of_firms(dataset: Dataset, fields: tuple[tuple[str, object], ...], countries: tuple[str, ...], firms: tuple[str, ...]) -> pd.DataFrame:
+            return select(dataset, ViewState(**dict(fields), countries=countries, firms=firms))
+
         @wraps(select)
         def cut(dataset: Dataset, state: ViewState) -> pd.DataFrame:
-            if state.firms:
-                return select(dataset, state)
             fields = tuple((name, getattr(state, name)) for name in depends_on)
+            if state.firms:
+                return of_firms(dataset, fields, tuple(sorted(state.countries)), tuple(sorted(state.firms)))
             return kept_cut(everywhere, (dataset, fields), state.countries) if state.countries else everywhere(dataset, fields).reset_index(drop=True)
 
         return cut
@@ -556,9 +561,8 @@ def shown_machines(dataset: Dataset, state: ViewState) -> dict[str, str]:
 @cut_by_country()
 def _machine_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     flows = filter_flows(dataset, state)
-    totals = dataset.flow_totals.dropna(subset=["iso3"]).set_index("iso3")
+    totals, remainders = _totals_by_country(dataset), _remainders_by_country(dataset)
     received = received_machines(dataset, state).set_index("iso3")
-    remainders = derived_remainders(dataset).dropna(subset=["iso3"]).set_index("iso3")
     with_total = {iso3 for iso3 in totals.index if not state.countries or iso3 in state.countries} if not state.firms else set()
     rows = []
     for iso3 in sorted(set(flows["destination_iso3"]) | with_total):
@@ -588,6 +592,18 @@ def _machine_rows(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         sources = _join_ids(pd.concat([mine["source_ids"], total_ids]))
         rows.append({"iso3": iso3, "country": country_name(iso3), "value": value, "low": low, "high": float("nan"), "status": status, "details": details, "source_ids": sources})
     return pd.DataFrame(rows, columns=MAP_COLUMNS)
+
+
+@lru_cache(maxsize=4)  # every machines map of a firm filter reads them
+def _totals_by_country(dataset: Dataset) -> pd.DataFrame:
+    """Each country's reported total (`flow_totals` rows of a country), by ISO-3."""
+    return dataset.flow_totals.dropna(subset=["iso3"]).set_index("iso3")
+
+
+@lru_cache(maxsize=4)
+def _remainders_by_country(dataset: Dataset) -> pd.DataFrame:
+    """Each country's derived remainder (`derived_remainders` rows of a country), by ISO-3."""
+    return derived_remainders(dataset).dropna(subset=["iso3"]).set_index("iso3")
 
 
 def _month_rows(frame: pd.DataFrame, state: ViewState) -> pd.DataFrame:
