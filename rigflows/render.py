@@ -146,7 +146,7 @@ def drawn_countries(dataset: Dataset, key: ViewState) -> list[MapCountry]:
     return _selected_of(every_country(dataset, key.metric, key.month, keep_model(ViewState(), key)), selected_countries(dataset, key))
 
 
-def _selected_of(countries: tuple[MapCountry, ...], selected: set[str] | None) -> list[MapCountry]:
+def _selected_of(countries: tuple[MapCountry, ...], selected: frozenset[str] | None) -> list[MapCountry]:
     """Those of `countries` a filter selects (`select.selected_countries`; None: every one)."""
     return [country for country in countries if selected is None or country.iso3 in selected]
 

@@ -162,19 +162,24 @@ def is_filtered(state: ViewState) -> bool:
     return bool(state.countries or state.firms)
 
 
-def selected_countries(dataset: Dataset, state: ViewState) -> set[str] | None:
+def selected_countries(dataset: Dataset, state: ViewState) -> frozenset[str] | None:
     """Countries a view is limited to, or None when every country is shown.
 
     A firm filter limits the map and energy views to the countries that firm's flows reach.
     """
     if not is_filtered(state):
         return None
-    countries = set(state.countries) if state.countries else set(dataset.flows["destination_iso3"])
-    if state.firms:
-        countries &= set(filter_flows(dataset, state)["destination_iso3"]) | set(
-            dataset.farms.loc[dataset.farms["operator"].isin(state.firms), "iso3"]
+    return _selected_countries(dataset, tuple(sorted(state.countries)), tuple(sorted(state.firms)))
+
+
+@lru_cache(maxsize=256)  # each chart of a filter asks, some several times
+def _selected_countries(dataset: Dataset, countries: tuple[str, ...], firms: tuple[str, ...]) -> frozenset[str]:
+    chosen = set(countries) if countries else set(dataset.flows["destination_iso3"])
+    if firms:
+        chosen &= set(filter_flows(dataset, ViewState(countries=countries, firms=firms))["destination_iso3"]) | set(
+            dataset.farms.loc[dataset.farms["operator"].isin(firms), "iso3"]
         )
-    return countries
+    return frozenset(chosen)
 
 
 # --- remainders ---------------------------------------------------------------------------
@@ -363,7 +368,7 @@ def _links_of(dataset: Dataset, state: ViewState) -> pd.DataFrame:
     flows = filter_flows(dataset, state).dropna(subset=["machines"])
     flows = flows[flows["kind"].isin(kinds)]
     links = []
-    for flow in flows.itertuples():
+    for flow in named_rows(flows[_LINKED_FLOW_COLUMNS]):
         country = country_name(flow.destination_iso3)
         note = flow.note if pd.notna(flow.note) else ""
         if flow.kind in NOT_RECEIVED_KINDS:
@@ -371,7 +376,7 @@ def _links_of(dataset: Dataset, state: ViewState) -> pd.DataFrame:
         common = {"machines": int(flow.machines), "shown": _qualified(flow.machines, flow.qualifier), "kind": flow.kind, "confidence": flow.confidence, "source_ids": flow.source_ids, "note": note}
         links.append({"source": _seller_label(flow.seller), "target": country, "source_column": 0, "target_column": 1, **common})
         links.append({"source": country, "target": _receiver_label(flow.receiver, flow.destination_iso3), "source_column": 1, "target_column": 2, **common})
-    for remainder in derived_remainders(dataset).itertuples():
+    for remainder in _remainder_rows(dataset) if not state.firms else ():  # a firm filter draws no remainder
         common = {"machines": remainder.machines, "shown": remainder.shown, "kind": "remainder", "confidence": remainder.confidence, "source_ids": remainder.source_ids, "note": remainder.note}
         if pd.isna(remainder.iso3):
             # What left China or was tracked without a reported destination: optional, whole view only.
@@ -386,6 +391,14 @@ def _links_of(dataset: Dataset, state: ViewState) -> pd.DataFrame:
 
 
 _LINK_COLUMNS = ["source", "target", "source_column", "target_column", "machines", "shown", "kind", "confidence", "source_ids", "note"]
+#: The columns of a flow a Sankey link reads (its delivery text included, `delivery_text`).
+_LINKED_FLOW_COLUMNS = ["seller", "receiver", "destination_iso3", "machines", "qualifier", "kind", "confidence", "source_ids", "note", "delivery_start", "delivery_end"]
+
+
+@lru_cache(maxsize=4)
+def _remainder_rows(dataset: Dataset) -> list[tuple]:
+    """`derived_remainders` as rows, read by every Sankey of a country filter."""
+    return named_rows(derived_remainders(dataset))
 
 
 def _merged_links(dataset: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
