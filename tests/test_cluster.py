@@ -31,7 +31,7 @@ from rigflows.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.timeout(300)
 
-RATE, BURST = 10, 20  # per client: requests per second to the app, and the burst above it
+RATE, BURST = 10, 40  # per client: requests per second to the app, and the burst above it (the defaults): the `reader` fixture fires the page and its 16 server callbacks at once
 #: The app's security headers that nginx must repeat (HSTS is checked on its own).
 APP_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "Permissions-Policy")
 ONE_YEAR_S = 365 * 24 * 3600
