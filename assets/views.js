@@ -81,9 +81,9 @@
   // (which then finds it drawn): from the frames of the current filter (`choose` draws nothing
   // from another filter's), once both charts can be drawn here (else `view` draws it, as for
   // any month: a figure chosen here but not drawn would be lost).
-  function drawAhead(metric, month, filter, mapFrames, energyFrames, energyTexts) {
+  function drawAhead(metric, month, filter, frames) {
     if (!readyChart('map') || !readyChart('energy')) { return; }
-    drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames, energyTexts: energyTexts});
+    drawCharts(metric, month, filter, frames);
   }
 
   // The energy chart's frames once its texts of the same filter and data are in too (two
@@ -102,9 +102,14 @@
     return stores.find((frames) => frames && frames.groups && frames.groups[metric]) || null;
   }
 
+  // The Stores the server fills, as `drawCharts` reads them: the map's (one per metric), and
+  // the energy chart's frames and texts.
+  function framesFrom(mapStores, energyFrames, energyTexts) {
+    return {map: mapStores, energy: energyFrames, energyTexts: energyTexts};
+  }
+
   // The map and the energy chart at `metric` and `month` for `filter` (see `choose`), each
-  // drawn here if it can be: what their figure props get (`drawNow`). `frames.map` is the
-  // map's Stores, `frames.energy` and `frames.energyTexts` the energy chart's.
+  // drawn here if it can be: what their figure props get (`drawNow`). `frames`: `framesFrom`.
   function drawCharts(metric, month, filter, frames) {
     const energy = withTexts(frames.energy, frames.energyTexts);
     return [
@@ -146,8 +151,8 @@
   clientside.rigflows = {
     view: function (metric, monthIndex, filter, energyFrames, energyTexts, ...mapStoresAndSettings) {
       const settings = mapStoresAndSettings.pop();
-      const mapFrames = mapStoresAndSettings;
-      latest = {metric: metric, monthIndex: monthIndex, filter: filter, mapFrames: mapFrames, energyFrames: energyFrames, energyTexts: energyTexts, settings: settings};
+      const frames = framesFrom(mapStoresAndSettings, energyFrames, energyTexts);
+      latest = {metric: metric, monthIndex: monthIndex, filter: filter, frames: frames, settings: settings};
       const month = settings.months[monthIndex] || settings.month;
       current.metric = metric;
       current.month = month;
@@ -155,12 +160,12 @@
       const query = search(metric, month, filter, settings);
       const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
       writeAddress(query, triggered.includes('filter.data'));
-      const [map, energy] = drawCharts(metric, month, filter, {map: mapFrames, energy: energyFrames, energyTexts: energyTexts});
+      const [map, energy] = drawCharts(metric, month, filter, frames);
       return [query, map, energy, monthLabel(metric, month)];
     },
 
     // Play toggles the ticker; each tick moves to the next month; reaching the last one stops.
-    play: function (nClicks, nIntervals, monthIndex, disabled, settings, metric, filter, energyFrames, energyTexts, ...mapFrames) {
+    play: function (nClicks, nIntervals, monthIndex, disabled, settings, metric, filter, energyFrames, energyTexts, ...mapStores) {
       const last = settings.months.length - 1;
       const triggered = (clientside.callback_context.triggered || []).map((t) => t.prop_id);
       if (triggered.includes('play.n_clicks')) {
@@ -170,7 +175,7 @@
       }
       if (disabled) { return [noUpdate(), noUpdate(), noUpdate()]; }
       const next = (monthIndex + 1) % settings.months.length;
-      drawAhead(metric, settings.months[next], filter, mapFrames, energyFrames, energyTexts);
+      drawAhead(metric, settings.months[next], filter, framesFrom(mapStores, energyFrames, energyTexts));
       // Only the month moves while playing: an unchanged prop still costs dash-renderer a pass
       // over every component, so the ticker and the button are left alone until the last month.
       return next === last ? [next, true, '▶ Play'] : [next, noUpdate(), noUpdate()];
@@ -238,7 +243,7 @@
 
   // The last view's filter at `metric` and the month at `monthIndex`, drawn at once.
   function drawAheadOfView(metric, monthIndex) {
-    drawAhead(metric, latest.settings.months[monthIndex] || latest.settings.month, latest.filter, latest.mapFrames, latest.energyFrames, latest.energyTexts);
+    drawAhead(metric, latest.settings.months[monthIndex] || latest.settings.month, latest.filter, latest.frames);
   }
 
   // Back and forward: hand the address to the state callback (components/sync.py).

@@ -253,20 +253,21 @@ def energy_figure(dataset: Dataset, key: ViewState) -> Chart:
     return _energy_charts(dataset, key, [key.month])[key.month]
 
 
-def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], marks_shown: bool = True, texts: bool = True) -> dict[str, Chart]:
+def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], *, as_frames: bool = False) -> dict[str, Chart]:
     """The energy chart of `key` at each of `months`, as plain JSON: the rows are the same in
     every month, so they are selected once, and the chart is drawn once with a mark at every
-    month inside the span it draws anyway, each month showing its own (`energy.show_mark`; with
-    `marks_shown` False, none); a month outside that span widens the time axis and is drawn
-    whole. With `texts` False the text alternatives are left empty (`energy_texts` has them)."""
+    month inside the span it draws anyway, each month showing its own (`energy.show_mark`); a
+    month outside that span widens the time axis and is drawn whole. `as_frames`: every mark
+    hidden and no text alternative, which the page adds (`energy_texts`), so every month inside
+    the span is one and the same figure."""
     series = energy_series(dataset, key)
     if series.empty:
         message = empty_figure(empty_reason(dataset, key) or "No country in this selection has hashrate data, so no mining load can be estimated.")
-        return dict.fromkeys(months, Chart(described(plain(message), "energy", NO_ENERGY_ALT if texts else "")))
+        return dict.fromkeys(months, Chart(described(plain(message), "energy", "" if as_frames else NO_ENERGY_ALT)))
     reported, events, colours = reported_loads(dataset, key), grid_events(dataset, key), energy_colour_order(dataset)
     source_ids = _energy_ids(dataset, reported, events)
     line, method = source_line(dataset, source_ids), method_text(dataset, key)
-    alts = energy_alts(key, months, series, reported, events) if texts else dict.fromkeys(months, "")
+    alts = dict.fromkeys(months, "") if as_frames else energy_alts(key, months, series, reported, events)
     dates = drawn_dates(series, reported, events)
     inside = [month for month in dataset.months if min(dates) <= month_date(month) <= max(dates)]
 
@@ -275,16 +276,16 @@ def _energy_charts(dataset: Dataset, key: ViewState, months: list[str], marks_sh
 
     charts, whole, hidden = {}, None, None
     for month in months:
-        if month in inside:
+        if month not in inside:
+            figure = described(show_mark(drawn(month, [month]), None if as_frames else month), "energy", alts[month])
+        elif as_frames:
             whole = whole or drawn(month, inside)
-            if marks_shown:
-                figure = show_mark(whole, month)
-            else:  # every month the same figure: its marks hidden once, its layout copied for the text
-                hidden = hidden or show_mark(whole, None)
-                figure = {**hidden, "layout": dict(hidden["layout"])}
+            hidden = hidden or described(show_mark(whole, None), "energy", "")
+            figure = hidden
         else:
-            figure = show_mark(drawn(month, [month]), month if marks_shown else None)
-        charts[month] = Chart(described(figure, "energy", alts[month]), source_ids)
+            whole = whole or drawn(month, inside)
+            figure = described(show_mark(whole, month), "energy", alts[month])
+        charts[month] = Chart(figure, source_ids)
     return charts
 
 
@@ -420,7 +421,7 @@ def energy_frames(dataset: Dataset, key: ViewState) -> Frames:
     mark hidden and its text alternative left empty: the page shows the month's mark
     (`energy.show_mark`) and its text (`energy_texts`, another request, so that neither is
     the chart's whole cost), so a month inside the chart's span changes nothing else."""
-    return _frames(key, {"all": {month: chart.figure for month, chart in _energy_charts(dataset, key, dataset.months, marks_shown=False, texts=False).items()}})
+    return _frames(key, {"all": {month: chart.figure for month, chart in _energy_charts(dataset, key, dataset.months, as_frames=True).items()}})
 
 
 @lru_cache(maxsize=FRAMES_CACHE_SIZE)

@@ -176,7 +176,7 @@ def selected_countries(dataset: Dataset, state: ViewState) -> frozenset[str] | N
 def _selected_countries(dataset: Dataset, countries: tuple[str, ...], firms: tuple[str, ...]) -> frozenset[str]:
     chosen = set(countries) if countries else set(dataset.flows["destination_iso3"])
     if firms:
-        chosen &= set(filter_flows(dataset, ViewState(countries=countries, firms=firms))["destination_iso3"]) | set(
+        chosen &= set(_flows_of(dataset, countries, firms)["destination_iso3"]) | set(
             dataset.farms.loc[dataset.farms["operator"].isin(firms), "iso3"]
         )
     return frozenset(chosen)
